@@ -1,0 +1,72 @@
+"""What a load did to every row and every place: the report behind ``routemap check``.
+
+The invariant users rely on: ``rows.read == rows.kept + rows.rejected``. Every rejected
+row is listed in ``problems`` with its line in the file and the reason; problems on
+kept rows (a bad year blanked, a short row padded) are listed too, with ``kept=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one row (``row`` is the 1-based line in the file) or the file."""
+
+    row: int | None
+    column: str | None
+    message: str
+    kept: bool = False  # True: the row stays in the dataset, only this value was set aside
+
+
+@dataclass(slots=True)
+class UnresolvedPlace:
+    query: str
+    rows: int
+    suggestion: str | None = None
+    score: float | None = None
+
+
+@dataclass(slots=True)
+class LoadReport:
+    layout: str
+    file_format: str = ""
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_rejected: int = 0
+    records: int = 0
+    places_unique: int = 0
+    places_resolved: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    unresolved: list[UnresolvedPlace] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)  # e.g. aggregate matrix rows (WORLD, ...)
+    columns: dict[str, Any] = field(default_factory=dict)  # the column mapping the layout used
+
+    def check(self) -> None:
+        """Raise if the bookkeeping is wrong: a bug, never the user's fault."""
+        if self.rows_read != self.rows_kept + self.rows_rejected:
+            raise AssertionError(
+                f"report invariant broken: read {self.rows_read} != kept {self.rows_kept}"
+                f" + rejected {self.rows_rejected}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``routemap check --json`` (DESIGN §8), a stable contract."""
+        return {
+            "layout": self.layout,
+            "format": self.file_format,
+            "rows": {"read": self.rows_read, "kept": self.rows_kept, "rejected": self.rows_rejected},
+            "records": self.records,
+            "columns": self.columns,
+            "places": {
+                "unique": self.places_unique,
+                "resolved": self.places_resolved,
+                "by_method": dict(self.by_method),
+                "unresolved": [asdict(u) for u in self.unresolved],
+            },
+            "set_aside": list(self.set_aside),
+            "problems": [asdict(p) for p in self.problems],
+        }
