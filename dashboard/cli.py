@@ -1,0 +1,168 @@
+"""The ``routemap`` command (DESIGN §8). Its exit codes and JSON fields are a contract.
+
+Exit 0: the file loaded (unresolved places and rejected rows are reported, not fatal).
+Exit 2: the file cannot be used; one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+COMMANDS = ("serve", "check", "geocode", "map")
+EXIT_OK, EXIT_UNUSABLE = 0, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "serve")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # one clear line, whatever went wrong
+        from loaders.errors import RoutemapError
+
+        if os.environ.get("ROUTEMAP_DEBUG"):
+            raise
+        if isinstance(error, RoutemapError):
+            print(f"routemap: {error}", file=sys.stderr)
+        elif isinstance(error, OSError):
+            print(f"routemap: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+                  file=sys.stderr)
+        else:
+            print(f"routemap: could not use the file ({type(error).__name__}: {error});"
+                  " set ROUTEMAP_DEBUG=1 for details", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="routemap",
+        description="Map human-trafficking routes and hotspots. FILE may be a path or a "
+        "bundled sample: 'demo' (synthetic) or 'seed' (routes named in the seed article).",
+    )
+    parser.add_argument("--version", action="version", version=f"routemap {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the dashboard (default command)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1: this machine only)")
+    serve.set_defaults(run=run_serve)
+
+    check = sub.add_parser("check", help="load, validate and geocode FILE; print the report")
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--layout", help="override the detected layout")
+    check.set_defaults(run=run_check)
+
+    geo = sub.add_parser("geocode", help="add coordinates for the place columns of FILE")
+    geo.add_argument("file")
+    geo.add_argument("-o", "--output", required=True, help="CSV file to write")
+    geo.add_argument("--column", action="append", default=[],
+                     help="a column to geocode (repeatable); default: the detected place columns")
+    geo.add_argument("--country-column", help="a column naming the country of each row's places")
+    geo.set_defaults(run=run_geocode)
+
+    try:
+        from dashboard.maps.cli_map import add_map_parser
+    except ImportError:  # the map builder is optional for check/geocode
+        pass
+    else:
+        add_map_parser(sub)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("routemap")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from loaders.load import load_dataset
+
+    dataset = load_dataset(args.file, layout=args.layout)
+    report = dataset.report
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_report(report))
+    return EXIT_OK
+
+
+def format_report(report) -> str:
+    """The human-readable report: the same numbers as the JSON, for a terminal."""
+    lines = [
+        f"layout    {report.layout} ({report.file_format})",
+        f"rows      {report.rows_read} read, {report.rows_kept} kept, "
+        f"{report.rows_rejected} rejected",
+        f"records   {report.records}",
+        f"places    {report.places_unique} distinct, {report.places_resolved} resolved"
+        + "".join(f", {n} {m}" for m, n in report.by_method.items()),
+    ]
+    if report.set_aside:
+        lines.append(f"set aside {', '.join(report.set_aside)}")
+    if report.unresolved:
+        lines.append("unresolved places:")
+        for place in report.unresolved[:50]:
+            hint = f" (did you mean {place.suggestion}?)" if place.suggestion else ""
+            lines.append(f"  {place.query!r} in {place.rows} rows{hint}")
+        if len(report.unresolved) > 50:
+            lines.append(f"  … and {len(report.unresolved) - 50} more (use --json for all)")
+    if report.problems:
+        lines.append("problems:")
+        for problem in report.problems[:50]:
+            where = f"line {problem.row}" if problem.row is not None else "file"
+            column = f" [{problem.column}]" if problem.column else ""
+            kept = " (row kept)" if problem.kept else ""
+            lines.append(f"  {where}{column}: {problem.message}{kept}")
+        if len(report.problems) > 50:
+            lines.append(f"  … and {len(report.problems) - 50} more (use --json for all)")
+    return "\n".join(lines) + "\n"
+
+
+def run_geocode(args: argparse.Namespace) -> int:
+    from loaders.geocode_table import geocode_file
+
+    summary = geocode_file(args.file, Path(args.output), columns=args.column,
+                           country_column=args.country_column)
+    print(summary, file=sys.stderr)
+    return EXIT_OK
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parent / "app.py"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", args.host,
+        "--server.port", str(args.port),
+        "--server.headless", "true",
+        "--server.enableStaticServing", "true",
+        "--server.maxUploadSize", "200",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        "--client.showErrorDetails", "none",
+        "--client.toolbarMode", "viewer",
+        "--theme.base", "light",
+    ]
+    print(f"routemap: dashboard on http://{args.host}:{args.port}", file=sys.stderr)
+    return subprocess.call(command, cwd=app.parent)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

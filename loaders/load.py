@@ -1,0 +1,115 @@
+"""One call from a file to a :class:`~loaders.model.Dataset`: read, lay out, geocode, report.
+
+This is the path the command line and the dashboard share, so both report the same
+numbers for the same file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from loaders.aliases import load_aliases
+from loaders.geocode import geocode
+from loaders.layouts import build_routes, detect_layout, spec_for
+from loaders.limits import DEFAULT_LIMITS, Limits
+from loaders.model import Dataset, DatasetMeta, RawRoutes
+from loaders.readers import Table, read_table
+from loaders.report import LoadReport, UnresolvedPlace
+from loaders.samples import is_sample, sample_meta, sample_path
+
+Source = str | os.PathLike | bytes | BinaryIO
+
+
+def resolve_source(source: Source) -> tuple[Source, str | None, DatasetMeta]:
+    """Turn a bundled sample's name ("demo", "seed") into its path and metadata."""
+    if isinstance(source, str) and is_sample(source) and not Path(source).exists():
+        meta = sample_meta(source)
+        path = sample_path(source)
+        return path, path.name, DatasetMeta(
+            name=meta.get("name", source),
+            source=meta.get("source", ""),
+            licence=meta.get("licence", ""),
+            synthetic=bool(meta.get("synthetic", False)),
+            description=meta.get("description", ""),
+        )
+    name = Path(source).name if isinstance(source, str | os.PathLike) else None
+    return source, name, DatasetMeta(name=name or "")
+
+
+def load_dataset(
+    source: Source,
+    *,
+    name: str | None = None,
+    layout: str | None = None,
+    columns: dict | None = None,
+    aliases: bool | dict = True,
+    progress: Callable[[float], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Dataset:
+    """Load any supported file (or a bundled sample name) into the data model.
+
+    ``layout``/``columns`` override detection. ``aliases`` is True for the user's saved
+    place fixes, False for none, or a mapping to use instead. Raises
+    :class:`loaders.errors.RoutemapError` when the file cannot be used.
+    """
+    path, default_name, meta = resolve_source(source)
+    name = name or default_name
+    if name and not meta.name:
+        meta.name = name
+    table = read_table(path, name=name, limits=limits)
+    spec = spec_for(table, layout, columns) if (layout or columns) else detect_layout(table)
+    raw = build_routes(table, spec)
+    user_aliases = load_aliases() if aliases is True else (aliases or None)
+    places = geocode(raw.queries, aliases=user_aliases, progress=progress)
+    stops = raw.stops.rename(columns={"query_id": "place_id"})
+    report = build_report(table, raw, places, stops, layout=spec.layout)
+    return Dataset(records=raw.records, stops=stops, places=places, report=report, meta=meta)
+
+
+def build_report(
+    table: Table, raw: RawRoutes, places: pd.DataFrame, stops: pd.DataFrame, *, layout: str
+) -> LoadReport:
+    """Count rows and places the way the contract of ``routemap check`` states them."""
+    rejected = table.rejected + raw.rejected_rows
+    problems = sorted(
+        [*table.problems, *raw.problems],
+        key=lambda p: (p.row is not None, p.row if p.row is not None else 0),
+    )
+    match = places["match"].astype(str)
+    unresolved_mask = (match == "unresolved").to_numpy()
+    rows_per_place = np.bincount(
+        stops["place_id"].to_numpy(), minlength=len(places)
+    ) if len(stops) else np.zeros(len(places), dtype=np.int64)
+    unresolved = [
+        UnresolvedPlace(
+            query=str(places["query"].iat[i]),
+            rows=int(rows_per_place[i]),
+            suggestion=(str(places["suggestion"].iat[i]) or None),
+            score=(float(places["score"].iat[i]) if pd.notna(places["score"].iat[i]) else None),
+        )
+        for i in np.flatnonzero(unresolved_mask)
+    ]
+    unresolved.sort(key=lambda u: (-u.rows, u.query))
+    report = LoadReport(
+        layout=layout,
+        file_format=table.file_format,
+        rows_read=table.rows_read,
+        rows_kept=table.rows_read - rejected,
+        rows_rejected=rejected,
+        records=len(raw.records),
+        places_unique=len(places),
+        places_resolved=int((~unresolved_mask).sum()),
+        by_method={str(k): int(v) for k, v in match.value_counts().sort_index().items()},
+        unresolved=unresolved,
+        problems=problems,
+        set_aside=list(raw.set_aside),
+        columns=dict(raw.columns),
+    )
+    report.check()
+    return report
