@@ -1,0 +1,382 @@
+"""Delimited text (CSV/TSV): encoding, delimiter, header row, then a fast or an exact parse.
+
+The fast path is ``pyarrow.csv`` (multithreaded, every column a dictionary string column).
+It cannot report true line numbers of bad rows nor pad short ones, so any file where it
+meets a ragged row, or a blank line inside the data, is re-read by the exact path (the
+``csv`` module, tracking ``line_num``). Such files are rare and small in practice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from loaders._table import (
+    DICT_STRING,
+    HEADER_SCAN_ROWS,
+    Table,
+    find_header_row,
+    finish,
+    strings_to_arrow,
+)
+from loaders.errors import LimitExceededError, UnreadableFileError
+from loaders.limits import Limits
+from loaders.report import Problem
+
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_ROWS = 200
+BLOCK_BYTES = 4 * 1024 * 1024
+_NON_SPACE = re.compile(rb"\S")
+_NON_SPACE_NL = re.compile(rb"[^\r\n]")
+# Single-byte Latin guesses from charset-normalizer on a short sample are unreliable between
+# themselves; Windows-1252 is the common legacy case, so it wins among them.
+_LATIN_FAMILY = {"latin_1", "iso8859_15", "cp1252", "cp1250", "mac_roman", "iso8859_2",
+                 "cp850", "cp437", "iso8859_9", "cp1254", "iso8859_14", "iso8859_16"}
+
+
+# --- encoding -------------------------------------------------------------------------
+
+def to_utf8(data: bytes, name: str) -> tuple[bytes, str]:
+    """Return the content as UTF-8 bytes (no BOM) and the encoding it was written in."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+                     (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            if enc == "utf-8-sig":
+                out = data[len(bom):]
+                _check_utf8(out, name)
+                return out, enc
+            return _decode(data, enc, name).encode("utf-8"), enc
+    enc16 = _utf16_without_bom(data[:4096])
+    if enc16:
+        return _decode(data, enc16, name).encode("utf-8"), enc16
+    if b"\x00" in data[:SAMPLE_BYTES]:
+        raise UnreadableFileError(f"{name} holds binary data, not text: it is not a CSV file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return data, "utf-8"
+    enc = _guess_legacy(data)
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        enc = "cp1252"
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            enc, text = "latin-1", data.decode("latin-1")
+    return text.encode("utf-8"), enc
+
+
+def _check_utf8(data: bytes, name: str) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UnreadableFileError(
+            f"{name} starts with a UTF-8 mark but byte {e.start} is not UTF-8"
+        ) from None
+
+
+def _decode(data: bytes, enc: str, name: str) -> str:
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as e:
+        raise UnreadableFileError(
+            f"{name} is not valid {enc.upper()} text (byte {e.start})"
+        ) from None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text of ASCII-range characters has a zero in every other byte."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _guess_legacy(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:SAMPLE_BYTES]).best()
+    if best is None:
+        return "cp1252"
+    enc = best.encoding.replace("-", "_").lower()
+    return "cp1252" if enc in _LATIN_FAMILY else best.encoding
+
+
+# --- dialect and header -----------------------------------------------------------------
+
+def _sample_text(data: bytes, size: int) -> str:
+    head = data[:size]
+    if len(data) > size:
+        cut = head.rfind(b"\n")
+        head = head[: cut + 1] if cut > 0 else head
+    return head.decode("utf-8", errors="replace")
+
+
+def detect_delimiter(sample: str, prefer: str | None = None) -> str:
+    """The delimiter that splits the sample's rows into the most fields, most consistently.
+
+    Counting fields with the csv module respects quotes, so ``"transit; transit"`` in a
+    comma file does not vote for ``;``. ``csv.Sniffer`` alone misjudges such files.
+    """
+    best: tuple[tuple[bool, int, float], str] | None = None
+    for d in DELIMITERS:
+        rows = [r for r in _rows(sample, d, SAMPLE_ROWS) if r]
+        if len(rows) > 2:
+            rows = rows[:-1] if len(rows) >= SAMPLE_ROWS else rows
+        counts = Counter(len(r) for r in rows)
+        if not counts:
+            continue
+        width, n = counts.most_common(1)[0]
+        if width < 2:
+            continue
+        share = n / len(rows)
+        key = (share >= 0.8, width if share >= 0.8 else 0, share + (0.01 if d == prefer else 0))
+        if best is None or key > best[0]:
+            best = (key, d)
+    if best is not None:
+        return best[1]
+    if prefer:
+        return prefer
+    try:
+        return csv.Sniffer().sniff(sample[:65536], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
+
+
+def _rows(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    out = []
+    with contextlib.suppress(csv.Error):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            out.append(row)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _records_with_lines(text: str, delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, fields) of each record; blank lines yield empty fields."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    prev = 0
+    for rec in reader:
+        yield prev + 1, reader.line_num, rec
+        prev = reader.line_num
+
+
+def _line_offset(data: bytes, line: int) -> int:
+    """Byte offset where 1-based ``line`` starts (len(data) if the file is shorter)."""
+    pos = 0
+    for _ in range(line - 1):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return len(data)
+        pos = nl + 1
+    return pos
+
+
+def _is_blank(rec: list[str]) -> bool:
+    return not rec or (len(rec) == 1 and not rec[0].strip())
+
+
+# --- reading ------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _field_limit(n: int) -> Iterator[None]:
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, min(n, sys.maxsize)))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def read_delimited(data: bytes, name: str, limits: Limits, file_format: str = "csv") -> Table:
+    """Read CSV/TSV bytes into a :class:`Table` of strings (see module docstring)."""
+    data, encoding = to_utf8(data, name)
+    if b"\n" not in data and b"\r" in data:  # classic Mac line ends
+        data = data.replace(b"\r", b"\n")
+    if not data.strip():
+        raise UnreadableFileError(f"{name}: the file is empty")
+    with _field_limit(len(data) + 1):
+        return _read(data, name, limits, file_format, encoding)
+
+
+def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: str) -> Table:
+    prefer = "\t" if file_format == "tsv" else None
+    size = SAMPLE_BYTES
+    while True:
+        sample = _sample_text(data, size)
+        delim = detect_delimiter(sample, prefer)
+        recs = list(_records_with_lines(sample, delim))[: HEADER_SCAN_ROWS + 5]
+        if len(data) <= size or sum(not _is_blank(r[2]) for r in recs) >= 2 or size > 1 << 28:
+            break
+        size *= 8  # a huge header or first row: widen the sample
+    recs = [r for r in recs if not _is_blank(r[2])]
+    if not recs:
+        raise UnreadableFileError(f"{name}: the file is empty")
+    k = find_header_row([r[2] for r in recs])
+    header_start, header_end, header = recs[k]
+    problems: list[Problem] = []
+    if k:
+        problems.append(Problem(None, None, f"lines 1-{header_start - 1} above the header"
+                                f" were skipped (title: {recs[0][2][0][:80]!r})", kept=True))
+    if encoding not in ("utf-8", "utf-8-sig"):
+        problems.append(Problem(None, None, f"the file was read as {encoding} text", kept=True))
+    first_line = header_end + 1
+    offset = _line_offset(data, first_line)
+    if not _NON_SPACE.search(data, offset):
+        raise UnreadableFileError(f"{name}: the file has a header but no data rows")
+    body = memoryview(data)[offset:]
+    kw = {"name": name, "header": header, "header_line": header_start,
+          "first_line": first_line, "delim": delim, "limits": limits, "problems": problems,
+          "file_format": file_format, "encoding": encoding}
+    table = None
+    if not _exact_needed(data, offset):
+        table = _fast(body, **kw)
+    if table is None:
+        table = _exact(bytes(body).decode("utf-8"), **kw)
+    if table.data.num_rows == 0 and table.rejected == 0:
+        raise UnreadableFileError(f"{name}: the file has a header but no data rows")
+    return table
+
+
+def _exact_needed(data: bytes, offset: int) -> bool:
+    """Blank lines inside the data shift line numbers: pyarrow skips them silently."""
+    if data[offset:offset + 1] in (b"\n", b"\r"):
+        return True
+    for pat in (b"\n\n", b"\n\r\n"):
+        pos = data.find(pat, offset)
+        if pos >= 0 and _NON_SPACE_NL.search(data, pos):
+            return True
+    return False
+
+
+def _fast(body: memoryview, *, name: str, header: list[str], header_line: int,
+          first_line: int, delim: str, limits: Limits, problems: list[Problem],
+          file_format: str, encoding: str) -> Table | None:
+    """pyarrow read; None when a ragged row or a parse error calls for the exact path."""
+    positional = [f"c{i}" for i in range(len(header))]
+    invalid: list[object] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    block = BLOCK_BYTES
+    while True:
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(body)),
+                read_options=pacsv.ReadOptions(column_names=positional, block_size=block,
+                                               use_threads=True),
+                parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                                 invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(positional, DICT_STRING),
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                    null_values=[], check_utf8=False),
+            )
+            break
+        except pa.ArrowInvalid as e:
+            if "straddling" in str(e) and block < len(body):
+                block = min(block * 8, len(body) + 1)
+                continue
+            return None
+    if invalid:
+        return None
+    n = table.num_rows
+    if n > limits.max_rows:
+        raise LimitExceededError(f"{name} has {n:,} rows; the limit is {limits.max_rows:,}")
+    lines = _lines_with_newlines(table, first_line)
+    if lines is None and first_line != header_line + 1:
+        lines = np.arange(first_line, first_line + n, dtype=np.int64)
+    return finish(table, header, lines=lines, header_line=header_line, rows_read=n, rejected=0,
+                  problems=problems, file_format=file_format, limits=limits,
+                  encoding=encoding, delimiter=delim)
+
+
+def _lines_with_newlines(table: pa.Table, first_line: int) -> np.ndarray | None:
+    """Exact start lines when quoted fields hold newlines (None if none do).
+
+    Newlines are counted once per dictionary value and gathered by index, so this costs
+    little even for a million rows.
+    """
+    extra = None
+    for col in table.columns:
+        parts = []
+        hit = False
+        for ch in col.chunks:
+            counts = pc.count_substring(ch.dictionary, "\n")
+            if len(counts) and pc.max(counts).as_py():
+                hit = True
+            parts.append(pc.take(counts, ch.indices).to_numpy(zero_copy_only=False))
+        if hit:
+            arr = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+            extra = arr if extra is None else extra + arr
+    if extra is None:
+        return None
+    n = len(extra)
+    starts = np.arange(first_line, first_line + n, dtype=np.int64)
+    starts[1:] += np.cumsum(extra[:-1])
+    return starts
+
+
+def _exact(text: str, *, name: str, header: list[str], header_line: int, first_line: int,
+           delim: str, limits: Limits, problems: list[Problem], file_format: str,
+           encoding: str) -> Table:
+    """csv-module read with true line numbers: pads short rows, rejects long ones."""
+    width = len(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    read = rejected = 0
+    problems = list(problems)
+    try:
+        for start, _end, rec in _records_with_lines(text, delim):
+            if _is_blank(rec):
+                continue
+            read += 1
+            if read > limits.max_rows:
+                raise LimitExceededError(f"{name} has more than {limits.max_rows:,} rows")
+            line = start + first_line - 1
+            if len(rec) < width:
+                problems.append(Problem(line, None, f"row has {len(rec)} fields, expected"
+                                        f" {width}; padded with empty values", kept=True))
+                rec = rec + [""] * (width - len(rec))
+            elif len(rec) > width:
+                extra = rec[width:]
+                if any(f.strip() for f in extra):
+                    rejected += 1
+                    problems.append(Problem(line, None, f"row has {len(rec)} fields, expected"
+                                            f" {width}; row rejected"))
+                    continue
+                problems.append(Problem(line, None, f"row has {len(extra)} extra empty"
+                                        " fields at its end; they were ignored", kept=True))
+                rec = rec[:width]
+            rows.append(rec)
+            lines.append(line)
+    except csv.Error as e:
+        raise UnreadableFileError(f"{name} is not valid CSV near line {first_line}: {e}") from None
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(width)]
+    table = strings_to_arrow(columns, [f"c{i}" for i in range(width)])
+    return finish(table, header, lines=np.asarray(lines, dtype=np.int64), header_line=header_line,
+                  rows_read=read, rejected=rejected, problems=problems, file_format=file_format,
+                  limits=limits, encoding=encoding, delimiter=delim)
