@@ -1,0 +1,78 @@
+"""Curved flow arcs, vectorised over all flows at once (DESIGN §5).
+
+Each arc follows the great circle between its ends, with longitudes unwrapped so a
+Pacific leg (Manila -> Honolulu -> Lima) crosses the antimeridian instead of the whole
+map, and is bent to the right of its direction of travel, so A->B and B->A stay apart.
+A chevron placed past the middle of each arc shows the direction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ARC_POINTS = 20
+BEND = 0.15  # sideways offset at the middle, as a fraction of the chord length
+MAX_LAT = 85.0
+
+
+def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lo, la = np.radians(lon), np.radians(lat)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def arc_coords(
+    lon0: np.ndarray,
+    lat0: np.ndarray,
+    lon1: np.ndarray,
+    lat1: np.ndarray,
+    *,
+    n: int = ARC_POINTS,
+    bend: float = BEND,
+) -> np.ndarray:
+    """Coordinates of curved arcs, shape (flows, n, 2) as (lon, lat).
+
+    The first point is exactly the start; later longitudes are unwrapped, so they may run
+    past +-180 (Leaflet draws that continuously).
+    """
+    lon0, lat0, lon1, lat1 = (np.asarray(a, dtype="float64") for a in (lon0, lat0, lon1, lat1))
+    a, b = _unit_vectors(lon0, lat0), _unit_vectors(lon1, lat1)
+    dot = np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0)
+    omega = np.arccos(dot)[:, None]
+    t = np.linspace(0.0, 1.0, n)[None, :]
+    sin_omega = np.sin(omega)
+    tiny = sin_omega < 1e-9
+    safe = np.where(tiny, 1.0, sin_omega)
+    wa = np.where(tiny, 1.0 - t, np.sin((1.0 - t) * omega) / safe)
+    wb = np.where(tiny, t, np.sin(t * omega) / safe)
+    p = wa[..., None] * a[:, None, :] + wb[..., None] * b[:, None, :]
+    p /= np.linalg.norm(p, axis=-1, keepdims=True).clip(1e-12)
+    lat = np.degrees(np.arcsin(np.clip(p[..., 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(p[..., 1], p[..., 0]))
+    lon = np.unwrap(lon, period=360.0, axis=1)
+    lon += (lon0 - lon[:, 0])[:, None]  # start exactly where the place is, not a world away
+    # bend to the right of travel, in the (lon, lat) plane the map shows
+    dx = (lon[:, -1] - lon[:, 0])[:, None]
+    dy = (lat[:, -1] - lat[:, 0])[:, None]
+    hump = bend * np.sin(np.pi * t)
+    lon = lon + hump * dy
+    lat = np.clip(lat - hump * dx, -MAX_LAT, MAX_LAT)
+    return np.stack([lon, lat], axis=-1)
+
+
+def chevrons(coords: np.ndarray, *, at: float = 0.6, scale: float = 0.06) -> np.ndarray:
+    """Direction markers: for each arc, three points (left wing, tip, right wing).
+
+    Size follows the chord length, clamped so short legs still show one and long legs
+    do not get a giant one.
+    """
+    n = coords.shape[1]
+    k = min(max(int(round(at * (n - 1))), 1), n - 2)
+    tip = coords[:, k, :]
+    d = coords[:, k + 1, :] - coords[:, k - 1, :]
+    d /= np.linalg.norm(d, axis=1, keepdims=True).clip(1e-12)
+    chord = np.linalg.norm(coords[:, -1, :] - coords[:, 0, :], axis=1)
+    size = np.clip(chord * scale, 0.25, 3.0)[:, None]
+    cos, sin = np.cos(np.radians(150.0)), np.sin(np.radians(150.0))
+    left = np.stack([d[:, 0] * cos - d[:, 1] * sin, d[:, 0] * sin + d[:, 1] * cos], axis=1)
+    right = np.stack([d[:, 0] * cos + d[:, 1] * sin, -d[:, 0] * sin + d[:, 1] * cos], axis=1)
+    return np.stack([tip + size * left, tip, tip + size * right], axis=1)

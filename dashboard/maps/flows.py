@@ -1,0 +1,508 @@
+"""Flows and place totals from a Dataset: filters, roll-up, suppression, top-N (DESIGN §2, §5).
+
+``compute_flows(dataset, FlowQuery(...))`` is the one entry point the dashboard and the
+command line call. It is vectorised end to end (integer codes, ``np.bincount``, no
+per-row Python), so a million records aggregate in well under a second.
+
+Counting rules:
+- a flow is legs grouped by (from, to) after roll-up: ``count`` sums the records' counts,
+  ``records`` counts the legs' records, ``uncounted`` counts records reported without a
+  number; those never count as one case, they are drawn and reported apart;
+- a place counts as origin (``out``), transit (``through``) and destination (``in``);
+- legs whose two ends roll up into the same node (Karachi -> Lahore at country level)
+  are internal: they count toward place totals but draw no arc;
+- places without coordinates (unresolved) keep their flows in the table with an empty
+  geometry; the map reports them as "not mapped", never drops them silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.maps.arcs import arc_coords
+from dashboard.maps.suppression import DEFAULT_K, Withheld, suppress_flows, suppress_places
+from loaders.errors import RoutemapError
+from loaders.model import ROLES, Dataset
+
+LEVELS = ("place", "country", "region")
+LEG_ROLES = tuple(f"{a}→{b}" for a in ROLES for b in ROLES)
+
+
+class QueryError(RoutemapError):
+    """A filter names something the dataset does not have (a column, a level, a role)."""
+
+
+@dataclass(slots=True)
+class FlowQuery:
+    """Everything that selects and shapes the flows; the dashboard's sidebar state.
+
+    ``years`` is an inclusive (first, last) range, either end None for open; records of
+    unknown year are left out when a range is set. ``attributes`` maps a record column
+    to the values kept. ``focus`` is a place key ("country:PAK", "city:1174872"): only
+    records with a stop there in one of ``focus_roles`` are kept. ``suppress`` is K
+    (0 or 1 turns suppression off).
+    """
+
+    years: tuple[int | None, int | None] | None = None
+    attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    focus: str | None = None
+    focus_roles: tuple[str, ...] = ROLES
+    leg_roles: tuple[str, ...] | None = None
+    level: str = "place"
+    min_count: int = 0
+    top: int | None = 500
+    suppress: int = DEFAULT_K
+    rollup_small: bool = True
+    colour_by: str | None = None
+
+    def validate(self, dataset: Dataset) -> None:
+        """Raise QueryError with a one-line message if the query cannot apply."""
+        if self.level not in LEVELS:
+            raise QueryError(f"unknown level {self.level!r}; use one of {', '.join(LEVELS)}")
+        bad = [r for r in self.focus_roles if r not in ROLES]
+        if bad:
+            raise QueryError(f"unknown role {bad[0]!r}; use origin, transit or destination")
+        if self.leg_roles is not None:
+            bad = [r for r in self.leg_roles if r not in LEG_ROLES]
+            if bad:
+                raise QueryError(f"unknown leg role {bad[0]!r}; e.g. origin→transit")
+        cols = set(dataset.attributes)
+        for col in [*self.attributes, *([self.colour_by] if self.colour_by else [])]:
+            if col not in cols:
+                raise QueryError(f"no attribute column {col!r} in this dataset")
+        if self.min_count < 0 or (self.top is not None and self.top < 0) or self.suppress < 0:
+            raise QueryError("minimum count, top-N and suppression threshold must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSummary:
+    """Figures for the caveat box: what was selected, what is shown, what is not."""
+
+    name: str
+    source: str
+    synthetic: bool
+    level: str
+    records_total: int
+    records_selected: int
+    cases_selected: int
+    uncounted_selected: int
+    years: tuple[int, int] | None
+    flows_total: int
+    flows_shown: int
+    cases_shown: int
+    flows_unmapped: int
+    internal_legs: int
+
+
+@dataclass(slots=True)
+class FlowResult:
+    """Flows (arcs) and place totals as GeoDataFrames, plus what was withheld."""
+
+    flows: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    withheld: Withheld
+    summary: FlowSummary
+    query: FlowQuery
+
+    @property
+    def shown_flows(self) -> gpd.GeoDataFrame:
+        """The top-N flows that have coordinates at both ends: what the map draws."""
+        return self.flows[self.flows["shown"] & self.flows.geometry.notna()]
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+def _default_countries() -> gpd.GeoDataFrame | None:
+    """The gazetteer's country shapes, or None while it is not available."""
+    try:
+        from loaders.gazetteer import get_gazetteer  # lazy: the gazetteer is optional here
+    except ImportError:
+        return None
+    try:
+        return get_gazetteer().countries()
+    except (RoutemapError, OSError):
+        return None
+
+
+def _place_frame(places: pd.DataFrame) -> pd.DataFrame:
+    p = places
+    name = p["name"].astype(str) if "name" in p else pd.Series("", index=p.index)
+    query = p["query"].astype(str) if "query" in p else name
+    return pd.DataFrame(
+        {
+            "key": p["key"].astype(str).to_numpy(),
+            "name": np.where(name.to_numpy() != "", name.to_numpy(), query.to_numpy()),
+            "kind": p["kind"].astype(str).to_numpy() if "kind" in p else "",
+            "iso3": p["iso3"].astype(str).to_numpy() if "iso3" in p else "",
+            "lat": pd.to_numeric(p["lat"], errors="coerce").to_numpy(dtype="float64"),
+            "lon": pd.to_numeric(p["lon"], errors="coerce").to_numpy(dtype="float64"),
+        }
+    )
+
+
+def _nodes(
+    places: pd.DataFrame, level: str, countries: pd.DataFrame | None
+) -> tuple[np.ndarray, pd.DataFrame, np.ndarray | None]:
+    """Map each place row to a node at ``level``.
+
+    Returns (node id per place row, node table [key, name, kind, iso3, lat, lon],
+    parent node id per node for roll-up, or None when there is nothing to roll into).
+    """
+    pf = _place_frame(places)
+    pf.loc[pf["iso3"].isin(["", "nan", "None", "<NA>"]), "iso3"] = ""
+    cinfo = None
+    if countries is not None and len(countries):
+        cinfo = pd.DataFrame(countries.drop(columns="geometry", errors="ignore")).set_index("iso3")
+    has_iso = pf["iso3"] != ""
+    country_key = np.where(has_iso, "country:" + pf["iso3"], pf["key"])
+    if level == "place":
+        keys = pf["key"].to_numpy()
+    elif level == "country":
+        keys = country_key
+    else:
+        region = pf["iso3"].map(cinfo["subregion"]) if cinfo is not None else None
+        if region is None:
+            keys = country_key
+        else:
+            region = region.fillna("").astype(str)
+            is_region = pf["kind"] == "region"
+            keys = np.where(
+                is_region, pf["key"], np.where(region != "", "region:" + region, country_key)
+            )
+    node_of_place, uniq = pd.factorize(pd.Series(keys, dtype=object))
+    pf["node"] = node_of_place
+    first = pf.groupby("node", sort=True).agg(
+        name=("name", "first"), kind=("kind", "first"), iso3=("iso3", "first"),
+        lat=("lat", "mean"), lon=("lon", "mean"),
+    )
+    nodes = first.assign(key=np.asarray(uniq, dtype=object)).reset_index(drop=True)
+    if level != "place":
+        # a rolled-up node is named and placed by the country (or region) it stands for
+        nodes["kind"] = np.where(nodes["key"].str.startswith("country:"), "country", nodes["kind"])
+        isc = nodes["key"].str.startswith("country:")
+        nodes.loc[~isc & nodes["key"].str.startswith("region:"), "kind"] = "region"
+        nodes.loc[isc, "name"] = nodes.loc[isc, "iso3"]
+        if cinfo is not None and isc.any():
+            iso = nodes.loc[isc, "iso3"]
+            nodes.loc[isc, "name"] = iso.map(cinfo["name"]).fillna(iso)
+            nodes.loc[isc, "lat"] = iso.map(cinfo["label_lat"]).fillna(nodes.loc[isc, "lat"])
+            nodes.loc[isc, "lon"] = iso.map(cinfo["label_lon"]).fillna(nodes.loc[isc, "lon"])
+        isr = nodes["kind"].eq("region") & ~nodes["key"].isin(pf.loc[pf["kind"] == "region", "key"])
+        nodes.loc[isr, "name"] = nodes.loc[isr, "key"].str.slice(len("region:"))
+        nodes.loc[isr, "iso3"] = ""
+        return node_of_place.astype(np.int64), nodes, None
+    # place level: each node with a country rolls up into that country's node
+    node_iso = nodes["iso3"].to_numpy()
+    parent_key = np.where(node_iso != "", "country:" + node_iso.astype(object), nodes["key"])
+    known = pd.Index(nodes["key"])
+    missing = pd.Index(pd.unique(parent_key)).difference(known)
+    if len(missing):
+        extra = pd.DataFrame({"key": missing.to_numpy(dtype=object)})
+        extra["iso3"] = extra["key"].str.slice(len("country:"))
+        extra["kind"] = "country"
+        extra["name"] = extra["iso3"]
+        grp = nodes.assign(pk=parent_key).groupby("pk")[["lat", "lon"]].mean()
+        extra["lat"] = extra["key"].map(grp["lat"])
+        extra["lon"] = extra["key"].map(grp["lon"])
+        if cinfo is not None:
+            extra["name"] = extra["iso3"].map(cinfo["name"]).fillna(extra["iso3"])
+            extra["lat"] = extra["iso3"].map(cinfo["label_lat"]).fillna(extra["lat"])
+            extra["lon"] = extra["iso3"].map(cinfo["label_lon"]).fillna(extra["lon"])
+        nodes = pd.concat([nodes, extra[nodes.columns]], ignore_index=True)
+    parent = pd.Index(nodes["key"]).get_indexer(
+        np.concatenate([parent_key, nodes["key"].to_numpy()[len(parent_key):]])
+    )
+    return node_of_place.astype(np.int64), nodes, parent.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _record_mask(dataset: Dataset, q: FlowQuery) -> np.ndarray:
+    rec = dataset.records
+    mask = np.ones(len(rec), dtype=bool)
+    if q.years is not None:
+        year = pd.to_numeric(rec["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        lo, hi = q.years
+        ok = ~np.isnan(year)
+        if lo is not None:
+            ok &= year >= lo
+        if hi is not None:
+            ok &= year <= hi
+        mask &= ok
+    for col, values in q.attributes.items():
+        mask &= rec[col].astype(str).isin([str(v) for v in values]).to_numpy()
+    return mask
+
+
+def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
+    ids = records["record_id"].to_numpy()
+    if len(ids) and ids[0] == 0 and ids[-1] == len(ids) - 1 and np.all(ids[1:] > ids[:-1]):
+        return rid.astype(np.int64)
+    return pd.Index(ids).get_indexer(rid)
+
+
+def _ordered_stops(stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """record_id, place_id and role code (0/1/2) of every stop, sorted by (record, seq)."""
+    rid = stops["record_id"].to_numpy(dtype=np.int64)
+    seq = stops["seq"].to_numpy(dtype=np.int64)
+    role = stops["role"]
+    if isinstance(role.dtype, pd.CategoricalDtype) and tuple(role.cat.categories) == ROLES:
+        rc = role.cat.codes.to_numpy(dtype=np.int8)
+    else:
+        rc = pd.Categorical(role.astype(str), categories=list(ROLES)).codes.astype(np.int8)
+    pid = stops["place_id"].to_numpy(dtype=np.int64)
+    if len(rid) > 1:
+        d = np.diff(rid)
+        if not np.all((d > 0) | ((d == 0) & (np.diff(seq) > 0))):
+            order = np.lexsort((seq, rid))
+            rid, pid, rc = rid[order], pid[order], rc[order]
+    return rid, pid, rc
+
+
+def _dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups: int,
+              n_values: int) -> np.ndarray:
+    """For each group, the value with the largest summed weight (vectorised)."""
+    if n_groups == 0:
+        return np.zeros(0, dtype=np.int64)
+    tot = np.bincount(group * n_values + value, weights=weight, minlength=n_groups * n_values)
+    return tot.reshape(n_groups, n_values).argmax(axis=1)
+
+
+def _first_visits(rid: np.ndarray, node: np.ndarray, max_gap: int = 32) -> np.ndarray:
+    """Mask of stops that are a record's first visit to their node (rid sorted).
+
+    Routes are short, so comparing each stop with the few before it in the same record
+    is much faster than hashing (record, node) pairs; very long routes fall back to that.
+    """
+    first = np.ones(len(rid), dtype=bool)
+    for d in range(1, max_gap + 1):
+        same = rid[d:] == rid[:-d]
+        if not same.any():
+            return first
+        first[d:] &= ~(same & (node[d:] == node[:-d]))
+    n = int(node.max()) + 1 if len(node) else 1
+    _, idx = np.unique(rid * n + node, return_index=True)
+    first[:] = False
+    first[idx] = True
+    return first
+
+
+def _minmax(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    ok = ~np.isnan(values)
+    np.minimum.at(lo, group[ok], values[ok])
+    np.maximum.at(hi, group[ok], values[ok])
+    lo[np.isinf(lo)] = np.nan
+    hi[np.isinf(hi)] = np.nan
+    return lo, hi
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def compute_flows(
+    dataset: Dataset,
+    query: FlowQuery | None = None,
+    *,
+    countries: gpd.GeoDataFrame | None = None,
+) -> FlowResult:
+    """Filter, aggregate, roll up, suppress and rank; arcs and points ready to draw.
+
+    ``countries`` (iso3, name, subregion, label_lat, label_lon, ...) names and places
+    country and region nodes; by default it comes from the gazetteer when available.
+    """
+    q = query or FlowQuery()
+    q.validate(dataset)
+    if countries is None and q.level != "place":
+        countries = _default_countries()
+    rec = dataset.records
+    mask = _record_mask(dataset, q)
+
+    count = pd.array(rec["count"], dtype="Int64")
+    nocount = np.asarray(count.isna(), dtype=bool)
+    cnt = np.where(nocount, 0, count.to_numpy(dtype="float64", na_value=0.0)).astype(np.int64)
+    year = pd.to_numeric(rec["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    colour_codes, colour_labels = None, None
+    if q.colour_by:
+        colour_codes, colour_labels = pd.factorize(rec[q.colour_by].astype(str))
+
+    node_of_place, nodes, parent = _nodes(dataset.places, q.level, countries)
+    n_nodes = len(nodes)
+
+    rid, pid, rc = _ordered_stops(dataset.stops)
+    pos = _record_positions(rec, rid)
+    valid = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
+    keep_stop = valid & mask[np.where(pos >= 0, pos, 0)]
+    if q.focus:
+        foc = np.flatnonzero((nodes["key"] == q.focus).to_numpy())
+        raw = np.flatnonzero((dataset.places["key"].astype(str) == q.focus).to_numpy())
+        hit_node = np.isin(node_of_place[np.clip(pid, 0, None)], foc) | np.isin(pid, raw)
+        role_ok = np.isin(rc, [ROLES.index(r) for r in q.focus_roles])
+        hit = keep_stop & hit_node & role_ok
+        focus_rec = np.zeros(len(rec), dtype=bool)
+        focus_rec[pos[hit]] = True
+        keep_stop &= focus_rec[np.where(pos >= 0, pos, 0)]
+    rid, pid, rc, pos = rid[keep_stop], pid[keep_stop], rc[keep_stop], pos[keep_stop]
+    node = node_of_place[pid]
+    sel = np.zeros(len(rec), dtype=bool)
+    sel[pos] = True
+    sel_idx = np.flatnonzero(sel)
+
+    # ---- legs -> flows
+    same = rid[1:] == rid[:-1]
+    lf, lt = node[:-1][same], node[1:][same]
+    lrole = (rc[:-1][same].astype(np.int64) * 3 + rc[1:][same])
+    lpos = pos[:-1][same]
+    if q.leg_roles is not None:
+        ok = np.isin(lrole, [LEG_ROLES.index(r) for r in q.leg_roles])
+        lf, lt, lrole, lpos = lf[ok], lt[ok], lrole[ok], lpos[ok]
+    internal = lf == lt
+    n_internal = int(internal.sum())
+    lf, lt, lrole, lpos = lf[~internal], lt[~internal], lrole[~internal], lpos[~internal]
+    fcode, uniq = pd.factorize(lf * n_nodes + lt)
+    nf = len(uniq)
+    lcnt = cnt[lpos]
+    lnc = nocount[lpos]
+    weight = lcnt + 1e-3
+    flows = pd.DataFrame(
+        {
+            "from_id": (uniq // max(n_nodes, 1)).astype(np.int64),
+            "to_id": (uniq % max(n_nodes, 1)).astype(np.int64),
+            "count": np.bincount(fcode, weights=lcnt, minlength=nf).astype(np.int64),
+            "records": np.bincount(fcode, minlength=nf).astype(np.int64),
+            "uncounted": np.bincount(fcode, weights=lnc, minlength=nf).astype(np.int64),
+        }
+    )
+    flows["year_min"], flows["year_max"] = _minmax(fcode, year[lpos], nf)
+    flows["leg_role"] = _dominant(fcode, lrole, weight, nf, len(LEG_ROLES))
+    if colour_codes is not None:
+        flows["colour"] = _dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
+
+    # ---- place totals
+    out_in = np.zeros((3, n_nodes))
+    scnt = cnt[pos]
+    for r in range(3):
+        m = rc == r
+        out_in[r] = np.bincount(node[m], weights=scnt[m], minlength=n_nodes)
+    first = _first_visits(rid, node)
+    pnode, ppos = node[first], pos[first]
+    plo, phi = _minmax(pnode, year[ppos], n_nodes)
+    places = pd.DataFrame(
+        {
+            "out": out_in[0].astype(np.int64),
+            "through": out_in[1].astype(np.int64),
+            "in": out_in[2].astype(np.int64),
+            "records": np.bincount(pnode, minlength=n_nodes).astype(np.int64),
+            "uncounted": np.bincount(pnode, weights=nocount[ppos], minlength=n_nodes).astype(
+                np.int64
+            ),
+            "year_min": plo,
+            "year_max": phi,
+        }
+    )
+    places = places[places["records"] > 0]
+
+    # ---- suppression, then minimum and top-N
+    k = q.suppress
+    roll_parent = parent if q.rollup_small else None
+    flows, corr_w, cases_w, corr_r = suppress_flows(flows, roll_parent, k)
+    places, vals_w, places_r = suppress_places(places, roll_parent, k)
+    withheld = Withheld(
+        threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
+        rolled_up_corridors=corr_r, rolled_up_places=places_r,
+    )
+    if q.min_count > 0:
+        flows = flows[flows["count"] >= q.min_count]
+    flows = flows.sort_values(["count", "records"], ascending=False, kind="stable")
+    flows = flows.reset_index(drop=True)
+    flows["shown"] = True if q.top is None else np.arange(len(flows)) < q.top
+
+    flows_gdf = _flows_frame(flows, nodes, colour_labels)
+    places_gdf = _places_frame(places, nodes)
+    years_sel = year[sel_idx]
+    years_sel = years_sel[~np.isnan(years_sel)]
+    shown = flows_gdf[flows_gdf["shown"] & flows_gdf.geometry.notna()]
+    summary = FlowSummary(
+        name=dataset.meta.name, source=dataset.meta.source, synthetic=bool(dataset.meta.synthetic),
+        level=q.level, records_total=len(rec), records_selected=len(sel_idx),
+        cases_selected=int(cnt[sel_idx].sum()), uncounted_selected=int(nocount[sel_idx].sum()),
+        years=(int(years_sel.min()), int(years_sel.max())) if len(years_sel) else None,
+        flows_total=len(flows_gdf), flows_shown=len(shown),
+        cases_shown=int(shown["count"].sum()),
+        flows_unmapped=int((flows_gdf["shown"] & flows_gdf.geometry.isna()).sum()),
+        internal_legs=n_internal,
+    )
+    return FlowResult(flows_gdf, places_gdf, withheld, summary, q)
+
+
+def _int_or_na(values: Any) -> pd.arrays.IntegerArray:
+    return pd.array(pd.Series(values, dtype="float64").round(), dtype="Int64")
+
+
+def _flows_frame(flows: pd.DataFrame, nodes: pd.DataFrame, colour_labels: Any) -> gpd.GeoDataFrame:
+    f, t = flows["from_id"].to_numpy(), flows["to_id"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "from_key": nodes["key"].to_numpy()[f],
+            "to_key": nodes["key"].to_numpy()[t],
+            "from_name": nodes["name"].to_numpy()[f],
+            "to_name": nodes["name"].to_numpy()[t],
+            "leg_role": np.asarray(LEG_ROLES, dtype=object)[flows["leg_role"].to_numpy(dtype=int)],
+            "count": flows["count"].to_numpy(dtype=np.int64),
+            "records": flows["records"].to_numpy(dtype=np.int64),
+            "uncounted": flows["uncounted"].to_numpy(dtype=np.int64),
+            "year_min": _int_or_na(flows["year_min"].to_numpy()),
+            "year_max": _int_or_na(flows["year_max"].to_numpy()),
+            "rolled_up": flows["rolled_up"].to_numpy(dtype=bool),
+            "shown": flows["shown"].to_numpy(dtype=bool),
+        }
+    )
+    if colour_labels is not None:
+        out["colour_value"] = np.asarray(colour_labels, dtype=object)[flows["colour"].to_numpy(int)]
+    lon0, lat0 = nodes["lon"].to_numpy()[f], nodes["lat"].to_numpy()[f]
+    lon1, lat1 = nodes["lon"].to_numpy()[t], nodes["lat"].to_numpy()[t]
+    drawable = out["shown"].to_numpy() & ~np.isnan(lon0 + lat0 + lon1 + lat1)
+    geoms = np.full(len(out), None, dtype=object)
+    idx = np.flatnonzero(drawable)
+    if len(idx):
+        coords = arc_coords(lon0[idx], lat0[idx], lon1[idx], lat1[idx])
+        n = coords.shape[1]
+        geoms[idx] = shapely.linestrings(
+            coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)
+        )
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+
+
+def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame:
+    ids = places.index.to_numpy()
+    nd = nodes.iloc[ids].reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "key": nd["key"].to_numpy(), "name": nd["name"].to_numpy(),
+            "kind": nd["kind"].to_numpy(), "iso3": nd["iso3"].to_numpy(),
+            "lat": nd["lat"].to_numpy(dtype="float64"), "lon": nd["lon"].to_numpy(dtype="float64"),
+        }
+    )
+    for c in ("out", "through", "in", "records"):
+        out[c] = pd.array(places[c].to_numpy(), dtype="Int64")
+    out["uncounted"] = places["uncounted"].to_numpy(dtype=np.int64)
+    out["year_min"] = _int_or_na(places["year_min"].to_numpy())
+    out["year_max"] = _int_or_na(places["year_max"].to_numpy())
+    out["rolled_up"] = places["rolled_up"].to_numpy(dtype=bool)
+    tot = np.stack([out[c].fillna(0).to_numpy(dtype=np.int64) for c in ("out", "through", "in")])
+    out["role"] = np.asarray(ROLES, dtype=object)[tot.argmax(axis=0)] if len(out) else []
+    out["total"] = tot.sum(axis=0)
+    pts = shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy())
+    pts = np.where(np.isnan(out["lon"].to_numpy() + out["lat"].to_numpy()), None, pts)
+    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"))
+    return gdf.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
