@@ -1,0 +1,260 @@
+"""Layouts 1 and 2: routes in wide rows (origin, transit(s), destination) and legs in long rows.
+
+The transit column is split once per distinct value: a dictionary of a few thousand
+strings, however many rows; numpy spreads the pieces back over the rows as grid slots.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loaders._layout_core import (
+    DESTINATION,
+    MISSING_PLACES,
+    NO_PLACE,
+    ORIGIN,
+    TRANSIT,
+    Column,
+    Problems,
+    QueryPool,
+    TableLike,
+    assemble,
+    attribute,
+    clean_text,
+    encode,
+    grid_to_long,
+    missing_mask,
+    place_ids,
+    read_counts,
+    read_years,
+)
+from loaders.model import RawRoutes
+
+_SEPARATORS = r"\s*(?:;|\||->|=>|—>|–>|→|⇒|➝|➔|>|›|»)\s*"
+_SPLIT = re.compile(_SEPARATORS)
+_SPLIT_COMMAS = re.compile(r"\s*(?:;|\||->|=>|—>|–>|→|⇒|➝|➔|>|›|»|,)\s*")
+_ROLE_CODE = {"origin": ORIGIN, "transit": TRANSIT, "destination": DESTINATION}
+
+
+def _pieces(value: str, pattern: re.Pattern) -> list[str]:
+    missing = set(MISSING_PLACES)
+    return [p for p in (x.strip() for x in pattern.split(value)) if p.lower() not in missing]
+
+
+def comma_lists(table: TableLike, column: str, cols: dict[str, Any]) -> bool:
+    """Whether commas separate places in ``column`` rather than a city from its country.
+
+    Yes when the header says it holds lists (transits, transit_countries), or when the
+    origin and destination columns never contain commas and at least half the comma
+    values split into pieces that appear elsewhere as whole places.
+    """
+    from loaders.layouts import norm
+
+    key = norm(column)
+    if key.endswith("s"):
+        return True
+    whole: set[str] = set()
+    for role in ("origin", "destination"):
+        for name in cols.get(role) or []:
+            values = encode(table, name).values
+            if any("," in v for v in values):
+                return False
+            whole.update(v.strip().lower() for v in values)
+    values = [v for v in encode(table, column).values if "," in v]
+    if not values:
+        return False
+    for v in encode(table, column).values:
+        whole.update(p.strip().lower() for p in _SPLIT.split(v) if "," not in p)
+    known = sum(all(p.lower() in whole for p in _pieces(v, _SPLIT_COMMAS)) for v in values)
+    return known >= len(values) / 2
+
+
+def transit_slots(
+    pool: QueryPool, text: Column, hint: Column | None, split_commas: bool
+) -> list[np.ndarray]:
+    """Pooled ids of each transit piece, one array (a grid slot) per position in the list."""
+    pattern = _SPLIT_COMMAS if split_commas else _SPLIT
+    if hint is None:
+        codes, entries = text.codes, [(v, "") for v in clean_text(text.dictionary).to_pylist()]
+    else:
+        nh = len(hint.dictionary)
+        codes, uniq = pd.factorize(text.codes.astype(np.int64) * nh + hint.codes)
+        t = clean_text(text.dictionary).to_pylist()
+        h = clean_text(hint.dictionary)
+        h = np.where(missing_mask(h), "", np.asarray(h.to_pylist(), dtype=object)).tolist()
+        entries = [(t[i // nh], h[i % nh]) for i in uniq]
+    split = [_pieces(v, pattern) for v, _ in entries]
+    n_pieces = np.array([len(p) for p in split], np.int64)
+    flat = [p for ps in split for p in ps]
+    hints = [h for (_, h), ps in zip(entries, split, strict=True) for _ in ps]
+    ids = pool.add(flat, hints)
+    offsets = np.concatenate([[0], np.cumsum(n_pieces)[:-1]]) if len(n_pieces) else n_pieces
+    codes = np.asarray(codes)
+    row_n = n_pieces[codes] if len(codes) else np.zeros(0, np.int64)
+    width = int(row_n.max()) if len(row_n) else 0
+    slots = []
+    for j in range(width):
+        has = row_n > j
+        slot = np.full(len(codes), -1, np.int64)
+        slot[has] = ids[offsets[codes[has]] + j]
+        slots.append(slot)
+    return slots
+
+
+def coalesce(arrays: list[np.ndarray], n: int) -> np.ndarray:
+    """First non-missing (≥ 0) id across ``arrays``, row by row."""
+    out = np.full(n, -1, np.int64)
+    for a in arrays:
+        out = np.where(out >= 0, out, a)
+    return out
+
+
+def role_ids(
+    table: TableLike, cols: dict[str, Any], role: str, pool: QueryPool, problems: Problems
+) -> np.ndarray:
+    """Pooled place id per row for origin or destination (city, then name, then country)."""
+    n = table.data.num_rows
+    hint_name = (cols.get("country_hint") or {}).get(role)
+    hint = encode(table, hint_name) if hint_name else None
+    lat, lon = (cols.get("lat") or {}).get(role), (cols.get("lon") or {}).get(role)
+    if lat and lon:
+        from loaders._layout_geo import coordinate_ids
+
+        name = (cols.get(role) or [None])[0]
+        return coordinate_ids(table, pool, problems, lat, lon, name, hint_name)
+    arrays = [place_ids(pool, encode(table, c), hint) for c in cols.get(role) or []]
+    if hint is not None and not arrays:
+        arrays = [place_ids(pool, hint)]
+    return coalesce(arrays, n)
+
+
+def place_grid(
+    table: TableLike, cols: dict[str, Any], pool: QueryPool, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows × slots grid of pooled ids (origin, transits..., destination) and slot roles."""
+    n = table.data.num_rows
+    slots, roles = [role_ids(table, cols, "origin", pool, problems)], [ORIGIN]
+    hint_name = (cols.get("country_hint") or {}).get("transit")
+    hint = encode(table, hint_name) if hint_name else None
+    split_cfg = cols.get("split_commas")
+    decided = {}
+    for name in cols.get("transit") or []:
+        commas = split_cfg if isinstance(split_cfg, bool) else comma_lists(table, name, cols)
+        decided[name] = commas
+        for s in transit_slots(pool, encode(table, name), hint, commas):
+            slots.append(s)
+            roles.append(TRANSIT)
+    if decided:
+        cols["split_commas"] = decided if not isinstance(split_cfg, bool) else split_cfg
+    slots.append(role_ids(table, cols, "destination", pool, problems))
+    roles.append(DESTINATION)
+    grid = np.stack(slots, axis=1) if n else np.zeros((0, len(slots)), np.int64)
+    return grid, np.array(roles, np.int8)
+
+
+def attributes_of(
+    table: TableLike, cols: dict[str, Any], rec_row: np.ndarray
+) -> dict[str, pd.Categorical]:
+    """Attribute columns per record, under the names records use."""
+    from loaders.layouts import attribute_name
+
+    taken = {"record_id", "count", "year", "line"}
+    out = {}
+    for name in cols.get("attributes") or []:
+        out[attribute_name(name, taken)] = attribute(encode(table, name))[rec_row]
+    return out
+
+
+def build_wide(table: TableLike, cols: dict[str, Any], layout: str = "routes") -> RawRoutes:
+    """One record per row; stops origin, transits in order, destination."""
+    problems, pool = Problems(table), QueryPool()
+    count, has_count = read_counts(table, cols.get("count"), problems)
+    year, has_year = read_years(table, cols.get("year"), problems)
+    grid, roles = place_grid(table, cols, pool, problems)
+    none = np.flatnonzero(~(grid >= 0).any(axis=1))
+    problems.reject(none, None, NO_PLACE)
+    keep = np.flatnonzero(~problems.rejected_mask(table.data.num_rows))
+    rows, ids, stop_role = grid_to_long(grid[keep], roles)
+    return assemble(
+        table, cols, pool, problems,
+        rec_row=keep, count=count[keep], has_count=has_count[keep],
+        year=year[keep], has_year=has_year[keep],
+        stop_rec=rows, stop_pool_id=ids, stop_role=stop_role,
+        attributes=attributes_of(table, cols, keep),
+    )
+
+
+def build_legs(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
+    """Legs chained by route id and leg order; without a route id each leg is a record."""
+    if not cols.get("route_id"):
+        return build_wide(table, {**cols, "transit": []}, layout="legs")
+    n = table.data.num_rows
+    problems, pool = Problems(table), QueryPool()
+    count, has_count = read_counts(table, cols.get("count"), problems)
+    year, has_year = read_years(table, cols.get("year"), problems)
+    a = role_ids(table, cols, "origin", pool, problems)
+    b = role_ids(table, cols, "destination", pool, problems)
+    problems.reject(np.flatnonzero((a < 0) & (b < 0)), None, NO_PLACE)
+    keep = np.flatnonzero(~problems.rejected_mask(n))
+    canon = pool.canonical()
+    a = np.where(a >= 0, canon[np.maximum(a, 0)], -1)
+    b = np.where(b >= 0, canon[np.maximum(b, 0)], -1)
+
+    route = encode(table, cols["route_id"])
+    blank = missing_mask(clean_text(route.dictionary), ("",))
+    route_key = np.where(blank[route.codes], -1 - np.arange(n), route.codes)  # blank: own route
+    order = np.arange(n, dtype=float)
+    if cols.get("order"):
+        oc = encode(table, cols["order"])
+        num = pd.to_numeric(pd.Series(oc.values, dtype=object), errors="coerce").to_numpy(float)
+        order = np.where(np.isnan(num[oc.codes]), np.inf, num[oc.codes])
+    legs = keep[np.lexsort((keep, order[keep], route_key[keep]))]
+    rk = route_key[legs]
+    first = np.ones(len(legs), bool)
+    first[1:] = rk[1:] != rk[:-1]
+    rec_of_leg = np.cumsum(first) - 1
+    la, lb = a[legs], b[legs]
+    prev_b = np.concatenate([[-1], lb[:-1]])
+    emit_a = (la >= 0) & (first | (la != prev_b))
+    gap = np.flatnonzero(~first & (la >= 0) & (prev_b >= 0) & (la != prev_b))
+    if len(gap):
+        problems.kept(legs[gap], None, ["this leg does not start where the previous leg of its"
+                                        " route ended; both places are kept"] * len(gap))
+    grid = np.stack([np.where(emit_a, la, -1), lb], axis=1)
+    leg_i, stop_ids, stop_role = grid_to_long(grid, np.array([ORIGIN, DESTINATION], np.int8))
+    stop_rec = rec_of_leg[leg_i]
+    stop_role = _positional_roles(stop_rec, stop_role)
+    rec_row = legs[first]
+    cols = {**cols}
+    return assemble(
+        table, cols, pool, problems,
+        rec_row=rec_row, count=count[rec_row], has_count=has_count[rec_row],
+        year=year[rec_row], has_year=has_year[rec_row],
+        stop_rec=stop_rec, stop_pool_id=stop_ids, stop_role=stop_role,
+        attributes=attributes_of(table, cols, rec_row),
+    )
+
+
+def _positional_roles(stop_rec: np.ndarray, column_role: np.ndarray) -> np.ndarray:
+    """First stop of a record origin, last destination, the rest transit.
+
+    A record with one stop keeps the role of the column it came from.
+    """
+    m = len(stop_rec)
+    role = np.full(m, TRANSIT, np.int8)
+    if not m:
+        return role
+    start = np.ones(m, bool)
+    start[1:] = stop_rec[1:] != stop_rec[:-1]
+    end = np.ones(m, bool)
+    end[:-1] = stop_rec[1:] != stop_rec[:-1]
+    role[start] = ORIGIN
+    role[end] = DESTINATION
+    single = start & end
+    role[single] = column_role[single]
+    return role
+
