@@ -39,7 +39,6 @@ SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 200
 BLOCK_BYTES = 4 * 1024 * 1024
 _NON_SPACE = re.compile(rb"\S")
-_NON_SPACE_NL = re.compile(rb"[^\r\n]")
 # Single-byte Latin guesses from charset-normalizer on a short sample are unreliable between
 # themselves; Windows-1252 is the common legacy case, so it wins among them.
 _LATIN_FAMILY = {"latin_1", "iso8859_15", "cp1252", "cp1250", "mac_roman", "iso8859_2",
@@ -64,6 +63,8 @@ def to_utf8(data: bytes, name: str) -> tuple[bytes, str]:
         return _decode(data, enc16, name).encode("utf-8"), enc16
     if b"\x00" in data[:SAMPLE_BYTES]:
         raise UnreadableFileError(f"{name} holds binary data, not text: it is not a CSV file")
+    if data.isascii():
+        return data, "utf-8"
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -214,7 +215,7 @@ def read_delimited(data: bytes, name: str, limits: Limits, file_format: str = "c
     data, encoding = to_utf8(data, name)
     if b"\n" not in data and b"\r" in data:  # classic Mac line ends
         data = data.replace(b"\r", b"\n")
-    if not data.strip():
+    if not _NON_SPACE.search(data):
         raise UnreadableFileError(f"{name}: the file is empty")
     with _field_limit(len(data) + 1):
         return _read(data, name, limits, file_format, encoding)
@@ -249,9 +250,7 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     kw = {"name": name, "header": header, "header_line": header_start,
           "first_line": first_line, "delim": delim, "limits": limits, "problems": problems,
           "file_format": file_format, "encoding": encoding}
-    table = None
-    if not _exact_needed(data, offset):
-        table = _fast(body, **kw)
+    table = _fast(data, offset, **kw)
     if table is None:
         table = _exact(bytes(body).decode("utf-8"), **kw)
     if table.data.num_rows == 0 and table.rejected == 0:
@@ -259,21 +258,25 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     return table
 
 
-def _exact_needed(data: bytes, offset: int) -> bool:
-    """Blank lines inside the data shift line numbers: pyarrow skips them silently."""
-    if data[offset:offset + 1] in (b"\n", b"\r"):
-        return True
-    for pat in (b"\n\n", b"\n\r\n"):
-        pos = data.find(pat, offset)
-        if pos >= 0 and _NON_SPACE_NL.search(data, pos):
-            return True
-    return False
+def _content_end(data: bytes) -> int:
+    """Offset just past the last non-blank byte (trailing blank lines excluded)."""
+    tail = data[-65536:]
+    kept = len(tail.rstrip())
+    if kept:
+        return len(data) - len(tail) + kept
+    return len(data.rstrip())
 
 
-def _fast(body: memoryview, *, name: str, header: list[str], header_line: int,
+def _fast(data: bytes, offset: int, *, name: str, header: list[str], header_line: int,
           first_line: int, delim: str, limits: Limits, problems: list[Problem],
           file_format: str, encoding: str) -> Table | None:
-    """pyarrow read; None when a ragged row or a parse error calls for the exact path."""
+    """pyarrow read; None when a ragged row, a blank line or a parse error calls for the
+    exact path.
+
+    pyarrow skips blank lines without saying where; the newline count of the data proves
+    there were none: rows are separated by n - 1 newlines plus those inside quoted fields.
+    """
+    body = memoryview(data)[offset:]
     positional = [f"c{i}" for i in range(len(header))]
     invalid: list[object] = []
 
@@ -306,7 +309,12 @@ def _fast(body: memoryview, *, name: str, header: list[str], header_line: int,
     n = table.num_rows
     if n > limits.max_rows:
         raise LimitExceededError(f"{name} has {n:,} rows; the limit is {limits.max_rows:,}")
-    lines = _lines_with_newlines(table, first_line)
+    newlines = data.count(b"\n", offset, _content_end(data))
+    lines = None
+    if newlines != max(n - 1, 0):
+        lines, inner = _lines_with_newlines(table, first_line)
+        if newlines != max(n - 1, 0) + inner:
+            return None
     if lines is None and first_line != header_line + 1:
         lines = np.arange(first_line, first_line + n, dtype=np.int64)
     return finish(table, header, lines=lines, header_line=header_line, rows_read=n, rejected=0,
@@ -314,30 +322,28 @@ def _fast(body: memoryview, *, name: str, header: list[str], header_line: int,
                   encoding=encoding, delimiter=delim)
 
 
-def _lines_with_newlines(table: pa.Table, first_line: int) -> np.ndarray | None:
-    """Exact start lines when quoted fields hold newlines (None if none do).
+def _lines_with_newlines(table: pa.Table, first_line: int) -> tuple[np.ndarray | None, int]:
+    """Exact start lines when quoted fields hold newlines (None if none do), and the
+    number of newlines inside fields.
 
     Newlines are counted once per dictionary value and gathered by index, so this costs
     little even for a million rows.
     """
     extra = None
     for col in table.columns:
-        parts = []
-        hit = False
-        for ch in col.chunks:
-            counts = pc.count_substring(ch.dictionary, "\n")
-            if len(counts) and pc.max(counts).as_py():
-                hit = True
-            parts.append(pc.take(counts, ch.indices).to_numpy(zero_copy_only=False))
-        if hit:
-            arr = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-            extra = arr if extra is None else extra + arr
+        counts = [pc.count_substring(ch.dictionary, "\n") for ch in col.chunks]
+        if not any(len(c) and pc.max(c).as_py() for c in counts):
+            continue
+        parts = [pc.take(c, ch.indices).to_numpy(zero_copy_only=False)
+                 for c, ch in zip(counts, col.chunks, strict=True)]
+        arr = np.concatenate(parts).astype(np.int64)
+        extra = arr if extra is None else extra + arr
     if extra is None:
-        return None
+        return None, 0
     n = len(extra)
     starts = np.arange(first_line, first_line + n, dtype=np.int64)
     starts[1:] += np.cumsum(extra[:-1])
-    return starts
+    return starts, int(extra.sum())
 
 
 def _exact(text: str, *, name: str, header: list[str], header_line: int, first_line: int,

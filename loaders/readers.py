@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -155,7 +156,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, *, name: str | None
     mislabelled beyond repair) or ``LimitExceededError`` with a one-line message.
     """
     data, shown = _load_bytes(source, name, limits)
-    if not data.strip():
+    if not re.search(rb"\S", data):
         raise UnreadableFileError(f"{shown}: the file is empty")
     fmt, notes = detect_format(data, shown)
     table = _dispatch(data, shown, fmt, limits, sheet)
