@@ -254,12 +254,13 @@ def _guess(table: TableLike, layout: str) -> dict[str, Any]:
         )
         skip = {c for c in (label, cols["year"]) if c}
         numeric = _numeric_columns(table, skip)
-        from loaders._layout_matrix import AGGREGATE_COLUMNS, is_aggregate_name
+        from loaders._layout_matrix import AGGREGATE_COLUMNS, caps_rule_applies, is_aggregate_name
 
         origins, ignored = [], []
+        caps = caps_rule_applies(numeric)
         for c in numeric:
             key = norm(c)
-            aggregate = key in AGGREGATE_COLUMNS or is_aggregate_name(c, caps_rule=True)
+            aggregate = key in AGGREGATE_COLUMNS or is_aggregate_name(c, caps_rule=caps)
             if aggregate or _MATRIX_NOT_ORIGIN.match(key) or key in _COUNT or key in _YEAR:
                 ignored.append(c)
             else:
