@@ -93,11 +93,10 @@ def build_matrix(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     blank = missing_mask(text)
     problems.reject(np.flatnonzero(blank[label.codes]), None, NO_PLACE)
     agg_rows = np.flatnonzero(aggregate[label.codes] & ~blank[label.codes])
-    problems.reject(
-        agg_rows, label.name, [f"aggregate row '{names[c]}' set aside" for c in label.codes[agg_rows]]
-    )
+    messages = [f"aggregate row '{names[c]}' set aside" for c in label.codes[agg_rows]]
+    problems.reject(agg_rows, label.name, messages)
 
-    origins = [c for c in cols.get("origins") or []]
+    origins = list(cols.get("origins") or [])
     values = np.zeros((n, len(origins)), np.int64)
     for j, name in enumerate(origins):
         col = encode(table, name)
