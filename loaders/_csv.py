@@ -39,10 +39,6 @@ SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 200
 BLOCK_BYTES = 4 * 1024 * 1024
 _NON_SPACE = re.compile(rb"\S")
-# Single-byte Latin guesses from charset-normalizer on a short sample are unreliable between
-# themselves; Windows-1252 is the common legacy case, so it wins among them.
-_LATIN_FAMILY = {"latin_1", "iso8859_15", "cp1252", "cp1250", "mac_roman", "iso8859_2",
-                 "cp850", "cp437", "iso8859_9", "cp1254", "iso8859_14", "iso8859_16"}
 
 
 # --- encoding -------------------------------------------------------------------------
@@ -114,13 +110,27 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _guess_legacy(data: bytes) -> str:
+    """charset-normalizer's guess when it reads as a non-Latin script, else Windows-1252.
+
+    On short samples it often names some other Latin code page (cp775, cp850, latin-1)
+    for Western text; Windows-1252 is the common legacy case. A guess that turns the
+    bytes into Cyrillic, Greek, Arabic, Hebrew, Thai or CJK letters is trusted.
+    """
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:SAMPLE_BYTES]).best()
+    sample = data[:SAMPLE_BYTES]
+    best = from_bytes(sample).best()
     if best is None:
         return "cp1252"
-    enc = best.encoding.replace("-", "_").lower()
-    return "cp1252" if enc in _LATIN_FAMILY else best.encoding
+    try:
+        text = sample.decode(best.encoding, errors="ignore")
+    except LookupError:
+        return "cp1252"
+    high = [c for c in text if ord(c) > 127]
+    scripts = sum(1 for c in high if c.isalpha() and ord(c) >= 0x370)
+    if high and scripts > 0.5 * len(high):
+        return best.encoding
+    return "cp1252"
 
 
 # --- dialect and header -----------------------------------------------------------------
