@@ -32,6 +32,7 @@ NAME_KINDS = ("code", "name", "alt", "translation")
 # so a misspelt country is not "corrected" to a village of the same length.
 FUZZY_CITY_POPULATION = 100_000
 FUZZY_CITY_ALT_POPULATION = 2_000_000  # and their other spellings above this size
+CITY_NAME_WEIGHT = 1.5  # log10 bonus of a city's primary name over another's variant
 
 _lock = threading.Lock()
 _cached: Gazetteer | None = None
@@ -255,20 +256,36 @@ class Gazetteer:
         return df[cols].head(limit).reset_index(drop=True)
 
 
-def best_per_key(names: pd.DataFrame, hint_iso3: str = "") -> pd.DataFrame:
-    """Keep one row per key: the place a name means when written alone.
+def order_candidates(cand: pd.DataFrame, hint: pd.Series | str = "") -> pd.DataFrame:
+    """Sort name rows so the place a name means comes first within each key.
 
-    Order: a code; a city of the hinted country; a country; a region; a city; then
-    the name's own kind (official name before spelling variant); then population.
+    Order: a code; a city of the hinted country; a country; a region; a city. Among
+    cities, size decides, a primary name counting as CITY_NAME_WEIGHT times the
+    population (Islamabad before Chattogram, once called Islamabad; Kolkata before a
+    village named Calcutta). Among countries and regions, an official name first.
     """
-    n = names.assign(
-        _hint=~((names["place_kind"] == "city") & (names["iso3"] == hint_iso3))
-        if hint_iso3 else True,
-        _code=names["name_kind"] != "code",
-    )
-    n = n.sort_values(["key", "_code", "_hint", "place_rank", "name_rank", "population"],
-                      ascending=[True, True, True, True, True, False], kind="stable")
-    return n.drop_duplicates("key").drop(columns=["_hint", "_code"]).reset_index(drop=True)
+    is_city = (cand["place_kind"] == "city").to_numpy()
+    hint_arr = hint.to_numpy(object) if isinstance(hint, pd.Series) else hint
+    local = is_city & (cand["iso3"].to_numpy(object) == hint_arr) & (hint_arr != "")
+    size = np.log10(cand["population"].to_numpy(float) + 1.0)
+    size += np.where(cand["name_kind"].to_numpy(object) == "name", CITY_NAME_WEIGHT, 0.0)
+    order = np.lexsort((
+        cand["name_rank"].to_numpy(),
+        -np.where(is_city, size, 0.0),
+        cand["place_rank"].to_numpy(),
+        ~local,
+        (cand["name_kind"] != "code").to_numpy(),
+        cand["_group"].to_numpy() if "_group" in cand else np.zeros(len(cand), int),
+    ))
+    return cand.iloc[order]
+
+
+def best_per_key(names: pd.DataFrame, hint_iso3: str = "") -> pd.DataFrame:
+    """Keep one row per key: the place a name means when written alone (or beside
+    ``hint_iso3``); see :func:`order_candidates`."""
+    _, group = np.unique(names["key"].to_numpy(object).astype(str), return_inverse=True)
+    ordered = order_candidates(names.assign(_group=group), hint_iso3)
+    return ordered.drop_duplicates("key").drop(columns="_group").reset_index(drop=True)
 
 
 def get_gazetteer() -> Gazetteer:

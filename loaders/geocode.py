@@ -26,7 +26,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from loaders.aliases import AliasTarget, alias_key, load_aliases
-from loaders.gazetteer import Gazetteer, best_per_key, get_gazetteer
+from loaders.gazetteer import Gazetteer, best_per_key, get_gazetteer, order_candidates
 from loaders.model import PLACE_COLUMNS
 from loaders.normalize import normalise
 
@@ -202,12 +202,7 @@ def _names(gz: Gazetteer, res: _Result, rows: np.ndarray, keys: np.ndarray,
     cand = q.merge(gz.names, on="key", how="inner")
     if cand.empty:
         return
-    cand["_code"] = cand["name_kind"] != "code"
-    cand["_hint"] = ~((cand["place_kind"] == "city") & (cand["iso3"] == cand["hint"])
-                      & (cand["hint"] != ""))
-    cand = cand.sort_values(["row", "_code", "_hint", "place_rank", "name_rank", "population"],
-                            ascending=[True, True, True, True, True, False], kind="stable")
-    best = cand.drop_duplicates("row")
+    best = order_candidates(cand.assign(_group=cand["row"]), cand["hint"]).drop_duplicates("row")
     match = best["name_kind"].map(_MATCH_OF_NAME).to_numpy(object)
     res.fill_targets(gz, best["row"].to_numpy(), best["target"].to_numpy(object), match, 100.0)
 
