@@ -268,7 +268,7 @@ class QueryPool:
         self._hint.append(pc.cast(hint, pa.string()))
         self._lat.append(np.full(n, np.nan) if lat is None else np.asarray(lat, float))
         self._lon.append(np.full(n, np.nan) if lon is None else np.asarray(lon, float))
-        ids = np.arange(self.size, self.size + n, dtype=np.int64)
+        ids = np.arange(self.size, self.size + n, dtype=np.int32)
         self.size += n
         return ids
 
@@ -312,7 +312,12 @@ class QueryPool:
                 }
             )
             return empty, np.zeros(len(used), np.int32)
-        pooled_ids, inverse = np.unique(used, return_inverse=True)
+        # the pool is small (distinct values), the stops many: a lookup table, not a sort
+        mark = np.zeros(self.size, bool)
+        mark[used] = True
+        pooled_ids = np.flatnonzero(mark)
+        position = np.cumsum(mark) - 1
+        inverse = position[used]
         frame = self._frame(pooled_ids)
         qid = self._groups(frame)
         first = np.zeros(qid.max() + 1, np.int64)
@@ -371,10 +376,15 @@ def attribute(col: Column, tokens: tuple[str, ...] = MISSING_VALUES) -> pd.Categ
 
 
 def grid_to_long(grid: np.ndarray, roles: np.ndarray) -> tuple[np.ndarray, ...]:
-    """A rows × slots grid of pooled ids (-1 empty) to (row, pooled id, role) in route order."""
+    """A rows × slots grid of pooled ids (-1 empty) to (row, pooled id, role, seq).
+
+    Stops come out in route order: row by row, slot by slot.
+    """
     valid = grid >= 0
-    rows, slots = np.nonzero(valid)
-    return rows.astype(np.int64), grid[rows, slots], roles[slots].astype(np.int8)
+    rows = np.repeat(np.arange(len(grid), dtype=np.int64), valid.sum(axis=1))
+    role = np.broadcast_to(roles.astype(np.int8), grid.shape)[valid]
+    seq = (np.cumsum(valid, axis=1, dtype=np.int16) - 1)[valid] if grid.shape[1] else rows
+    return rows, grid[valid], role, seq
 
 
 def assemble(
@@ -393,17 +403,22 @@ def assemble(
     stop_role: np.ndarray,
     attributes: dict[str, pd.Categorical | np.ndarray],
     set_aside: list[str] | None = None,
+    stop_seq: np.ndarray | None = None,
 ) -> RawRoutes:
     """Turn per-record arrays and a long, ordered stop list into :class:`RawRoutes`.
 
     ``rec_row`` is the table row of each record (its line and attributes); ``count``,
     ``year`` and the attributes are per record. ``stop_rec`` indexes records and is
-    sorted, stops of a record in route order.
+    sorted, stops of a record in route order (``stop_seq`` if known, else computed).
     """
     n_rec = len(rec_row)
     queries, qid = pool.finish(stop_pool_id)
-    starts = np.searchsorted(stop_rec, np.arange(n_rec)) if n_rec else np.zeros(0, np.int64)
-    seq = np.arange(len(stop_rec)) - (starts[stop_rec] if len(stop_rec) else 0)
+    if stop_seq is None:
+        per_rec = np.bincount(stop_rec, minlength=n_rec)
+        starts = np.cumsum(per_rec) - per_rec
+        seq = np.arange(len(stop_rec)) - np.repeat(starts, per_rec)
+    else:
+        seq = stop_seq
     if len(seq) and seq.max() > np.iinfo(np.int16).max:
         raise AssertionError("a route with more than 32767 stops")
     stops = pd.DataFrame(
@@ -412,7 +427,8 @@ def assemble(
             "seq": seq.astype(np.int16),
             "role": pd.Categorical.from_codes(stop_role.astype(np.int8), dtype=ROLE_DTYPE),
             "query_id": qid,
-        }
+        },
+        copy=False,
     )
     records = pd.DataFrame(
         {
@@ -422,7 +438,8 @@ def assemble(
             "line": np.asarray(table.line_of(rec_row), np.int64)
             if n_rec
             else np.zeros(0, np.int64),
-        }
+        },
+        copy=False,
     )
     for name, values in attributes.items():
         if name not in records.columns:

@@ -99,7 +99,7 @@ def transit_slots(
     slots = []
     for j in range(width):
         has = row_n > j
-        slot = np.full(len(codes), -1, np.int64)
+        slot = np.full(len(codes), -1, np.int32)
         slot[has] = ids[offsets[codes[has]] + j]
         slots.append(slot)
     return slots
@@ -107,7 +107,7 @@ def transit_slots(
 
 def coalesce(arrays: list[np.ndarray], n: int) -> np.ndarray:
     """First non-missing (≥ 0) id across ``arrays``, row by row."""
-    out = np.full(n, -1, np.int64)
+    out = np.full(n, -1, np.int32)
     for a in arrays:
         out = np.where(out >= 0, out, a)
     return out
@@ -152,7 +152,7 @@ def place_grid(
         cols["split_commas"] = decided if not isinstance(split_cfg, bool) else split_cfg
     slots.append(role_ids(table, cols, "destination", pool, problems))
     roles.append(DESTINATION)
-    grid = np.stack(slots, axis=1) if n else np.zeros((0, len(slots)), np.int64)
+    grid = np.stack(slots, axis=1) if n else np.zeros((0, len(slots)), np.int32)
     return grid, np.array(roles, np.int8)
 
 
@@ -178,12 +178,12 @@ def build_wide(table: TableLike, cols: dict[str, Any], layout: str = "routes") -
     none = np.flatnonzero(~(grid >= 0).any(axis=1))
     problems.reject(none, None, NO_PLACE)
     keep = np.flatnonzero(~problems.rejected_mask(table.data.num_rows))
-    rows, ids, stop_role = grid_to_long(grid[keep], roles)
+    rows, ids, stop_role, seq = grid_to_long(grid[keep], roles)
     return assemble(
         table, cols, pool, problems,
         rec_row=keep, count=count[keep], has_count=has_count[keep],
         year=year[keep], has_year=has_year[keep],
-        stop_rec=rows, stop_pool_id=ids, stop_role=stop_role,
+        stop_rec=rows, stop_pool_id=ids, stop_role=stop_role, stop_seq=seq,
         attributes=attributes_of(table, cols, keep),
     )
 
@@ -225,7 +225,7 @@ def build_legs(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         problems.kept(legs[gap], None, ["this leg does not start where the previous leg of its"
                                         " route ended; both places are kept"] * len(gap))
     grid = np.stack([np.where(emit_a, la, -1), lb], axis=1)
-    leg_i, stop_ids, stop_role = grid_to_long(grid, np.array([ORIGIN, DESTINATION], np.int8))
+    leg_i, stop_ids, stop_role, _ = grid_to_long(grid, np.array([ORIGIN, DESTINATION], np.int8))
     stop_rec = rec_of_leg[leg_i]
     stop_role = _positional_roles(stop_rec, stop_role)
     rec_row = legs[first]
