@@ -66,7 +66,7 @@ def chevrons(coords: np.ndarray, *, at: float = 0.6, scale: float = 0.06) -> np.
     do not get a giant one.
     """
     n = coords.shape[1]
-    k = min(max(int(round(at * (n - 1))), 1), n - 2)
+    k = min(max(round(at * (n - 1)), 1), n - 2)
     tip = coords[:, k, :]
     d = coords[:, k + 1, :] - coords[:, k - 1, :]
     d /= np.linalg.norm(d, axis=1, keepdims=True).clip(1e-12)
@@ -76,3 +76,30 @@ def chevrons(coords: np.ndarray, *, at: float = 0.6, scale: float = 0.06) -> np.
     left = np.stack([d[:, 0] * cos - d[:, 1] * sin, d[:, 0] * sin + d[:, 1] * cos], axis=1)
     right = np.stack([d[:, 0] * cos + d[:, 1] * sin, -d[:, 0] * sin + d[:, 1] * cos], axis=1)
     return np.stack([tip + size * left, tip, tip + size * right], axis=1)
+
+
+def wrap_parts(line: np.ndarray) -> list[np.ndarray]:
+    """Cut an unwrapped (lon may pass +-180) line at the antimeridian.
+
+    Returns parts whose longitudes stay within [-180, 180], each ending (or starting)
+    exactly on the antimeridian, so a Pacific leg leaves one edge of the map and comes
+    back at the other instead of landing in a copy of the world beside the map.
+    """
+    lon, lat = line[:, 0], line[:, 1]
+    if np.all((lon >= -180.0) & (lon <= 180.0)):
+        return [line]
+    parts: list[np.ndarray] = []
+    shift = np.floor((lon + 180.0) / 360.0)  # which copy of the world each point is in
+    current = [line[0] - [360.0 * shift[0], 0.0]]
+    for i in range(1, len(line)):
+        if shift[i] != shift[i - 1]:
+            edge = 180.0 + 360.0 * min(shift[i], shift[i - 1])  # unwrapped boundary crossed
+            f = (edge - lon[i - 1]) / (lon[i] - lon[i - 1])
+            y = lat[i - 1] + f * (lat[i] - lat[i - 1])
+            side = 180.0 if shift[i] > shift[i - 1] else -180.0
+            current.append(np.array([side, y]))
+            parts.append(np.array(current))
+            current = [np.array([-side, y])]
+        current.append(line[i] - [360.0 * shift[i], 0.0])
+    parts.append(np.array(current))
+    return parts

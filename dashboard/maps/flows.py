@@ -230,7 +230,8 @@ def _record_mask(dataset: Dataset, q: FlowQuery) -> np.ndarray:
     rec = dataset.records
     mask = np.ones(len(rec), dtype=bool)
     if q.years is not None:
-        year = pd.to_numeric(rec["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        year = pd.to_numeric(rec["year"], errors="coerce")
+        year = year.to_numpy(dtype="float64", na_value=np.nan)
         lo, hi = q.years
         ok = ~np.isnan(year)
         if lo is not None:

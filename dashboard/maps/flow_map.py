@@ -1,0 +1,260 @@
+"""The route-flow map: all arcs in ONE GeoJSON layer, all places in another (DESIGN §5).
+
+One ``folium.GeoJson`` for every arc (a PolyLine per flow is ~20x slower to build and
+much larger), styled from a ``style`` property per feature; width by volume on a square
+root scale stated in the legend, colour by leg role (Okabe-Ito, colour-blind safe) or by
+an attribute; a chevron on each arc shows direction; flows reported without a number are
+thin and dashed. Tooltips are lists of plain strings set with textContent (escape.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.maps.arcs import chevrons, wrap_parts
+from dashboard.maps.escape import TOOLTIP_JS
+from dashboard.maps.flows import FlowResult
+from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
+from dashboard.maps.offline import DEFAULT_PREFIX, base_map
+
+# Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442",
+             "#000000")
+OTHER_COLOUR = "#999999"
+LEG_ROLE_COLOURS = {
+    "origin→transit": "#E69F00",
+    "transit→transit": "#CC79A7",
+    "transit→destination": "#56B4E9",
+    "origin→destination": "#0072B2",
+}
+NODE_COLOURS = {"origin": "#D55E00", "transit": "#F0E442", "destination": "#009E73"}
+NODE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination"}
+COORD_DP = 4
+
+
+@dataclass(slots=True)
+class FlowMapOptions:
+    """How to draw: colour scheme, basemap, assets, text, and the width scale in px."""
+
+    colour_by: str = "role"  # "role", or "attribute" to use the query's colour_by values
+    basemap: str = "vector"
+    assets: str = "inline"
+    prefix: str = DEFAULT_PREFIX
+    title: str = ""
+    present: bool = False
+    show_nodes: bool = True
+    min_width: float = 1.5
+    max_width: float = 14.0
+    max_radius: float = 22.0
+    countries: Any = None
+    height: str = "100%"
+
+
+def width_scale(counts: np.ndarray, max_count: float, lo: float, hi: float) -> np.ndarray:
+    """Line width in px: ``lo + (hi - lo) * sqrt(count / max)`` (area-like, stated)."""
+    if max_count <= 0:
+        return np.full(len(counts), lo)
+    return lo + (hi - lo) * np.sqrt(np.clip(counts / max_count, 0.0, 1.0))
+
+
+def _nice(x: float) -> int:
+    if x <= 1:
+        return 1
+    p = 10 ** int(np.floor(np.log10(x)))
+    for m in (1, 2, 5, 10):
+        if m * p >= x:
+            return int(m * p) if m * p <= x * 1.25 else int(max(1, (m // 2 or 1) * p))
+    return int(x)
+
+
+def width_legend(max_count: int, lo: float, hi: float) -> list[tuple[str, float]]:
+    """Three sample widths (largest, a quarter, a small value) for the legend."""
+    if max_count <= 0:
+        return []
+    samples = sorted({max_count, _nice(max_count / 4), _nice(max(1, max_count / 25))},
+                     reverse=True)
+    return [(f"{s:,} cases", float(width_scale(np.array([s]), max_count, lo, hi)[0]))
+            for s in samples]
+
+
+def _years(lo: Any, hi: Any) -> str | None:
+    if pd.isna(lo):
+        return None
+    return f"Years {int(lo)}" if pd.isna(hi) or lo == hi else f"Years {int(lo)}–{int(hi)}"
+
+
+def _colours(flows: pd.DataFrame, opts: FlowMapOptions) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    if opts.colour_by == "attribute" and "colour_value" in flows:
+        totals = flows.groupby("colour_value", sort=False)["count"].sum()
+        top = list(totals.sort_values(ascending=False, kind="stable").index[: len(OKABE_ITO) - 1])
+        palette = dict(zip(top, OKABE_ITO, strict=False))
+        colours = flows["colour_value"].map(palette).fillna(OTHER_COLOUR).to_numpy(dtype=object)
+        items = [(str(v), palette[v]) for v in top]
+        if len(totals) > len(top):
+            items.append(("Other", OTHER_COLOUR))
+        return colours, items
+    colours = flows["leg_role"].map(LEG_ROLE_COLOURS).fillna(OTHER_COLOUR).to_numpy(dtype=object)
+    present = [r for r in LEG_ROLE_COLOURS if (flows["leg_role"] == r).any()]
+    items = [(r.replace("→", " → "), LEG_ROLE_COLOURS[r]) for r in present]
+    if (colours == OTHER_COLOUR).any():
+        items.append(("Other leg", OTHER_COLOUR))
+    return colours, items
+
+
+def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, LegendSpec]:
+    """The drawn arcs as a GeoJSON dict (arc + chevron per feature) and their legend."""
+    flows = result.shown_flows
+    spec = LegendSpec(title="Routes")
+    if flows.empty:
+        return {"type": "FeatureCollection", "features": []}, spec
+    counts = flows["count"].to_numpy(dtype="float64")
+    no_number = (counts == 0) & (flows["uncounted"].to_numpy() > 0)
+    max_count = float(counts.max())
+    widths = width_scale(counts, max_count, opts.min_width, opts.max_width)
+    widths[no_number] = opts.min_width
+    colours, items = _colours(flows, opts)
+    coords, idx = shapely.get_coordinates(flows.geometry.to_numpy(), return_index=True)
+    n = int(np.bincount(idx)[0])
+    arcs = coords.reshape(len(flows), n, 2)
+    heads = chevrons(arcs)
+    heads[..., 0] = (heads[..., 0] + 180.0) % 360.0 - 180.0
+    heads = np.round(heads, COORD_DP).tolist()
+    crosses = (np.abs(arcs[..., 0]) > 180.0).any(axis=1)
+    arcs_list = np.round(arcs, COORD_DP).tolist()
+    k = result.withheld.threshold
+    columns = [flows[c].to_numpy() for c in (
+        "from_name", "to_name", "count", "records", "uncounted", "year_min", "year_max",
+        "leg_role", "rolled_up")]
+    cval = flows["colour_value"].to_numpy() if "colour_value" in flows else None
+    features = []
+    for i, (fn, tn, cnt, rec, unc, y0, y1, role, rolled) in enumerate(zip(*columns, strict=True)):
+        tip = [f"{fn} → {tn}"]
+        tip.append("Reported without a number" if no_number[i] else f"{int(cnt):,} cases")
+        tip.append(f"{int(rec):,} records")
+        if unc and not no_number[i]:
+            tip.append(f"{int(unc):,} reported without a number (not counted)")
+        yr = _years(y0, y1)
+        if yr:
+            tip.append(yr)
+        tip.append(f"Leg: {role}")
+        if cval is not None:
+            tip.append(f"{result.query.colour_by}: {cval[i]}")
+        if rolled:
+            tip.append(f"Includes small counts rolled up to country level (K={k})")
+        lines = ([np.round(part, COORD_DP).tolist() for part in wrap_parts(arcs[i])]
+                 if crosses[i] else [arcs_list[i]])
+        style = {"color": colours[i], "weight": round(float(widths[i]), 1), "opacity": 0.8}
+        if no_number[i]:
+            style["dashArray"] = "6 6"
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "MultiLineString", "coordinates": [*lines, heads[i]]},
+            "properties": {"style": style, "tip": tip},
+        })
+    spec.widths = width_legend(int(max_count), opts.min_width, opts.max_width)
+    spec.lines = items
+    if no_number.any() or result.summary.uncounted_selected:
+        spec.dashed = "Reported without a number"
+    spec.notes.append("Line width ∝ √cases; chevrons show direction")
+    return {"type": "FeatureCollection", "features": features}, spec
+
+
+def _count_text(v: Any, k: int) -> str:
+    return f"fewer than {k} (withheld)" if pd.isna(v) else f"{int(v):,}"
+
+
+def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[tuple[str, str]]]:
+    """Places as GeoJSON points sized by total volume and coloured by main role."""
+    pl = result.places[result.places.geometry.notna()]
+    if pl.empty:
+        return {"type": "FeatureCollection", "features": []}, []
+    tot = pl["total"].to_numpy(dtype="float64")
+    radius = 3.0 + (opts.max_radius - 3.0) * np.sqrt(tot / max(tot.max(), 1.0))
+    lon = np.round(pl["lon"].to_numpy(dtype="float64"), COORD_DP).tolist()
+    lat = np.round(pl["lat"].to_numpy(dtype="float64"), COORD_DP).tolist()
+    k = result.withheld.threshold
+    features = []
+    rows = pl.drop(columns="geometry").rename(columns={"in": "in_"})
+    for i, row in enumerate(rows.itertuples(index=False)):
+        sub = ", ".join(s for s in (row.kind, row.iso3) if s)
+        tip = [str(row.name) + (f" ({sub})" if sub else "")]
+        tip.append(f"Out (origin): {_count_text(row.out, k)}")
+        tip.append(f"Through (transit): {_count_text(row.through, k)}")
+        tip.append(f"In (destination): {_count_text(row.in_, k)}")
+        tip.append(f"Records: {_count_text(row.records, k)}")
+        if row.uncounted:
+            tip.append(f"{int(row.uncounted):,} reported without a number")
+        yr = _years(row.year_min, row.year_max)
+        if yr:
+            tip.append(yr)
+        if row.rolled_up:
+            tip.append("Includes small counts from places in this country")
+        style = {"radius": round(float(radius[i]), 1), "fillColor": NODE_COLOURS[row.role],
+                 "color": "#333333", "weight": 1, "fillOpacity": 0.9}
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
+            "properties": {"style": style, "tip": tip},
+        })
+    roles = [r for r in NODE_COLOURS if (pl["role"] == r).any()]
+    return ({"type": "FeatureCollection", "features": features},
+            [(f"{NODE_LABELS[r]} (circle size ∝ √cases)" if i == 0 else NODE_LABELS[r],
+              NODE_COLOURS[r]) for i, r in enumerate(roles)])
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def caveat_for(result: FlowResult) -> Caveat:
+    """The caveat box content for a flow result."""
+    s = result.summary
+    extra = []
+    if s.flows_total > s.flows_shown:
+        extra.append(f"{s.flows_shown:,} of {s.flows_total:,} corridors drawn (largest first)")
+    if s.flows_unmapped:
+        extra.append(f"{_n(s.flows_unmapped, 'corridor')} not mapped:"
+                     " a place could not be located")
+    if s.uncounted_selected:
+        extra.append(f"{_n(s.uncounted_selected, 'record')} reported without a number,"
+                     " not counted as cases")
+    return Caveat(source=s.source, dataset=s.name, records=s.records_selected, years=s.years,
+                  suppression=result.withheld.message() if result.withheld.active else "",
+                  synthetic=s.synthetic, extra=extra)
+
+
+def _fit(m: folium.Map, result: FlowResult) -> None:
+    pts = result.places[result.places.geometry.notna()]
+    arcs = result.shown_flows
+    if len(arcs):
+        b = np.clip(arcs.total_bounds, [-180, -85, -180, -85], [180, 85, 180, 85])
+    elif len(pts):
+        b = pts.total_bounds
+    else:
+        return
+    m.fit_bounds([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]], padding=(20, 20))
+
+
+def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> folium.Map:
+    """Build the route-flow map for ``result``: arcs, places, legend, caveat, no CDN."""
+    opts = options or FlowMapOptions()
+    m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
+                 countries=opts.countries, height=opts.height)
+    arcs, spec = arc_features(result, opts)
+    folium.GeoJson(arcs, name="Routes", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
+    if opts.show_nodes:
+        nodes, node_items = node_features(result, opts)
+        spec.nodes = node_items
+        folium.GeoJson(
+            nodes, name="Places", marker=folium.CircleMarker(),
+            on_each_feature=folium.JsCode(TOOLTIP_JS),
+        ).add_to(m)
+    MapLegend(spec, caveat_for(result), title=opts.title, present=opts.present).add_to(m)
+    _fit(m, result)
+    return m

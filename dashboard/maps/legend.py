@@ -1,0 +1,151 @@
+"""Legend, caveat box and SYNTHETIC banner, always on the map (DESIGN §5 "Always on the map").
+
+The content is described by two plain dataclasses, ``LegendSpec`` and ``Caveat``, so
+the HTML map (``MapLegend``, a folium MacroElement) and the PNG export draw the same
+thing. Every text is escaped here, at the one place it becomes HTML. ``present=True``
+sets larger type for a shared screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from dashboard.maps.escape import html_attr, html_text
+
+PREVALENCE_NOTE = "Identified cases are not prevalence."
+SYNTHETIC_TEXT = "SYNTHETIC DATA: not real cases"
+
+
+@dataclass(slots=True)
+class LegendSpec:
+    """What the legend explains; each list holds (label, value) pairs.
+
+    ``widths``: (label, line width in px); ``lines``: (label, colour) of arcs;
+    ``dashed``: label of the dashed "reported without a number" line, if any;
+    ``nodes``: (label, colour) of place circles; ``classes``: (label, fill colour) of a
+    choropleth; ``notes``: extra lines (e.g. the width scale rule).
+    """
+
+    title: str = ""
+    widths: list[tuple[str, float]] = field(default_factory=list)
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    dashed: str = ""
+    nodes: list[tuple[str, str]] = field(default_factory=list)
+    classes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Caveat:
+    """The data caveat: source, what is shown, the prevalence note and suppression."""
+
+    source: str = ""
+    dataset: str = ""
+    records: int = 0
+    years: tuple[int, int] | None = None
+    suppression: str = ""
+    synthetic: bool = False
+    extra: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The caveat as plain text lines, in reading order."""
+        src = self.source or "not stated"
+        out = [f"Source: {src}" + (f" ({self.dataset})" if self.dataset else "")]
+        shown = f"{self.records:,} records shown"
+        if self.years:
+            a, b = self.years
+            shown += f", {a}" if a == b else f", {a}–{b}"
+        out.append(shown)
+        out.append(PREVALENCE_NOTE)
+        if self.suppression:
+            out.append(self.suppression)
+        out.extend(self.extra)
+        return out
+
+
+_CSS = """
+.rm-box { position: absolute; z-index: 1000; background: rgba(255,255,255,0.94);
+  color: #1b1b1b; border: 1px solid #888; border-radius: 4px; padding: 8px 10px;
+  font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 34%;
+  box-shadow: 0 1px 4px rgba(0,0,0,.25); }
+.rm-legend { left: 10px; bottom: 24px; }
+.rm-caveat { right: 10px; bottom: 24px; }
+.rm-title { left: 54px; top: 10px; font-weight: 600; font-size: 16px; }
+.rm-banner { left: 50%; top: 10px; transform: translateX(-50%); background: #b00020;
+  color: #fff; font-weight: 700; letter-spacing: .05em; border-color: #700014; }
+.rm-box h4 { margin: 0 0 4px; font-size: 1em; }
+.rm-row { display: flex; align-items: center; gap: 8px; margin: 2px 0; }
+.rm-swatch { display: inline-block; width: 28px; flex: none; }
+.rm-dot { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+  border: 1px solid #333; flex: none; }
+.rm-fill { display: inline-block; width: 18px; height: 12px; border: 1px solid #666; flex: none; }
+.rm-present .rm-box { font-size: 20px; max-width: 40%; }
+.rm-present .rm-title { font-size: 26px; }
+.rm-present .rm-dot { width: 18px; height: 18px; }
+.rm-present .rm-fill { width: 26px; height: 18px; }
+"""
+
+
+def _row(swatch: str, label: str) -> str:
+    return f'<div class="rm-row">{swatch}<span>{html_text(label)}</span></div>'
+
+
+def legend_html(spec: LegendSpec) -> str:
+    """The legend box as escaped HTML."""
+    parts = [f"<h4>{html_text(spec.title or 'Legend')}</h4>"]
+    for label, px in spec.widths:
+        h = max(1.0, float(px))
+        sw = f'<span class="rm-swatch" style="border-top:{h:.1f}px solid #555"></span>'
+        parts.append(_row(sw, label))
+    for label, colour in spec.lines:
+        sw = f'<span class="rm-swatch" style="border-top:4px solid {html_attr(colour)}"></span>'
+        parts.append(_row(sw, label))
+    if spec.dashed:
+        parts.append(_row('<span class="rm-swatch" style="border-top:2px dashed #555"></span>',
+                          spec.dashed))
+    for label, colour in spec.nodes:
+        parts.append(_row(f'<span class="rm-dot" style="background:{html_attr(colour)}"></span>',
+                          label))
+    for label, colour in spec.classes:
+        parts.append(_row(f'<span class="rm-fill" style="background:{html_attr(colour)}"></span>',
+                          label))
+    parts.extend(f'<div class="rm-note">{html_text(n)}</div>' for n in spec.notes)
+    return "".join(parts)
+
+
+def caveat_html(caveat: Caveat) -> str:
+    """The caveat box as escaped HTML."""
+    return "".join(f"<div>{html_text(line)}</div>" for line in caveat.lines())
+
+
+class MapLegend(MacroElement):
+    """Legend, caveat, title and SYNTHETIC banner as fixed boxes over the map."""
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}
+{% macro script(this, kwargs) %}
+{%- if this.present %}document.body.classList.add("rm-present");{% endif %}
+{% endmacro %}"""
+    )
+
+    def __init__(self, spec: LegendSpec, caveat: Caveat, *, title: str = "",
+                 present: bool = False):
+        super().__init__()
+        self._name = "MapLegend"
+        self.css = _CSS
+        self.present = present
+        body = [
+            f'<div class="rm-box rm-legend" role="region" aria-label="Legend">'
+            f"{legend_html(spec)}</div>",
+            f'<div class="rm-box rm-caveat" role="note">{caveat_html(caveat)}</div>',
+        ]
+        if title:
+            body.append(f'<div class="rm-box rm-title">{html_text(title)}</div>')
+        if caveat.synthetic:
+            body.append(f'<div class="rm-box rm-banner" role="alert">{html_text(SYNTHETIC_TEXT)}'
+                        "</div>")
+        self.body = "\n".join(body)

@@ -1,0 +1,239 @@
+"""Offline map assets and basemaps: no CDN, ever (DESIGN §5 "Offline").
+
+folium's Map pulls Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from
+CDNs. Our maps use none but Leaflet, so ``base_map`` empties the Map's ``default_js``
+and ``default_css`` and adds Leaflet from the XStatic-Leaflet package instead, in one of
+two modes:
+
+``inline``  Leaflet's JS and CSS (its images as data: URIs) inside the HTML: a file that
+            opens anywhere with no network (exports, ``routemap map``).
+``served``  ``<script src>``/``<link href>`` under a URL prefix such as ``app/static``,
+            for Streamlit's static file serving; ``export_static_assets`` copies the files.
+
+Basemaps: ``vector`` (default) draws the gazetteer's country shapes, needing nothing
+from outside; ``light`` and ``dark`` add CARTO raster tiles (the only network use, and
+only when asked), with the vector shapes below them as a fallback when tiles cannot load.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+ASSET_MODES = ("inline", "served")
+BASEMAPS = ("vector", "light", "dark", "none")
+DEFAULT_PREFIX = "app/static"
+ASSET_DIR = "leaflet"  # sub-folder of the static folder that holds Leaflet
+
+TILES = {
+    "light": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+    "dark": "https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}.png",
+}
+TILE_ATTRIBUTION = "© OpenStreetMap contributors © CARTO"
+SEA = {"vector": "#dbe6ef", "light": "#dbe6ef", "dark": "#1f2630", "none": "#ffffff"}
+LAND = {"vector": ("#f4f3ef", "#b9b9b9"), "light": ("#f4f3ef", "#b9b9b9"),
+        "dark": ("#3a3f47", "#5a6270"), "none": ("#f4f3ef", "#b9b9b9")}
+
+# the few style rules our own elements need (tooltips, legend, caveat box)
+_MAP_CSS = """
+.rm-tip strong { display: block; margin-bottom: 2px; }
+.rm-tip div { white-space: nowrap; }
+.leaflet-tooltip { font: 13px/1.35 system-ui, sans-serif; }
+"""
+
+
+def leaflet_dir() -> Path:
+    """Folder of the XStatic-Leaflet files (leaflet.js, leaflet.css, images/)."""
+    import xstatic.pkg.leaflet as xleaflet
+
+    return Path(xleaflet.BASE_DIR)
+
+
+def _strip_source_map(js: str) -> str:
+    return re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)
+
+
+@cache
+def _inline_assets() -> tuple[str, str]:
+    """(leaflet.css with images as data: URIs, leaflet.js), read once per process."""
+    base = leaflet_dir()
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        path = base / match.group(1)
+        if not path.is_file():
+            return match.group(0)
+        b64 = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{b64})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    js = _strip_source_map((base / "leaflet.js").read_text(encoding="utf-8"))
+    # cannot happen with Leaflet 1.9, but an inlined script must never close its element
+    css = css.replace("</", "<\\/")
+    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+    return css, js
+
+
+def export_static_assets(dest_dir: str | Path) -> list[Path]:
+    """Copy Leaflet's JS, CSS and images to ``dest_dir/leaflet/`` for ``served`` mode.
+
+    The dashboard serves ``dest_dir`` as Streamlit static files (``app/static/...``).
+    Returns the files written.
+    """
+    src = leaflet_dir()
+    dest = Path(dest_dir) / ASSET_DIR
+    (dest / "images").mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("leaflet.js", "leaflet.css"):
+        text = (src / name).read_text(encoding="utf-8")
+        if name.endswith(".js"):
+            text = _strip_source_map(text)
+        (dest / name).write_text(text, encoding="utf-8")
+        written.append(dest / name)
+    for img in sorted((src / "images").glob("*.png")):
+        shutil.copyfile(img, dest / "images" / img.name)
+        written.append(dest / "images" / img.name)
+    (dest / "routemap.css").write_text(_MAP_CSS, encoding="utf-8")
+    written.append(dest / "routemap.css")
+    return written
+
+
+class OfflineAssets(MacroElement):
+    """Leaflet and our CSS in the page header, inline or from the app's static folder."""
+
+    _template = Template(
+        """{% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}"""
+    )
+
+    def __init__(self, mode: str = "inline", prefix: str = DEFAULT_PREFIX, sea: str = "#fff"):
+        super().__init__()
+        if mode not in ASSET_MODES:
+            raise ValueError(f"asset mode must be one of {ASSET_MODES}")
+        self._name = "OfflineAssets"
+        extra = f"{_MAP_CSS}.leaflet-container {{ background: {sea}; }}"
+        if mode == "inline":
+            css, js = _inline_assets()
+            self.head = f"<style>{css}\n{extra}</style>\n<script>{js}</script>"
+        else:
+            base = prefix.rstrip("/") + "/" + ASSET_DIR
+            self.head = (
+                f'<link rel="stylesheet" href="{base}/leaflet.css"/>\n'
+                f'<style>{extra}</style>\n<script src="{base}/leaflet.js"></script>'
+            )
+
+
+def base_map(
+    *,
+    assets: str = "inline",
+    prefix: str = DEFAULT_PREFIX,
+    basemap: str = "vector",
+    countries: Any = None,
+    location: tuple[float, float] = (20.0, 30.0),
+    zoom_start: int = 2,
+    **map_kwargs: Any,
+) -> folium.Map:
+    """A folium Map with no CDN link: Leaflet from XStatic, plus the chosen basemap.
+
+    ``countries`` (a GeoDataFrame of country polygons) draws the vector basemap; by
+    default it comes from the gazetteer when that is available.
+    """
+    if basemap not in BASEMAPS:
+        raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}")
+    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, **map_kwargs)
+    # instance attributes shadow folium's class-level CDN lists
+    m.default_js = []
+    m.default_css = []
+    m.add_child(OfflineAssets(assets, prefix, SEA[basemap]), name="offline_assets")
+    if basemap != "none":
+        if countries is None:
+            countries = default_countries()
+        if countries is not None and len(countries):
+            folium.map.CustomPane("basemap", z_index=150, pointer_events=False).add_to(m)
+            fill, stroke = LAND[basemap]
+            layer = folium.GeoJson(
+                countries_geojson(countries),
+                name="Countries",
+                pane="basemap",
+                interactive=False,
+                control=False,
+            )
+            m.add_child(layer)
+            m.add_child(_StaticStyle(layer, fill, stroke))
+    if basemap in TILES:
+        folium.TileLayer(
+            tiles=TILES[basemap], attr=TILE_ATTRIBUTION, name=f"{basemap} tiles",
+            max_zoom=18, subdomains="abcd", control=False,
+        ).add_to(m)
+    return m
+
+
+class _StaticStyle(MacroElement):
+    """One style for every feature of a GeoJSON layer, set in JavaScript (no per-feature data)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this.layer.get_name() }}.setStyle({{ this.style }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layer: folium.GeoJson, fill: str, stroke: str):
+        super().__init__()
+        self.layer = layer
+        self.style = json.dumps(
+            {"fillColor": fill, "fillOpacity": 1.0, "color": stroke, "weight": 0.6}
+        )
+
+
+def default_countries() -> Any:
+    """The gazetteer's countries, or None while the gazetteer is not available."""
+    try:
+        from loaders.gazetteer import get_gazetteer  # lazy: optional at this layer
+    except ImportError:
+        return None
+    try:
+        return get_gazetteer().countries()
+    except Exception:  # a missing or broken data file must not stop a map from drawing
+        return None
+
+
+def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.001) -> dict:
+    """Country shapes as a small GeoJSON dict: simplified, snapped to ``grid`` degrees.
+
+    Only iso3 and name are kept as properties; the shapes are the vector basemap and the
+    hotspot choropleth, so they must stay small (DESIGN §10: a map under 2 MB).
+    """
+    geoms = np.asarray(countries.geometry.values, dtype=object)
+    ok = ~shapely.is_missing(geoms)
+    geoms = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, grid)
+    iso = countries["iso3"].astype(str).to_numpy()[ok] if "iso3" in countries else None
+    name = countries["name"].astype(str).to_numpy()[ok] if "name" in countries else None
+    features = []
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        props = {}
+        if iso is not None:
+            props["iso3"] = iso[i]
+        if name is not None:
+            props["name"] = name[i]
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(g))}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def add_raw_html(m: folium.Map, html: str, name: str) -> None:
+    """Put already-escaped HTML in the page body (used by the legend)."""
+    m.get_root().html.add_child(Element(html), name=name)

@@ -1,0 +1,159 @@
+"""The flow map, tested on its rendered HTML (as geopandas tests/test_explore.py does)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from _maps_data import PLACES, make_countries, make_dataset, make_places
+
+from dashboard.maps.flow_map import FlowMapOptions, flow_map
+from dashboard.maps.flows import FlowQuery, compute_flows
+from dashboard.maps.offline import _inline_assets, export_static_assets
+
+ROUTES = [([0, 4, 3], 10, 2015), ([0, 4, 3], None, 2016), ([2, 0], 6, 2018), ([6, 7], 8, 2020)]
+CDN_WORDS = ("cdn", "unpkg", "jsdelivr", "cdnjs", "googleapis", "bootstrap", "jquery",
+             "font-awesome", "fontawesome")
+EVIL = "<img src=x onerror=window.__pwned=1>${window.__pwned=1}`\\</script><b>"
+
+
+def render(routes=ROUTES, places=None, *, synthetic=False, name="test data", query=None,
+           **opts) -> str:
+    ds = make_dataset(routes, places, synthetic=synthetic, name=name)
+    r = compute_flows(ds, query or FlowQuery(), countries=make_countries())
+    m = flow_map(r, FlowMapOptions(countries=make_countries(), **opts))
+    return m.get_root().render()
+
+
+def without_inlined_assets(html: str) -> str:
+    css, js = _inline_assets()
+    return html.replace(css, "").replace(js, "")
+
+
+def test_no_cdn_and_no_remote_url_in_the_page():
+    html = render()
+    assert "L.map(" in html
+    page = without_inlined_assets(html).lower()
+    for word in CDN_WORDS:
+        assert word not in page, word
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", page)
+    assert not re.search(r"https?://", page)
+
+
+def test_leaflet_is_inlined_with_images_as_data_uris():
+    css, js = _inline_assets()
+    html = render()
+    assert js in html
+    assert css in html
+    assert "images/layers.png" not in css
+    assert "data:image/png;base64," in css
+    assert "sourceMappingURL" not in js
+
+
+def test_served_mode_links_under_the_prefix(tmp_path):
+    html = render(assets="served", prefix="app/static")
+    assert '<script src="app/static/leaflet/leaflet.js"></script>' in html
+    assert 'href="app/static/leaflet/leaflet.css"' in html
+    assert _inline_assets()[1] not in html
+    files = export_static_assets(tmp_path)
+    names = {p.relative_to(tmp_path).as_posix() for p in files}
+    assert {"leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/images/layers.png"} <= names
+
+
+def test_tiles_are_opt_in():
+    assert "{z}/{x}/{y}" not in render()
+    html = render(basemap="dark")
+    assert "dark_all/{z}/{x}/{y}" in html
+    assert '"pane": "basemap"' in html  # vector countries stay below as the fallback
+
+
+def _geojson_calls(html: str) -> list[dict]:
+    return [json.loads(s) for s in re.findall(r"_add\((\{.*?\})\);\n", html)]
+
+
+def test_one_geojson_layer_for_all_arcs_styled_by_property():
+    html = render()
+    assert "L.polyline" not in html
+    layers = _geojson_calls(html)
+    arcs = [g for g in layers if g["features"] and
+            g["features"][0]["geometry"]["type"] == "MultiLineString"]
+    assert len(arcs) == 1
+    feats = arcs[0]["features"]
+    assert len(feats) == 4  # Karachi->UAE, UAE->KL, Bangladesh->Karachi, Manila->Lima
+    widths = sorted(f["properties"]["style"]["weight"] for f in feats)
+    assert widths[-1] == 14.0
+    assert widths[0] < widths[-1]
+    colours = {f["properties"]["tip"][0]: f["properties"]["style"]["color"] for f in feats}
+    assert colours["Karachi → United Arab Emirates"] == "#E69F00"  # origin -> transit
+    assert colours["United Arab Emirates → Kuala Lumpur"] == "#56B4E9"
+    tips = {f["properties"]["tip"][0]: f["properties"]["tip"] for f in feats}
+    assert "1 reported without a number (not counted)" in tips["Karachi → United Arab Emirates"]
+    assert "Years 2015–2016" in tips["Karachi → United Arab Emirates"]
+    pacific = next(f for f in feats if f["properties"]["tip"][0] == "Manila → Lima")
+    lines = pacific["geometry"]["coordinates"]
+    assert len(lines) == 3  # two halves either side of the antimeridian + the chevron
+    assert all(-180 <= x <= 180 for line in lines for x, _ in line)
+
+
+def test_uncounted_only_flow_is_dashed_and_thin():
+    html = render([([0, 3], None, 2019), ([6, 7], 20, 2019)])
+    feats = next(g for g in _geojson_calls(html) if g["features"] and
+                 g["features"][0]["geometry"]["type"] == "MultiLineString")["features"]
+    dashed = [f for f in feats if f["properties"]["style"].get("dashArray")]
+    assert len(dashed) == 1
+    assert dashed[0]["properties"]["tip"][1] == "Reported without a number"
+    assert dashed[0]["properties"]["style"]["weight"] == 1.5
+    assert "Reported without a number" in html  # legend entry
+
+
+def test_nodes_sized_and_coloured_with_tooltips():
+    html = render()
+    nodes = next(g for g in _geojson_calls(html) if g["features"] and
+                 g["features"][0]["geometry"]["type"] == "Point")["features"]
+    by_name = {f["properties"]["tip"][0].split(" (")[0]: f for f in nodes}
+    assert by_name["Karachi"]["properties"]["style"]["fillColor"] == "#D55E00"
+    assert by_name["United Arab Emirates"]["properties"]["style"]["fillColor"] == "#F0E442"
+    assert "Out (origin): 10" in by_name["Karachi"]["properties"]["tip"]
+    assert "Records: fewer than 5 (withheld)" in by_name["Karachi"]["properties"]["tip"]
+    assert by_name["Karachi"]["properties"]["style"]["radius"] > 3
+
+
+def test_legend_caveat_and_synthetic_banner():
+    html = render(synthetic=True, title="Pakistan routes", present=True)
+    assert "Identified cases are not prevalence." in html
+    assert "Source: unit test (test data)" in html
+    assert "records shown, 2015–2020" in html
+    assert "SYNTHETIC DATA" in html
+    assert "Line width ∝ √cases" in html
+    assert 'classList.add("rm-present")' in html
+    assert "origin → transit" in html
+    assert "SYNTHETIC DATA" not in render(synthetic=False)
+
+
+def test_suppression_note_on_the_map():
+    html = render([([0, 3], 2, 2019), ([6, 7], 20, 2019)], query=FlowQuery(rollup_small=False))
+    assert "1 corridor and 2 cases withheld (counts below 5)" in html
+
+
+def test_hostile_text_is_escaped_everywhere():
+    places = make_places([(k, EVIL if i in (0, 3) else n, kind, iso, lat, lon)
+                          for i, (k, n, kind, iso, lat, lon) in enumerate(PLACES)])
+    html = render(places=places, name=EVIL, title=EVIL)
+    body = without_inlined_assets(html)
+    assert "<img src=x" not in body
+    assert "</script><b>" not in body
+    assert body.count("</script>") == body.count("<script")  # nothing closes a script early
+    assert "&lt;img src=x onerror=window.__pwned=1&gt;" in body  # title and caveat, as text
+    assert "\\u003cimg src=x" in body  # inside the GeoJSON data, as a JSON string
+
+
+def test_empty_result_still_renders():
+    html = render(query=FlowQuery(years=(1900, 1901)))
+    assert "0 records shown" in html
+
+
+@pytest.mark.parametrize("basemap", ["vector", "none"])
+def test_basemaps_without_network(basemap):
+    html = render(basemap=basemap)
+    assert ('"iso3": "PAK"' in html) == (basemap == "vector")

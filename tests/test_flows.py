@@ -1,0 +1,158 @@
+"""Flows and place totals: counting rules, filters, roll-up levels, top-N, arcs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _maps_data import make_countries, make_dataset
+
+from dashboard.maps.arcs import arc_coords, wrap_parts
+from dashboard.maps.flows import FlowQuery, QueryError, compute_flows
+
+# place ids: 0 Karachi, 1 Lahore, 2 Bangladesh, 3 Kuala Lumpur, 4 UAE, 5 Atlantis (unresolved),
+# 6 Manila, 7 Lima
+ROUTES = [
+    ([0, 4, 3], 10, 2015),
+    ([0, 4, 3], None, 2016),  # named without a number
+    ([1, 3], 3, 2017),
+    ([2, 0], 6, 2018),
+    ([0, 5], 7, 2019),
+    ([6, 7], 8, 2020),
+    ([0], 4, 2021),  # origin only: counts for Karachi, draws no leg
+]
+GENDER = ["f", "m", "f", "f", "m", "f", "m"]
+
+
+def flows_of(query: FlowQuery | None = None, routes=ROUTES, **kw) -> pd.DataFrame:
+    ds = make_dataset(routes, attrs={"gender": GENDER[: len(routes)]}, **kw)
+    return compute_flows(ds, query or FlowQuery(suppress=0), countries=make_countries())
+
+
+def row(flows: pd.DataFrame, a: str, b: str) -> pd.Series:
+    hit = flows[(flows["from_key"] == a) & (flows["to_key"] == b)]
+    assert len(hit) == 1, f"expected one flow {a} -> {b}, got {len(hit)}"
+    return hit.iloc[0]
+
+
+def test_legs_group_into_flows_and_uncounted_records_are_kept_apart():
+    r = flows_of()
+    f = row(r.flows, "city:1", "country:ARE")
+    assert (f["count"], f["records"], f["uncounted"]) == (10, 2, 1)
+    assert (f["year_min"], f["year_max"]) == (2015, 2016)
+    assert f["leg_role"] == "origin→transit"
+    assert row(r.flows, "country:ARE", "city:3")["leg_role"] == "transit→destination"
+    assert row(r.flows, "city:2", "city:3")["count"] == 3
+    assert r.summary.cases_selected == 10 + 3 + 6 + 7 + 8 + 4
+    assert r.summary.uncounted_selected == 1
+
+
+def test_place_totals_by_role_and_distinct_records():
+    r = flows_of()
+    p = r.places.set_index("key")
+    k = p.loc["city:1"]
+    assert (k["out"], k["through"], k["in"]) == (10 + 7 + 4, 0, 6)
+    assert k["records"] == 5
+    assert k["uncounted"] == 1
+    assert p.loc["country:ARE", "through"] == 10
+    assert p.loc["city:3", "in"] == 13
+    assert p.loc["city:1", "role"] == "origin"
+
+
+def test_a_record_visiting_a_place_twice_counts_once_in_records():
+    r = flows_of(routes=[([0, 4, 0], 2, 2019)])
+    k = r.places.set_index("key").loc["city:1"]
+    assert k["records"] == 1
+    assert (k["out"], k["in"]) == (2, 2)
+
+
+def test_unresolved_places_stay_in_the_table_without_geometry():
+    r = flows_of()
+    f = row(r.flows, "city:1", "unresolved:atlantis")
+    assert f.geometry is None
+    assert r.summary.flows_unmapped == 1
+    assert "unresolved:atlantis" in set(r.places["key"])
+    assert len(r.shown_flows) == len(r.flows) - 1
+
+
+def test_year_and_attribute_filters():
+    r = flows_of(FlowQuery(suppress=0, years=(2017, 2019)))
+    assert set(zip(r.flows["from_key"], r.flows["to_key"], strict=True)) == {
+        ("city:2", "city:3"), ("country:BGD", "city:1"), ("city:1", "unresolved:atlantis")}
+    assert r.summary.years == (2017, 2019)
+    r = flows_of(FlowQuery(suppress=0, attributes={"gender": ["m"]}))
+    assert r.summary.records_selected == 3
+    assert set(r.flows["from_key"]) == {"city:1", "country:ARE"}
+
+
+def test_focus_keeps_only_routes_through_the_place_in_the_given_roles():
+    r = flows_of(FlowQuery(suppress=0, focus="country:ARE"))
+    assert r.summary.records_selected == 2
+    assert set(r.flows["to_key"]) == {"country:ARE", "city:3"}
+    r = flows_of(FlowQuery(suppress=0, focus="city:1", focus_roles=("destination",)))
+    assert r.summary.records_selected == 1  # only Bangladesh -> Karachi
+
+
+def test_country_level_rolls_cities_up_and_drops_internal_legs():
+    r = flows_of(FlowQuery(suppress=0, level="country"), routes=[*ROUTES, ([0, 1], 5, 2020)])
+    assert row(r.flows, "country:PAK", "country:MYS")["count"] == 3
+    assert row(r.flows, "country:PAK", "country:ARE")["count"] == 10
+    assert r.summary.internal_legs == 1  # Karachi -> Lahore
+    pak = r.places.set_index("key").loc["country:PAK"]
+    assert pak["name"] == "Pakistan"
+    assert (pak["lat"], pak["lon"]) == (30.0, 70.0)  # the country's label point
+
+
+def test_region_level_uses_subregions():
+    r = flows_of(FlowQuery(suppress=0, level="region"))
+    assert row(r.flows, "region:Southern Asia", "region:Western Asia")["count"] == 10
+    assert row(r.flows, "region:South-eastern Asia", "region:South America")["count"] == 8
+
+
+def test_min_count_and_top_n():
+    r = flows_of(FlowQuery(suppress=0, min_count=7, top=2))
+    assert list(r.flows["count"]) == [10, 10, 8, 7]
+    assert list(r.flows["shown"]) == [True, True, False, False]
+    assert r.flows.geometry.iloc[2] is None  # arcs are built only for what is drawn
+
+
+def test_colour_by_attribute_picks_the_dominant_value():
+    r = flows_of(FlowQuery(suppress=0, colour_by="gender"))
+    assert row(r.flows, "city:1", "country:ARE")["colour_value"] == "f"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (FlowQuery(level="galaxy"), "unknown level"),
+        (FlowQuery(attributes={"nope": ["x"]}), "no attribute column"),
+        (FlowQuery(focus_roles=("victim",)), "unknown role"),
+        (FlowQuery(top=-1), ">= 0"),
+    ],
+)
+def test_bad_queries_raise_one_line_errors(query, message):
+    with pytest.raises(QueryError, match=message):
+        flows_of(query)
+
+
+def test_arcs_bend_apart_and_cross_the_antimeridian():
+    c = arc_coords([67.0, 101.7], [24.9, 3.1], [101.7, 67.0], [3.1, 24.9])
+    assert c[0, 0].tolist() == [67.0, 24.9]
+    assert np.allclose(c[0, -1], [101.7, 3.1])
+    mid_ab, mid_ba = c[0, c.shape[1] // 2], c[1, c.shape[1] // 2]
+    assert np.linalg.norm(mid_ab - mid_ba) > 3  # A->B and B->A do not overlap
+    pacific = arc_coords([120.98], [14.6], [-77.04], [-12.05])[0]
+    assert np.all(np.abs(np.diff(pacific[:, 0])) < 30)  # no jump across the whole map
+    assert pacific[-1, 0] == pytest.approx(-77.04 + 360)
+    parts = wrap_parts(pacific)
+    assert len(parts) == 2
+    assert parts[0][-1, 0] == 180.0
+    assert parts[1][0, 0] == -180.0
+    assert parts[1][-1].tolist() == pytest.approx([-77.04, -12.05])
+
+
+def test_records_need_not_be_in_order():
+    ds = make_dataset(ROUTES, attrs={"gender": GENDER})
+    ds.stops = ds.stops.sample(frac=1.0, random_state=3)
+    r = compute_flows(ds, FlowQuery(suppress=0), countries=make_countries())
+    assert row(r.flows, "city:1", "country:ARE")["count"] == 10
