@@ -184,9 +184,15 @@ def _rows(text: str, delimiter: str, limit: int) -> list[list[str]]:
     return out
 
 
-def _records_with_lines(text: str, delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
-    """(first line, last line, fields) of each record; blank lines yield empty fields."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+def _records_with_lines(
+    text: str, delimiter: str, newline: str = "\n"
+) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, fields) of each record; blank lines yield empty fields.
+
+    Lines end at "\n" only, as in the fast path's count: a lone "\r" inside a quoted field
+    does not start a line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=newline), delimiter=delimiter, strict=False)
     prev = 0
     for rec in reader:
         yield prev + 1, reader.line_num, rec
@@ -237,7 +243,10 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     while True:
         sample = _sample_text(data, size)
         delim = detect_delimiter(sample, prefer)
-        recs = list(_records_with_lines(sample, delim))[: HEADER_SCAN_ROWS + 5]
+        try:
+            recs = list(_records_with_lines(sample, delim))[: HEADER_SCAN_ROWS + 5]
+        except csv.Error:  # a lone "\r" outside quotes
+            recs = list(_records_with_lines(sample, delim, ""))[: HEADER_SCAN_ROWS + 5]
         if len(data) <= size or sum(not _is_blank(r[2]) for r in recs) >= 2 or size > 1 << 28:
             break
         size *= 8  # a huge header or first row: widen the sample
@@ -356,41 +365,55 @@ def _lines_with_newlines(table: pa.Table, first_line: int) -> tuple[np.ndarray |
     return starts, int(extra.sum())
 
 
+def _collect(text: str, delim: str, width: int, first_line: int, name: str, limits: Limits,
+             newline: str) -> tuple[list[list[str]], list[int], int, int, list[Problem]]:
+    """Rows padded to ``width``, their start lines, rows read, rows rejected, problems."""
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    read = rejected = 0
+    for start, _end, rec in _records_with_lines(text, delim, newline):
+        if _is_blank(rec):
+            continue
+        read += 1
+        if read > limits.max_rows:
+            raise LimitExceededError(f"{name} has more than {limits.max_rows:,} rows")
+        line = start + first_line - 1
+        if len(rec) < width:
+            problems.append(Problem(line, None, f"row has {len(rec)} fields, expected"
+                                    f" {width}; padded with empty values", kept=True))
+            rec = rec + [""] * (width - len(rec))
+        elif len(rec) > width:
+            extra = rec[width:]
+            if any(f.strip() for f in extra):
+                rejected += 1
+                problems.append(Problem(line, None, f"row has {len(rec)} fields, expected"
+                                        f" {width}; row rejected"))
+                continue
+            problems.append(Problem(line, None, f"row has {len(extra)} extra empty"
+                                    " fields at its end; they were ignored", kept=True))
+            rec = rec[:width]
+        rows.append(rec)
+        lines.append(line)
+    return rows, lines, read, rejected, problems
+
+
 def _exact(text: str, *, name: str, header: list[str], header_line: int, first_line: int,
            delim: str, limits: Limits, problems: list[Problem], file_format: str,
            encoding: str) -> Table:
     """csv-module read with true line numbers: pads short rows, rejects long ones."""
     width = len(header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    read = rejected = 0
-    problems = list(problems)
     try:
-        for start, _end, rec in _records_with_lines(text, delim):
-            if _is_blank(rec):
-                continue
-            read += 1
-            if read > limits.max_rows:
-                raise LimitExceededError(f"{name} has more than {limits.max_rows:,} rows")
-            line = start + first_line - 1
-            if len(rec) < width:
-                problems.append(Problem(line, None, f"row has {len(rec)} fields, expected"
-                                        f" {width}; padded with empty values", kept=True))
-                rec = rec + [""] * (width - len(rec))
-            elif len(rec) > width:
-                extra = rec[width:]
-                if any(f.strip() for f in extra):
-                    rejected += 1
-                    problems.append(Problem(line, None, f"row has {len(rec)} fields, expected"
-                                            f" {width}; row rejected"))
-                    continue
-                problems.append(Problem(line, None, f"row has {len(extra)} extra empty"
-                                        " fields at its end; they were ignored", kept=True))
-                rec = rec[:width]
-            rows.append(rec)
-            lines.append(line)
-    except csv.Error as e:
-        raise UnreadableFileError(f"{name} is not valid CSV near line {first_line}: {e}") from None
+        rows, lines, read, rejected, found = _collect(text, delim, width, first_line, name,
+                                                      limits, "\n")
+    except csv.Error:
+        # A lone "\r" outside quotes ends a line for pyarrow and for newline="" mode.
+        try:
+            rows, lines, read, rejected, found = _collect(text, delim, width, first_line,
+                                                          name, limits, "")
+        except csv.Error as e:
+            raise UnreadableFileError(f"{name} is not valid CSV: {e}") from None
+    problems = [*problems, *found]
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(width)]
     table = strings_to_arrow(columns, [f"c{i}" for i in range(width)])
     return finish(table, header, lines=np.asarray(lines, dtype=np.int64), header_line=header_line,
