@@ -108,7 +108,7 @@ def name_columns(raw: Sequence[str], header_line: int | None) -> tuple[list[str]
     """
     problems: list[Problem] = []
     names = [str(n).strip() for n in raw]
-    if names and (len(names[0]) >= NOTICE_MIN_CHARS or "\n" in names[0]):
+    if names and len(names[0]) >= NOTICE_MIN_CHARS:
         problems.append(
             Problem(header_line, "notice", "the first header cell is a long notice"
                     f" ({names[0][:60]!r}...); that column is named 'notice'", kept=True)
