@@ -324,7 +324,7 @@ def label_point(geom: shapely.Geometry | None,
     largest part (pole of inaccessibility)."""
     if geom is None or geom.is_empty:
         return fallback
-    if geom.buffer(0.1).contains(shapely.Point(fallback[1], fallback[0])):
+    if geom.contains(shapely.Point(fallback[1], fallback[0])):
         return (round(fallback[0], 4), round(fallback[1], 4))
     parts = list(getattr(geom, "geoms", [geom]))
     polys = [p for p in parts if p.geom_type == "Polygon"]
