@@ -1,0 +1,274 @@
+"""Hotspots: a country choropleth for one role, hexagon bins for city-level places, and the
+ranked table behind them (DESIGN §5 "Hotspots").
+
+Data first (``compute_hotspots`` -> ``HotspotResult`` of GeoDataFrames and a table), drawing
+later (``hotspot_map``). Classes come from mapclassify (Fisher-Jenks by default) and a
+viridis palette (colour-blind safe, readable in greyscale). Density is drawn as plain
+GeoJSON hexagons, so no heat-map plugin (and no CDN) is needed; cells below the
+suppression threshold are withheld like any other small count.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.maps.escape import TOOLTIP_JS
+from dashboard.maps.flow_map import caveat_for
+from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flows
+from dashboard.maps.legend import LegendSpec, MapLegend
+from dashboard.maps.offline import DEFAULT_PREFIX, base_map, countries_geojson, default_countries
+from loaders.model import Dataset
+
+HOTSPOT_ROLES = {"origin": "out", "transit": "through", "destination": "in", "all": "total"}
+ROLE_WORDS = {"origin": "as origin", "transit": "in transit", "destination": "as destination",
+              "all": "in all roles"}
+VIRIDIS = {
+    1: ["#21918c"],
+    2: ["#5ec962", "#3b528b"],
+    3: ["#fde725", "#21918c", "#440154"],
+    4: ["#fde725", "#35b779", "#31688e", "#440154"],
+    5: ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"],
+    6: ["#fde725", "#7ad151", "#22a884", "#2a788e", "#414487", "#440154"],
+    7: ["#fde725", "#8fd744", "#35b779", "#21918c", "#31688e", "#443983", "#440154"],
+}
+WITHHELD_COLOUR = "#bdbdbd"
+SCHEMES = ("fisher_jenks", "quantiles", "equal_interval")
+EARTH_R = 6378137.0
+
+
+@dataclass(slots=True)
+class HotspotResult:
+    """Country values and classes, hexagon cells, and the ranked table."""
+
+    role: str
+    countries: gpd.GeoDataFrame  # iso3, name, value (Int64, <NA> withheld), cls, geometry
+    cells: gpd.GeoDataFrame  # value, places, geometry (hexagons)
+    table: pd.DataFrame  # rank, place, kind, iso3, value, records, years
+    bins: list[float]
+    flows: FlowResult  # the place-level result behind the table and cells
+    country_flows: FlowResult
+    notes: list[str] = field(default_factory=list)
+    hex_km: float = 150.0
+
+
+@dataclass(slots=True)
+class HotspotOptions:
+    """How to draw the hotspot map."""
+
+    basemap: str = "vector"
+    assets: str = "inline"
+    prefix: str = DEFAULT_PREFIX
+    title: str = ""
+    present: bool = False
+    show_cells: bool = True
+    countries: Any = None
+    height: str = "100%"
+
+
+def classify(values: np.ndarray, k: int = 5, scheme: str = "fisher_jenks") -> tuple[np.ndarray,
+                                                                                    list[float]]:
+    """Class index (0..k-1) per value and the upper bounds; k shrinks to the distinct values."""
+    import mapclassify
+
+    values = np.asarray(values, dtype="float64")
+    if len(values) == 0:
+        return np.zeros(0, dtype=int), []
+    k = max(1, min(k, len(np.unique(values)), max(VIRIDIS)))
+    if k == 1:
+        return np.zeros(len(values), dtype=int), [float(values.max())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": the pure-Python path is fine here
+        if scheme == "quantiles":
+            c = mapclassify.Quantiles(values, k=k)
+        elif scheme == "equal_interval":
+            c = mapclassify.EqualInterval(values, k=k)
+        else:
+            c = mapclassify.FisherJenks(values, k=k)
+    return np.asarray(c.yb, dtype=int), [float(b) for b in c.bins]
+
+
+def _hex_cells(lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, names: np.ndarray,
+               size_km: float) -> gpd.GeoDataFrame:
+    """Pointy-top hexagons of ``size_km`` radius in Web Mercator, summing ``weight``."""
+    lat = np.clip(lat, -85.0, 85.0)
+    x = np.radians(lon) * EARTH_R
+    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * EARTH_R
+    s = size_km * 1000.0
+    q = (np.sqrt(3) / 3 * x - y / 3) / s
+    r = (2 / 3 * y) / s
+    # cube rounding: the nearest hexagon centre
+    cx, cz = q, r
+    cy = -cx - cz
+    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
+    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
+    fix_x = (dx > dy) & (dx > dz)
+    fix_y = ~fix_x & (dy > dz)
+    rx = np.where(fix_x, -ry - rz, rx)
+    rz = np.where(~fix_x & ~fix_y, -rx - ry, rz)
+    cell = pd.DataFrame({"q": rx.astype(np.int64), "r": rz.astype(np.int64), "w": weight,
+                         "name": names})
+    agg = cell.groupby(["q", "r"], sort=False).agg(
+        value=("w", "sum"), places=("name", lambda v: list(v)))
+    agg = agg.reset_index()
+    hx = s * (np.sqrt(3) * agg["q"].to_numpy() + np.sqrt(3) / 2 * agg["r"].to_numpy())
+    hy = s * 1.5 * agg["r"].to_numpy()
+    ang = np.radians(60 * np.arange(7) - 30)
+    px = hx[:, None] + s * np.cos(ang)[None, :]
+    py = hy[:, None] + s * np.sin(ang)[None, :]
+    plon = np.degrees(px / EARTH_R)
+    plat = np.degrees(2 * np.arctan(np.exp(py / EARTH_R)) - np.pi / 2)
+    rings = np.stack([plon, plat], axis=-1)
+    polys = shapely.polygons(rings) if len(agg) else np.zeros(0, dtype=object)
+    return gpd.GeoDataFrame(
+        {"value": agg["value"].to_numpy(dtype=np.int64), "places": agg["places"].to_numpy()},
+        geometry=gpd.GeoSeries(polys, crs="EPSG:4326"),
+    )
+
+
+def compute_hotspots(
+    dataset: Dataset,
+    query: FlowQuery | None = None,
+    *,
+    role: str = "destination",
+    countries: gpd.GeoDataFrame | None = None,
+    classes: int = 5,
+    scheme: str = "fisher_jenks",
+    hex_km: float = 150.0,
+) -> HotspotResult:
+    """Country values for ``role`` (origin/transit/destination/all), hexagons, ranked table."""
+    if role not in HOTSPOT_ROLES:
+        raise QueryError(f"unknown role {role!r}; use origin, transit, destination or all")
+    if scheme not in SCHEMES:
+        raise QueryError(f"unknown classification {scheme!r}; use one of {', '.join(SCHEMES)}")
+    q = query or FlowQuery()
+    if countries is None:
+        countries = default_countries()
+    col = HOTSPOT_ROLES[role]
+    # only totals are needed, no arcs
+    places_res = compute_flows(dataset, replace(q, top=0, level="place"), countries=countries)
+    country_res = compute_flows(dataset, replace(q, top=0, level="country"), countries=countries)
+
+    cp = country_res.places
+    cp = cp[cp["key"].str.startswith("country:")]
+    values = cp[col] if col != "total" else cp["total"].where(
+        cp[["out", "through", "in"]].notna().all(axis=1))
+    vals = pd.DataFrame({"iso3": cp["iso3"].to_numpy(), "value": pd.array(values, dtype="Int64")})
+    vals = vals[(vals["value"].fillna(1) > 0)]
+    if countries is not None and len(countries):
+        shapes = countries[["iso3", "name", "geometry"]]
+        cgdf = shapes.merge(vals, on="iso3", how="inner")
+    else:
+        cgdf = gpd.GeoDataFrame(vals.assign(name=vals["iso3"]), geometry=gpd.GeoSeries(
+            [None] * len(vals), crs="EPSG:4326"))
+    known = cgdf["value"].notna().to_numpy()
+    cls = np.full(len(cgdf), -1)
+    yb, bins = classify(cgdf["value"].to_numpy(dtype="float64", na_value=np.nan)[known],
+                        classes, scheme)
+    cls[known] = yb
+    cgdf = cgdf.assign(cls=cls)
+
+    pl = places_res.places
+    v = pl[col] if col != "total" else pl["total"]
+    table = pd.DataFrame({
+        "place": pl["name"].to_numpy(), "kind": pl["kind"].to_numpy(),
+        "iso3": pl["iso3"].to_numpy(), "value": pd.array(v, dtype="Int64"),
+        "records": pl["records"].to_numpy(), "year_min": pl["year_min"].to_numpy(),
+        "year_max": pl["year_max"].to_numpy(), "key": pl["key"].to_numpy(),
+    })
+    table = table[table["value"].fillna(1) > 0]
+    table = table.sort_values("value", ascending=False, na_position="last", kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table = table.reset_index(drop=True)
+
+    city = pl[pl["kind"].isin(["city", "coordinates", "admin"]) & pl.geometry.notna()]
+    w = (city[col] if col != "total" else city["total"]).astype("Int64")
+    city = city[w.notna() & (w > 0)]
+    w = w[w.notna() & (w > 0)]
+    cells = _hex_cells(city["lon"].to_numpy(), city["lat"].to_numpy(), w.to_numpy(dtype=np.int64),
+                       city["name"].to_numpy(), hex_km)
+    notes = []
+    k = q.suppress
+    if k > 1 and len(cells):
+        small = cells["value"] < k
+        if small.any():
+            notes.append(f"{int(small.sum())} density cells below {k} withheld")
+        cells = cells[~small].reset_index(drop=True)
+    return HotspotResult(role, cgdf, cells, table, bins, places_res, country_res, notes, hex_km)
+
+
+def _class_labels(bins: list[float]) -> list[str]:
+    labels, lo = [], 1
+    for b in bins:
+        hi = int(np.floor(b))
+        labels.append(f"{lo:,}–{hi:,}" if hi > lo else f"{hi:,}")
+        lo = hi + 1
+    return labels
+
+
+def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
+    """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
+    opts = options or HotspotOptions()
+    countries = opts.countries
+    m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
+                 countries=countries, height=opts.height)
+    palette = VIRIDIS[max(1, len(hot.bins))] if hot.bins else VIRIDIS[1]
+    role_word = ROLE_WORDS[hot.role]
+    feats = []
+    if len(hot.countries) and hot.countries.geometry.notna().any():
+        gj = countries_geojson(hot.countries[hot.countries.geometry.notna()])
+        by_iso = hot.countries.set_index("iso3")
+        for f in gj["features"]:
+            row = by_iso.loc[f["properties"]["iso3"]]
+            withheld = pd.isna(row["value"])
+            colour = WITHHELD_COLOUR if withheld else palette[int(row["cls"])]
+            count = (f"fewer than {hot.flows.withheld.threshold} (withheld)" if withheld
+                     else f"{int(row['value']):,} cases")
+            f["properties"] = {
+                "style": {"fillColor": colour, "fillOpacity": 0.85, "color": "#555555",
+                          "weight": 0.8},
+                "tip": [str(row["name"]), f"{count} {role_word}"],
+            }
+            feats.append(f)
+    folium.GeoJson({"type": "FeatureCollection", "features": feats}, name="Countries by count",
+                   on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
+    if opts.show_cells and len(hot.cells):
+        cyb, cbins = classify(hot.cells["value"].to_numpy(), len(palette))
+        cpal = VIRIDIS[max(1, len(cbins))]
+        coords = shapely.get_coordinates(hot.cells.geometry.to_numpy()).reshape(-1, 7, 2)
+        coords = np.round(coords, 4).tolist()
+        cell_feats = []
+        for i, (val, names) in enumerate(zip(hot.cells["value"], hot.cells["places"],
+                                             strict=True)):
+            shown = ", ".join(str(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            cell_feats.append({
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [coords[i]]},
+                "properties": {
+                    "style": {"fillColor": cpal[int(cyb[i])], "fillOpacity": 0.75,
+                              "color": "#222222", "weight": 0.6},
+                    "tip": [f"{int(val):,} cases {role_word} in this area", shown],
+                },
+            })
+        folium.GeoJson({"type": "FeatureCollection", "features": cell_feats},
+                       name="City density", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
+    spec = LegendSpec(title=f"Cases {role_word}")
+    spec.classes = list(zip(_class_labels(hot.bins), palette, strict=False))
+    if (hot.countries["cls"] < 0).any():
+        spec.classes.append(("Withheld (small count)", WITHHELD_COLOUR))
+    if opts.show_cells and len(hot.cells):
+        spec.notes.append(f"Hexagons: city-level places, {2 * hot.hex_km:,.0f} km across")
+    cav = caveat_for(hot.country_flows)
+    cav.extra = [e for e in cav.extra if "corridor" not in e] + hot.notes
+    MapLegend(spec, cav, title=opts.title, present=opts.present).add_to(m)
+    if len(hot.countries) and hot.countries.geometry.notna().any():
+        b = hot.countries.total_bounds
+        m.fit_bounds([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]])
+    return m

@@ -1,0 +1,107 @@
+"""Hotspots: country values by role, classes, hexagon density, ranked table, rendered map."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from _maps_data import PLACES, make_countries, make_dataset, make_places
+
+from dashboard.maps.flows import FlowQuery, QueryError
+from dashboard.maps.hotspot_map import (
+    VIRIDIS,
+    HotspotOptions,
+    classify,
+    compute_hotspots,
+    hotspot_map,
+)
+from dashboard.maps.offline import _inline_assets
+
+ROUTES = [([0, 4, 3], 10, 2015), ([1, 3], 30, 2016), ([2, 0], 6, 2018), ([6, 7], 8, 2020),
+          ([6, 3], 2, 2020)]
+
+
+def hot(role="destination", routes=ROUTES, places=None, **query):
+    ds = make_dataset(routes, places)
+    return compute_hotspots(ds, FlowQuery(**query), role=role, countries=make_countries())
+
+
+def test_country_values_by_role_with_suppression():
+    h = hot("destination")
+    v = dict(zip(h.countries["iso3"], h.countries["value"], strict=True))
+    # the 2 from Manila are withheld as a corridor, but Malaysia's total (42) is not small
+    assert v["MYS"] == 42
+    h0 = hot("destination", suppress=0)
+    v0 = dict(zip(h0.countries["iso3"], h0.countries["value"], strict=True))
+    assert v0["MYS"] == 42
+    assert v0["PAK"] == 6
+    o = hot("origin", suppress=0)
+    vo = dict(zip(o.countries["iso3"], o.countries["value"], strict=True))
+    assert vo == {"PAK": 40, "BGD": 6, "PHL": 10}
+
+
+def test_ranked_table_and_withheld_values():
+    h = hot("origin")
+    t = h.table
+    assert list(t["rank"]) == list(range(1, len(t) + 1))
+    assert t.iloc[0]["place"] == "Lahore"
+    assert t.iloc[0]["value"] == 30
+    assert not ((t["value"].fillna(99) > 0) & (t["value"].fillna(99) < 5)).any()
+
+
+def test_classes_shrink_to_distinct_values_without_warnings():
+    yb, bins = classify(np.array([5.0, 5.0, 5.0]), 5)
+    assert list(yb) == [0, 0, 0]
+    assert bins == [5.0]
+    yb, bins = classify(np.array([1.0, 2.0, 50.0, 60.0, 1000.0]), 3)
+    assert len(bins) == 3
+    assert yb[0] == 0
+    assert yb[-1] == 2
+
+
+def test_hexagons_sum_nearby_city_places():
+    places = make_places([*PLACES, ("city:9", "Near Karachi", "city", "PAK", 24.9, 67.1)])
+    h = hot("origin", routes=[([0, 3], 4, 2019), ([8, 3], 3, 2019)], places=places, suppress=0)
+    cells = h.cells
+    assert len(cells) == 1
+    assert cells["value"].iloc[0] == 7
+    assert set(cells["places"].iloc[0]) == {"Karachi", "Near Karachi"}
+    h5 = hot("origin", routes=[([0, 3], 4, 2019), ([6, 3], 3, 2019)], places=places, suppress=5)
+    assert h5.cells.empty  # 4 and 3 are each below 5 and far apart: nothing to show
+
+
+def test_bad_role():
+    with pytest.raises(QueryError, match="unknown role"):
+        hot("victim")
+
+
+def test_rendered_hotspot_map_is_offline_and_classed():
+    h = hot("destination", suppress=0)
+    html = hotspot_map(h, HotspotOptions(countries=make_countries(), title="Hotspots")) \
+        .get_root().render()
+    css, js = _inline_assets()
+    page = html.replace(css, "").replace(js, "")
+    assert not re.search(r"https?://", page)
+    assert "heat" not in page.lower()
+    layers = [json.loads(s) for s in re.findall(r"_add\((\{.*?\})\);\n", html)]
+    choro = next(g for g in layers if g["features"] and "tip" in g["features"][0]["properties"]
+                 and g["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+                 and "cases as destination" in g["features"][0]["properties"]["tip"][1]
+                 and "area" not in g["features"][0]["properties"]["tip"][1])
+    tips = {f["properties"]["tip"][0]: f for f in choro["features"]}
+    assert tips["Malaysia"]["properties"]["tip"][1] == "42 cases as destination"
+    palette = {c for pal in VIRIDIS.values() for c in pal}
+    assert {f["properties"]["style"]["fillColor"] for f in choro["features"]} <= palette
+    assert "Identified cases are not prevalence." in html
+    assert "Cases as destination" in html
+
+
+def test_withheld_country_drawn_grey():
+    h = hot("destination", routes=[([0, 3], 20, 2019), ([0, 7], 2, 2019)])
+    assert pd.isna(h.countries.set_index("iso3").loc["PER", "value"])
+    html = hotspot_map(h, HotspotOptions(countries=make_countries())).get_root().render()
+    assert "fewer than 5 (withheld)" in html
+    assert "Withheld (small count)" in html
