@@ -52,6 +52,7 @@ _COUNT = ("count", "counts", "cases", "case_count", "n", "num", "number", "numbe
           "number_of_victims", "victims", "victim_count", "n_cases", "n_victims", "num_cases",
           "num_victims", "persons", "people", "individuals", "value", "freq", "frequency",
           "weight", "flow", "volume", "total_cases", "total_victims")
+_COUNT_WORDS = {"victims", "cases", "count", "persons", "people", "individuals"}
 _YEAR = ("year", "yr", "date", "year_of_registration", "registration_year", "reporting_year",
          "report_year", "year_reported", "date_reported", "reported", "period", "case_year",
          "date_of_report", "year_of_exploitation")
@@ -164,7 +165,9 @@ def _base_columns(h: _Headers) -> dict[str, Any]:
     numbered = _numbered_transits(h)
     if numbered:
         cols["transit"] = [c for c in cols["transit"] if c not in numbered] + numbered
-    cols["count"] = h.find(*_COUNT)
+    cols["count"] = h.find(*_COUNT) or next(
+        (n for n in h.names if set(norm(n).split("_")) & _COUNT_WORDS), None
+    )
     cols["year"] = h.find(*_YEAR) or next((n for n in h.names if "year" in norm(n)), None)
     return cols
 
