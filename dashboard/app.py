@@ -1,13 +1,29 @@
-"""The routemap dashboard entrypoint (``routemap serve`` runs it)."""
+"""The routemap dashboard's entrypoint and router (``routemap serve`` runs it).
+
+One ``st.navigation`` over the pages in ``dashboard/views/``; each page draws the shared
+sidebar itself (Data and About have none), so the view state lives in one place
+(:mod:`dashboard.views.sidebar`) and in the URL.
+"""
+
+import sys
+from pathlib import Path
 
 import streamlit as st
 
-from loaders.load import load_dataset
+_ROOT = Path(__file__).resolve().parents[1]
+if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a source checkout
+    sys.path.insert(0, str(_ROOT))
 
-st.set_page_config(page_title="routemap", layout="wide")
-st.title("routemap")
-dataset = load_dataset("demo")
-report = dataset.report
-st.caption(f"{dataset.meta.name}: {report.records} records, {report.places_resolved} of "
-           f"{report.places_unique} places resolved")
-st.dataframe(dataset.records.head(200))
+VIEWS = Path(__file__).parent / "views"
+
+st.set_page_config(layout="wide", page_title="routemap")
+pages = [
+    st.Page(VIEWS / "routes.py", title="Routes", icon=":material/route:", default=True),
+    st.Page(VIEWS / "hotspots.py", title="Hotspots", icon=":material/location_on:"),
+    st.Page(VIEWS / "insights.py", title="Insights", icon=":material/insights:"),
+    st.Page(VIEWS / "data.py", title="Data", icon=":material/table_view:"),
+    st.Page(VIEWS / "present.py", title="Present", icon=":material/slideshow:"),
+    st.Page(VIEWS / "about.py", title="About", icon=":material/info:"),
+]
+pg = st.navigation(pages)
+pg.run()

@@ -1,0 +1,125 @@
+"""Pure helpers behind the Data page: report tables, the place review, the column override.
+
+The page (dashboard/views/data.py) only wires widgets to these, so what an analyst sees
+is tested without a browser. No streamlit import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loaders.aliases import AliasTarget, save_alias
+from loaders.model import Dataset
+from loaders.report import LoadReport
+
+REVIEW_MATCHES = ("unresolved", "fuzzy")
+ROLE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination"}
+SINGLE_ROLES = {"count": "Count", "year": "Year"}
+NONE = "(none)"
+
+
+def rows_summary(report: LoadReport) -> dict[str, int]:
+    return {"read": report.rows_read, "kept": report.rows_kept, "rejected": report.rows_rejected}
+
+
+def problems_frame(report: LoadReport) -> pd.DataFrame:
+    """One row per problem: line, column, message, and whether the row was kept."""
+    rows = [asdict(p) for p in report.problems]
+    df = pd.DataFrame(rows, columns=["row", "column", "message", "kept"])
+    df["row"] = pd.array(df["row"], dtype="Int64")
+    return df.rename(columns={"row": "line", "kept": "row kept"})
+
+
+def methods_frame(report: LoadReport) -> pd.DataFrame:
+    """Distinct places by how they were resolved (alias, code, exact, fuzzy, ...)."""
+    items = sorted(report.by_method.items(), key=lambda kv: -kv[1])
+    return pd.DataFrame(items, columns=["method", "places"])
+
+
+def review_frame(dataset: Dataset) -> pd.DataFrame:
+    """Places to review: unresolved first, then fuzzy matches by rising score.
+
+    Columns: place_id, text (as written), country (written beside it), match, matched
+    (the name it was matched to, for fuzzy), suggestion, score, rows (stops naming it).
+    """
+    places = dataset.places
+    stops = dataset.stops
+    rows = np.bincount(stops["place_id"].to_numpy(), minlength=len(places)) \
+        if len(stops) else np.zeros(len(places), dtype=np.int64)
+    match = places["match"].astype(str)
+    pick = match.isin(REVIEW_MATCHES).to_numpy()
+    df = pd.DataFrame({
+        "place_id": places["place_id"].to_numpy()[pick],
+        "text": places["query"].astype(str).to_numpy()[pick],
+        "country": places["country_hint"].astype(str).to_numpy()[pick],
+        "match": match.to_numpy()[pick],
+        "matched": places["name"].astype(str).to_numpy()[pick],
+        "suggestion": places["suggestion"].astype(str).to_numpy()[pick],
+        "score": pd.to_numeric(places["score"], errors="coerce").to_numpy()[pick],
+        "rows": rows[pick],
+    })
+    df.loc[df["match"] == "unresolved", "matched"] = ""
+    order = np.lexsort((-df["rows"].to_numpy(), df["score"].fillna(-1).to_numpy(),
+                        (df["match"] != "unresolved").to_numpy()))
+    return df.iloc[order].reset_index(drop=True)
+
+
+def save_fix(text: str, country: str, *, key: str = "", name: str = "",
+             lat: float | None = None, lon: float | None = None) -> str:
+    """Keep a place fix as a user alias: a gazetteer ``key`` or a ``name`` at lat/lon.
+
+    The fix holds only beside ``country`` when the file wrote one, so Hyderabad fixed
+    next to Pakistan does not move Hyderabad next to India. Raises AliasError (a
+    RoutemapError) on a bad target.
+    """
+    if key:
+        target = AliasTarget(key=key)
+    else:
+        target = AliasTarget(name=name.strip() or text, lat=float("nan") if lat is None else lat,
+                             lon=float("nan") if lon is None else lon, kind="coordinates")
+    return save_alias(text, target, country_hint=country)
+
+
+# ---- the column-mapping override -----------------------------------------------------------
+
+
+def mapping_rows(columns: dict[str, Any]) -> pd.DataFrame:
+    """The layout's column mapping as a two-column table a person can read."""
+    out = []
+    for key, value in columns.items():
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k}: {v}" for k, v in value.items() if v)
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value)
+        else:
+            shown = "" if value in (None, False) else str(value)
+        if shown:
+            out.append((key, shown))
+    return pd.DataFrame(out, columns=["role", "columns"])
+
+
+def mapping_defaults(columns: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """What the override widgets start from: the roles' columns that exist in the file."""
+    have = set(names)
+    out: dict[str, Any] = {}
+    for role in ROLE_LABELS:
+        value = columns.get(role) or []
+        value = [value] if isinstance(value, str) else list(value)
+        out[role] = [c for c in value if c in have]
+    for key in SINGLE_ROLES:
+        value = columns.get(key)
+        out[key] = value if isinstance(value, str) and value in have else NONE
+    return out
+
+
+def override_columns(roles: dict[str, list[str]], single: dict[str, str]) -> dict[str, Any]:
+    """The ``columns=`` for load_dataset from the override widgets. A role left empty
+    is sent empty, so the layout does not guess it back; an unset count or year is left
+    out, so the layout still guesses it."""
+    out: dict[str, Any] = {r: list(v) for r, v in roles.items()}
+    out.update({k: v for k, v in single.items() if v and v != NONE})
+    return out

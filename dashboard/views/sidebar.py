@@ -1,0 +1,231 @@
+"""The shared sidebar: dataset, filters and map settings, kept in the URL.
+
+The canonical state is a :class:`~dashboard.state.ViewState` in
+``st.session_state["view_state"]``. On the first run of a session it is read from the
+link (``st.query_params``), validated, and any ignored value is shown as a warning.
+Widgets are seeded from it and write back through ``on_change``; every run ends by
+writing the state to ``st.query_params``, so the address bar always holds a link that
+reproduces the view (page switches clear the query string; this puts it back).
+
+Pages call :func:`sidebar` and get the state and the loaded dataset; map pages pass
+``state.to_flow_query()`` to the flows. Nothing here knows about maps.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from dashboard.state import (
+    BASEMAPS,
+    COLOUR_ROLE,
+    LEVELS,
+    MAX_K,
+    MAX_TOP,
+    Facets,
+    KeyFigures,
+    ViewState,
+    from_query_params,
+    key_figures,
+    parse_dataset_id,
+    to_query_params,
+)
+from dashboard.views import data_cache
+from loaders.errors import RoutemapError
+from loaders.library import Library
+from loaders.model import ROLES, Dataset
+
+STATE = "view_state"
+NOTICES = "view_notices"
+W = "vs_"  # prefix of the sidebar's widget keys
+CAVEAT = "Identified cases are not prevalence: counts show what was reported, not how " \
+         "much trafficking there is."
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md(text: object) -> str:
+    """Dataset or link text made inert for Streamlit markdown (no links, images, markup)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def _link_params() -> dict[str, str | list[str]]:
+    qp = st.query_params
+    return {k: (v[0] if len(v := qp.get_all(k)) == 1 else v) for k in qp}
+
+
+def _as_lists(params: dict[str, str | list[str]]) -> dict[str, list[str]]:
+    return {k: [v] if isinstance(v, str) else list(v) for k, v in params.items()}
+
+
+def _load(dataset_id: str) -> tuple[Dataset, Facets]:
+    dataset = data_cache.load_any(dataset_id)
+    return dataset, data_cache.facets(dataset, data_cache.dataset_key(dataset_id))
+
+
+def _first_run(choices: dict[str, str]) -> None:
+    """Read the link once per session into the state (and the notices it caused)."""
+    params = _link_params()
+    dataset_id, notices = parse_dataset_id(
+        params.get("ds") if isinstance(params.get("ds"), str) else None, choices
+    )
+    if isinstance(params.get("ds"), list):
+        notices.append("Ignored a repeated ds= in the link.")
+    try:
+        _, facets = _load(dataset_id)
+    except RoutemapError as e:
+        notices.append(str(e))
+        dataset_id = "demo"
+        _, facets = _load(dataset_id)
+    rest = {k: v for k, v in params.items() if k != "ds"}
+    state, more = from_query_params(rest, facets)
+    st.session_state[STATE] = state.with_(dataset=dataset_id)
+    st.session_state[NOTICES] = notices + more
+
+
+def _seed_widgets(state: ViewState, facets: Facets) -> None:
+    """Give each widget its value from the state unless it already has one this session."""
+    ss = st.session_state
+    defaults: dict[str, Any] = {
+        "ds": state.dataset, "focus": state.focus or "", "min": state.min_flow,
+        "top": state.top, "colour": state.colour_by, "basemap": state.basemap,
+        "k": state.k, "role": state.role, "level": state.level,
+    }
+    if facets.years and facets.years[0] < facets.years[1]:
+        defaults["years"] = state.years or facets.years
+    for col in facets.attributes:
+        defaults[f"f.{col}"] = list(state.filters.get(col, ()))
+    for key, value in defaults.items():
+        if W + key not in ss:
+            ss[W + key] = value
+
+
+def _state_from_widgets(facets: Facets) -> ViewState:
+    ss = st.session_state
+    years = ss.get(W + "years")
+    years = tuple(int(y) for y in years) if years else None
+    if years == facets.years:
+        years = None
+    filters = {c: tuple(ss[W + f"f.{c}"]) for c in facets.attributes if ss.get(W + f"f.{c}")}
+    return ViewState(
+        dataset=ss[W + "ds"], years=years, filters=filters, focus=ss.get(W + "focus") or None,
+        min_flow=int(ss[W + "min"]), top=int(ss[W + "top"]), colour_by=ss[W + "colour"],
+        basemap=ss[W + "basemap"], k=int(ss[W + "k"]), role=ss[W + "role"],
+        level=ss[W + "level"],
+    )
+
+
+def _on_change(facets: Facets) -> None:
+    st.session_state[STATE] = _state_from_widgets(facets)
+    st.session_state[NOTICES] = []
+
+
+def _on_dataset_change() -> None:
+    """A new dataset: keep the map settings, drop what named the old dataset's values."""
+    old: ViewState = st.session_state[STATE]
+    st.session_state[STATE] = old.with_(dataset=st.session_state[W + "ds"], years=None,
+                                        filters={}, focus=None, colour_by=COLOUR_ROLE)
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(W) and key != W + "ds":
+            del st.session_state[key]
+    st.session_state[NOTICES] = []
+
+
+def write_url(state: ViewState) -> None:
+    """Make the address bar hold the link of ``state`` (only when it differs)."""
+    want = to_query_params(state)
+    if _as_lists(_link_params()) != _as_lists(want):
+        st.query_params.from_dict(want)
+
+
+def sidebar() -> tuple[ViewState, Dataset]:
+    """Draw the sidebar; return the view state and its dataset (loaded, cached)."""
+    library = Library()
+    choices = data_cache.dataset_choices(library)
+    if STATE not in st.session_state:
+        _first_run(choices)
+    state: ViewState = st.session_state[STATE]
+    if state.dataset not in choices:  # deleted in another session since
+        st.session_state[NOTICES] = [*st.session_state.get(NOTICES, []),
+                                     "The dataset of this view is no longer in the library; "
+                                     "showing the demo data."]
+        state = ViewState()
+        _reset_widgets()
+    try:
+        dataset, facets = _load(state.dataset)
+    except RoutemapError as e:
+        st.error(str(e))
+        state = ViewState()
+        _reset_widgets()
+        dataset, facets = _load(state.dataset)
+    st.session_state[STATE] = state
+    _seed_widgets(state, facets)
+
+    sb = st.sidebar
+    for notice in st.session_state.get(NOTICES, []):
+        sb.warning(md(notice), icon="⚠️")
+    sb.selectbox("Dataset", list(choices), format_func=lambda k: choices.get(k, k),
+                 key=W + "ds", on_change=_on_dataset_change)
+    cb = {"on_change": _on_change, "args": (facets,)}
+    if W + "years" in st.session_state:
+        sb.slider("Years", min_value=facets.years[0], max_value=facets.years[1],
+                  key=W + "years", **cb)
+    elif facets.years:
+        sb.caption(f"Year: {facets.years[0]}")
+    for col, values in facets.attributes.items():
+        sb.multiselect(col.replace("_", " ").capitalize(), values, key=W + f"f.{col}",
+                       placeholder="All", **cb)
+    places = facets.places
+    sb.selectbox("Focus on a place", ["", *places], key=W + "focus",
+                 format_func=lambda k: places.get(k, "All places") if k else "All places",
+                 **cb)
+    with sb.expander("Map settings", expanded=False):
+        st.number_input("Minimum cases on a corridor", min_value=0, step=1, key=W + "min", **cb)
+        st.number_input("Corridors shown (top N)", min_value=1, max_value=MAX_TOP, step=10,
+                        key=W + "top", **cb)
+        st.selectbox("Colour by", [COLOUR_ROLE, *facets.attributes], key=W + "colour",
+                     format_func=lambda c: "Leg role" if c == COLOUR_ROLE else c, **cb)
+        st.radio("Basemap", BASEMAPS, key=W + "basemap", horizontal=True, **cb)
+        st.number_input("Withhold counts below K", min_value=0, max_value=MAX_K, step=1,
+                        key=W + "k", help="Small-count suppression: counts below K are not "
+                        "shown, so no victim can be singled out. 0 or 1 turns it off.", **cb)
+        st.selectbox("Hotspots: role", ROLES, key=W + "role", **cb)
+        st.radio("Level", LEVELS, key=W + "level", horizontal=True, **cb)
+    write_url(st.session_state[STATE])
+    return st.session_state[STATE], dataset
+
+
+def select_dataset(dataset_id: str) -> None:
+    """Make the map pages show ``dataset_id`` (e.g. just saved); call from a callback."""
+    old: ViewState = st.session_state.get(STATE, ViewState())
+    st.session_state[STATE] = old.with_(dataset=dataset_id, years=None, filters={},
+                                        focus=None, colour_by=COLOUR_ROLE)
+    st.session_state[NOTICES] = []
+    _reset_widgets()
+
+
+def _reset_widgets() -> None:
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(W):
+            del st.session_state[key]
+
+
+def banner(dataset: Dataset) -> None:
+    """The SYNTHETIC banner and the data caveat every page with figures shows."""
+    if dataset.meta.synthetic:
+        st.warning("SYNTHETIC DATA: no record describes a real case.", icon="⚠️")
+    st.caption(md(CAVEAT))
+
+
+def key_figure_row(dataset: Dataset, state: ViewState) -> KeyFigures:
+    """Records, cases, places and years of the current selection, as metrics."""
+    kf = key_figures(dataset, state)
+    c = st.columns(4)
+    c[0].metric("Records", f"{kf.records:,}", help=f"of {kf.records_total:,} in the dataset")
+    c[1].metric("Cases", f"{kf.cases:,}", help=f"{kf.uncounted:,} records reported without a "
+                "number are not counted as cases")
+    c[2].metric("Places", f"{kf.places:,}")
+    c[3].metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
+    return kf
