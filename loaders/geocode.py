@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from loaders.aliases import AliasTarget, alias_key, load_aliases
+from loaders.aliases import AliasTarget, alias_key
 from loaders.gazetteer import Gazetteer, best_per_key, get_gazetteer, order_candidates
 from loaders.model import PLACE_COLUMNS
 from loaders.normalize import normalise
@@ -76,14 +76,15 @@ def geocode(queries: pd.DataFrame, *, aliases: Mapping[str, AliasTarget] | None 
     """Resolve each row of ``queries`` (text, country_hint, lat, lon) to a place.
 
     Returns the ``places`` table (``loaders.model.PLACE_COLUMNS``), row-aligned with
-    ``queries``, ``place_id`` equal to the position. ``aliases`` defaults to the user's
-    saved fixes; pass ``{}`` to ignore them. ``progress(fraction)`` is called as work
-    advances. Rows are assumed distinct: the caller factorizes before calling.
+    ``queries``, ``place_id`` equal to the position. ``aliases`` are the user's fixes to
+    apply (``loaders.aliases.load_aliases()``); None applies none, so a caller that
+    turns fixes off passes None. ``progress(fraction)`` is called as work advances.
+    Rows are assumed distinct: the caller factorizes before calling.
     """
     if "text" not in queries.columns:
         raise ValueError("geocode() needs a 'text' column")
     gz = gazetteer if gazetteer is not None else get_gazetteer()
-    aliases = load_aliases() if aliases is None else aliases
+    aliases = aliases or {}
     report = progress or (lambda _f: None)
     report(0.0)
     n = len(queries)
@@ -124,8 +125,8 @@ def geocode(queries: pd.DataFrame, *, aliases: Mapping[str, AliasTarget] | None 
 
 
 def _strings(col: pd.Series) -> list[str]:
-    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
-            for v in col.astype(object).tolist()]
+    return ["" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+            else str(v).strip() for v in col.astype(object).tolist()]
 
 
 def _floats(df: pd.DataFrame, col: str, n: int) -> np.ndarray:

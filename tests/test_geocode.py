@@ -162,12 +162,22 @@ def test_user_aliases_come_first():
     assert got["match"].iat[2] != "user"  # the fix holds beside Pakistan only
 
 
-def test_default_aliases_come_from_routemap_home(tmp_path, monkeypatch):
-    from loaders.aliases import save_alias
+def test_saved_fixes_apply_to_a_later_geocode(tmp_path, monkeypatch):
+    from loaders.aliases import load_aliases, save_alias
 
     monkeypatch.setenv("ROUTEMAP_HOME", str(tmp_path))
     save_alias("Khi", "city:1174872")
-    assert geocode(queries(["khi"]))["match"].iat[0] == "user"
+    assert geocode(queries(["khi"]), aliases=load_aliases())["match"].iat[0] == "user"
+    assert geocode(queries(["khi"]), aliases=None)["match"].iat[0] != "user"
+
+
+def test_missing_text_and_hint_are_blank_not_the_string_na():
+    q = pd.DataFrame({"text": pd.array(["Karachi", pd.NA], dtype="str"),
+                      "country_hint": pd.array([pd.NA, ""], dtype="str")})
+    got = geocode(q)
+    assert got["query"].tolist() == ["Karachi", ""]
+    assert got["country_hint"].tolist() == ["", ""]
+    assert got["match"].tolist() == ["exact", "unresolved"]
 
 
 def test_table_contract_and_progress():
