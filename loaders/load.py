@@ -76,11 +76,9 @@ def build_report(
     table: Table, raw: RawRoutes, places: pd.DataFrame, stops: pd.DataFrame, *, layout: str
 ) -> LoadReport:
     """Count rows and places the way the contract of ``routemap check`` states them."""
-    rejected = table.rejected + raw.rejected_rows
-    problems = sorted(
-        [*table.problems, *raw.problems],
-        key=lambda p: (p.row is not None, p.row if p.row is not None else 0),
-    )
+    # the layout's bookkeeping already includes what the reader rejected and noted
+    rejected = raw.rejected_rows
+    problems = list(raw.problems)
     match = places["match"].astype(str)
     unresolved_mask = (match == "unresolved").to_numpy()
     rows_per_place = np.bincount(

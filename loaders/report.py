@@ -58,7 +58,11 @@ class LoadReport:
         return {
             "layout": self.layout,
             "format": self.file_format,
-            "rows": {"read": self.rows_read, "kept": self.rows_kept, "rejected": self.rows_rejected},
+            "rows": {
+                "read": self.rows_read,
+                "kept": self.rows_kept,
+                "rejected": self.rows_rejected,
+            },
             "records": self.records,
             "columns": self.columns,
             "places": {

@@ -1,0 +1,94 @@
+"""Benchmark: `routemap check` and `routemap geocode` on 1,000,000 route rows, measured
+side by side with `pandas.read_csv` of the same file, in one run.
+
+    python tests/bench/bench_check.py [--rows N]
+
+Target (DESIGN §10): check within 2x of reading the same CSV with pandas. Each command
+runs in a fresh interpreter, as a user runs it, so start-up and imports count for both
+sides; the best of three runs is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OUT = Path(__file__).parent / "out"
+SEPARATORS = np.array(["; ", ";", " > ", " | "])
+
+
+def place_names(count: int, rng: np.random.Generator) -> np.ndarray:
+    """Real names from the bundled gazetteer: cities and countries, a few misspelt."""
+    from geodata import data_path
+
+    cities = pd.read_parquet(data_path("cities.parquet"), columns=["name", "population"])
+    cities = cities.sort_values("population", ascending=False)["name"].drop_duplicates()
+    countries = pd.read_parquet(data_path("countries.parquet"), columns=["name"])["name"]
+    names = pd.concat([countries, cities.head(count - len(countries))]).to_numpy(dtype=object)
+    typo = rng.random(len(names)) < 0.03  # a few typos to exercise the fuzzy matcher
+    names[typo] = [n[:-2] + n[-1] + n[-2] if len(n) > 4 else n for n in names[typo]]
+    return names
+
+
+def write_routes(path: Path, rows: int, seed: int = 7) -> None:
+    rng = np.random.default_rng(seed)
+    names = place_names(3000, rng)
+    weights = 1.0 / np.arange(1, len(names) + 1)  # a few busy corridors, a long tail
+    weights /= weights.sum()
+    pick = lambda n: names[rng.choice(len(names), size=n, p=weights)]  # noqa: E731
+    transits = rng.integers(0, 3, size=rows)
+    first, second = pick(rows), pick(rows)
+    sep = SEPARATORS[rng.integers(0, len(SEPARATORS), size=rows)]
+    transit = np.where(transits == 0, "", np.where(transits == 1, first, first + sep + second))
+    frame = pd.DataFrame(
+        {
+            "origin": pick(rows),
+            "transit": transit,
+            "destination": pick(rows),
+            "count": rng.integers(1, 40, size=rows),
+            "year": rng.integers(2000, 2025, size=rows),
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
+def best_of(command: list[str], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    source = OUT / f"routes_{args.rows}.csv"
+    if not source.exists():
+        write_routes(source, args.rows)
+    routemap = str(Path(sys.executable).with_name("routemap"))
+    size_mb = source.stat().st_size / 1e6
+    print(f"{args.rows:,} route rows, {size_mb:.1f} MB: {source}")
+
+    read = best_of([sys.executable, "-c", f"import pandas; pandas.read_csv({str(source)!r})"],
+                   args.runs)
+    check = best_of([routemap, "check", str(source), "--json"], args.runs)
+    geocode = best_of([routemap, "geocode", str(source), "-o", str(OUT / "geocoded.csv")],
+                      args.runs)
+    print(f"{'pandas.read_csv':<28}{read:7.2f} s   1.00x")
+    print(f"{'routemap check --json':<28}{check:7.2f} s   {check / read:.2f}x  (target <= 2x)")
+    print(f"{'routemap geocode':<28}{geocode:7.2f} s   {geocode / read:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

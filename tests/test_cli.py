@@ -1,0 +1,149 @@
+"""The ``routemap`` command's contract (DESIGN §8): exit codes, JSON fields, columns.
+
+Checks outside the project call this command, so these tests pin what it promises.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard.cli import main
+
+ROUTEMAP = Path(sys.executable).with_name("routemap")
+UN_DESA = Path(__file__).resolve().parents[2] / "shared" / "data" / (
+    "un_desa_migrant_stock_2017_od_matrix.csv"
+)
+AWKWARD = Path(__file__).parent / "data" / "awkward"
+
+
+def check_json(capsys, path) -> tuple[int, dict | None, str]:
+    code = main(["check", str(path), "--json"])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if code == 0 else None), err
+
+
+def test_console_script_check_json_contract(tmp_path):
+    source = tmp_path / "cases.csv"
+    source.write_text(
+        "origin,transit,destination,count,year\n"
+        "Dhaka,Karachi; Dubai,Riyadh,3,2019\n"
+        "Karachi,,Kuala Lumpur,11,2002\n"
+        "Xyzzyville,,Doha,2,2020\n"
+        ",,,4,2021\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [str(ROUTEMAP), "check", str(source), "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["layout"] == "routes"
+    assert report["rows"] == {"read": 4, "kept": 3, "rejected": 1}
+    assert report["places"]["unique"] >= 6
+    unresolved = {u["query"]: u for u in report["places"]["unresolved"]}
+    assert set(unresolved) == {"Xyzzyville"}
+    assert unresolved["Xyzzyville"]["rows"] == 1
+    assert "suggestion" in unresolved["Xyzzyville"]
+    [problem] = report["problems"]
+    assert problem["row"] == 5
+    assert set(problem) >= {"row", "column", "message"}
+
+
+def test_unusable_file_exits_2_with_one_line_and_no_traceback(tmp_path):
+    source = tmp_path / "empty.csv"
+    source.write_bytes(b"")
+    result = subprocess.run(
+        [str(ROUTEMAP), "check", str(source), "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_exits_2(capsys, tmp_path):
+    assert main(["check", str(tmp_path / "nope.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.csv" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("sample", ["demo", "seed"])
+def test_bundled_samples_load_by_name(capsys, sample):
+    code, report, err = check_json(capsys, sample)
+    assert code == 0, err
+    assert report["rows"]["read"] == report["rows"]["kept"] + report["rows"]["rejected"]
+    assert report["rows"]["rejected"] == 0
+    assert report["places"]["unresolved"] == []
+
+
+def test_human_report_names_the_numbers(capsys):
+    assert main(["check", "seed"]) == 0
+    out = capsys.readouterr().out
+    assert "layout" in out
+    assert "read" in out
+    assert "kept" in out
+
+
+@pytest.mark.skipif(not UN_DESA.exists(), reason="shared UN DESA matrix not present")
+def test_un_desa_matrix_is_recognised_and_resolved(capsys):
+    code, report, err = check_json(capsys, UN_DESA)
+    assert code == 0, err
+    assert report["layout"] == "matrix"
+    rows = report["rows"]
+    assert rows["read"] == rows["kept"] + rows["rejected"]
+    assert rows["rejected"] >= 7  # at least a WORLD row for each of the seven years
+    assert any("WORLD" in s for s in report["set_aside"])
+    places = report["places"]
+    assert places["resolved"] / places["unique"] >= 0.95
+
+
+def test_geocode_writes_contract_columns(tmp_path):
+    source = tmp_path / "places.csv"
+    source.write_text(
+        "city,country,note\nHyderabad,Pakistan,a\nHyderabad,India,b\nKSA,,c\nNA,,d\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    code = main(["geocode", str(source), "-o", str(out), "--column", "city",
+                 "--country-column", "country"])
+    assert code == 0
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    suffixes = ["name", "kind", "iso3", "lat", "lon", "match", "score"]
+    assert list(rows[0]) == ["city", "country", "note"] + [f"city_{s}" for s in suffixes]
+    assert [r["city_iso3"] for r in rows[:2]] == ["PAK", "IND"]
+    assert abs(float(rows[0]["city_lat"]) - 25.39) < 0.4
+    assert abs(float(rows[1]["city_lat"]) - 17.38) < 0.4
+    assert rows[3]["note"] == "d"
+
+
+def test_geocode_without_column_uses_detected_place_columns(tmp_path):
+    out = tmp_path / "seed_geo.csv"
+    assert main(["geocode", "seed", "-o", str(out)]) == 0
+    with out.open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert "origin_iso3" in header
+    assert "destination_lat" in header
+
+
+def test_geocode_neutralises_spreadsheet_formulas(tmp_path):
+    source = tmp_path / "hostile.csv"
+    source.write_text(
+        'origin,destination,note\nPakistan,Malaysia,"=HYPERLINK(""http://x"",""y"")"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    assert main(["geocode", str(source), "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    assert "\n=HYPERLINK" not in text
+    assert ",=HYPERLINK" not in text
