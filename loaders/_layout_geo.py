@@ -187,7 +187,7 @@ def build_geojson(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     if bad_kind.any():
         rows = np.flatnonzero(bad_kind[geo.codes])
         problems.reject(rows, cols["geometry"], "geometry is not a line, a point or a polygon")
-    unreadable = np.array([p is not None for p in parsed]) & (kind < 0)
+    unreadable = np.array([p is not None for p in parsed], dtype=bool) & (kind < 0)
     if unreadable.any():
         problems.reject(np.flatnonzero(unreadable[geo.codes]), cols["geometry"],
                         "geometry is not valid GeoJSON")

@@ -17,6 +17,11 @@ attribute, except columns that are empty, numeric with more than 20 distinct val
 (ages, ids), or, in tables of 1,000 rows or more, distinct in more than half the rows
 (free-text notes, case ids): nobody filters a map on those. They are listed in
 ``columns["ignored"]``.
+
+Counts: a blank count is <NA> (a route named without a number); a count of 0 is kept as
+0; text, negative or fractional counts reject the row with a Problem naming the column
+and value. Years: dates give their year; an unreadable or impossible year is blanked and
+noted, the row kept.
 """
 
 from __future__ import annotations

@@ -434,3 +434,16 @@ def test_plain_lat_lng_points_with_names():
     t = table({"lat": ["24.86", "31.5"], "lng": ["67.01", "74.3"], "city": ["Karachi", ""]})
     raw = build(t)
     assert routes_of(raw) == [[("destination", "Karachi")], [("destination", "31.5000, 74.3000")]]
+
+
+@pytest.mark.parametrize("columns", [
+    {"origin": [], "transit": [], "destination": [], "count": []},
+    {"from": [], "to": [], "route_id": [], "leg": []},
+    {"citizenship": [], "CountryOfExploitation": []},
+    {"lat": [], "lon": []},
+    {"__geometry__": []},
+])
+def test_empty_tables_build_empty_routes(columns):
+    raw = build(table(columns))
+    assert len(raw.records) == len(raw.stops) == len(raw.queries) == 0
+    assert raw.rows_read == raw.rejected_rows == 0
