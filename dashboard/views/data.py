@@ -125,21 +125,15 @@ def _delete(dataset_id: str) -> None:
 
 def _load(upload: dict[str, Any]) -> Dataset | None:
     override = st.session_state.get(OVERRIDE) or {}
-    bar = st.progress(0.0, text="Reading and geocoding...")
     try:
-        return data_cache.load_upload(
-            upload["data"], upload["name"], layout=override.get("layout"),
-            columns=override.get("columns"),
-            progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0),
-                                            text="Geocoding places..."),
-        )
+        return data_cache.load_upload(upload["data"], upload["name"],
+                                      layout=override.get("layout"),
+                                      columns=override.get("columns"))
     except RoutemapError as e:
         st.error(str(e))
         if override.get("layout") or override.get("columns"):
             st.button("Back to the detected layout", on_click=_reset_override)
         return None
-    finally:
-        bar.empty()
 
 
 def _mapping(dataset: Dataset | None, names: list[str]) -> None:

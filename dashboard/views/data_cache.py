@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -57,9 +56,18 @@ def _sample(name: str, aliases: str) -> Dataset:
 
 @st.cache_data(max_entries=6, show_spinner=False)
 def _upload(key: str, _data: bytes, name: str, layout: str | None, columns: str,
-            aliases: str, _progress: Callable[[float], None] | None) -> Dataset:
-    return load_dataset(_data, name=name, layout=layout, columns=json.loads(columns) or None,
-                        progress=_progress)
+            aliases: str) -> Dataset:
+    # The bar is made and emptied in here: Streamlit replays a cached function's elements
+    # on a hit and refuses calls on blocks made outside it.
+    bar = st.progress(0.0, text="Reading and geocoding...")
+    try:
+        return load_dataset(
+            _data, name=name, layout=layout, columns=json.loads(columns) or None,
+            progress=lambda f: bar.progress(min(max(float(f), 0.0), 1.0),
+                                            text="Geocoding places..."),
+        )
+    finally:
+        bar.empty()
 
 
 @st.cache_data(max_entries=6, show_spinner="Opening the saved dataset...")
@@ -85,14 +93,12 @@ def load_sample(name: str) -> Dataset:
 
 
 def load_upload(data: bytes, name: str, *, layout: str | None = None,
-                columns: dict[str, Any] | None = None,
-                progress: Callable[[float], None] | None = None) -> Dataset:
+                columns: dict[str, Any] | None = None) -> Dataset:
     """An uploaded file, loaded with the layout/column override and the current fixes.
 
-    ``progress`` is called (0..1) while places are geocoded, only on a cache miss.
+    A progress bar shows while places are geocoded (only on a cache miss).
     """
-    return _upload(digest(data), data, name, layout, columns_key(columns), aliases_key(),
-                   progress)
+    return _upload(digest(data), data, name, layout, columns_key(columns), aliases_key())
 
 
 def preview(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:

@@ -1,0 +1,200 @@
+"""The dashboard through Streamlit's AppTest: every page runs, links set the sidebar, and
+the Data page uploads, overrides columns, fixes places, saves, renames and deletes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_library import small_dataset
+
+from dashboard import review
+from loaders.library import Library
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+PAGES = ["views/routes.py", "views/hotspots.py", "views/insights.py", "views/data.py",
+         "views/present.py", "views/about.py"]
+CSV = (b"origin,transit,destination,count,year,gender\n"
+       b"Dhaka,Kolkata,Karachi,3,2019,female\n"
+       b"Bishkek,,Moscow,1,2020,male\n"
+       b"Atlantiss,,Dubai,2,2021,female\n"
+       b"Karachie,,Kuala Lumpur,,2002,\n")
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ROUTEMAP_HOME", str(tmp_path))
+    return tmp_path
+
+
+def app(**params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click()
+    return at.run()
+
+
+def test_every_page_runs_on_the_demo() -> None:
+    at = app()
+    assert not at.exception
+    assert metrics(at)["Records"] == "4,000"
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        if page in ("views/data.py", "views/about.py"):
+            assert not at.sidebar.selectbox, page  # no view filters where they mean nothing
+        else:
+            assert metrics(at)["Records"] == "4,000", page
+
+
+def test_link_sets_the_sidebar_and_survives_page_switches() -> None:
+    at = app(ds="seed", years="2002", level="place", k="10", basemap="dark")
+    assert not at.exception
+    assert not at.sidebar.warning
+    assert at.sidebar.selectbox(key="vs_ds").value == "seed"
+    assert at.sidebar.number_input(key="vs_k").value == 10
+    assert at.sidebar.radio(key="vs_basemap").value == "dark"
+    assert at.query_params["k"] == "10"
+    at.switch_page("views/hotspots.py").run()
+    assert at.query_params["ds"] == "seed"
+    assert at.query_params["level"] == "place"
+
+
+def test_link_filters_select_records() -> None:
+    at = app(years="2010-2015", **{"f.gender": "female"})
+    assert at.sidebar.slider(key="vs_years").value == (2010, 2015)
+    assert at.sidebar.multiselect(key="vs_f.gender").value == ["female"]
+    records = int(metrics(at)["Records"].replace(",", ""))
+    assert 0 < records < 4000
+
+
+def test_bad_link_values_give_notices_not_errors() -> None:
+    at = app(ds="no-such-set", top="lots", focus="<script>x</script>", colour="[x](http://e)")
+    assert not at.exception
+    shown = " ".join(w.value for w in at.sidebar.warning)
+    assert len(at.sidebar.warning) == 4
+    assert "no such dataset" in shown
+    assert "top=" in shown
+    assert "](http" not in shown  # link text is made inert before it reaches markdown
+    assert at.sidebar.selectbox(key="vs_ds").value == "demo"
+    assert at.query_params == {"ds": "demo"}
+
+
+def test_sidebar_change_writes_the_link() -> None:
+    at = app()
+    at.sidebar.number_input(key="vs_top").set_value(25).run()
+    at.sidebar.selectbox(key="vs_focus").set_value("country:PAK").run()
+    assert not at.exception
+    assert at.query_params["top"] == "25"
+    assert at.query_params["focus"] == "country:PAK"
+    assert int(metrics(at)["Records"].replace(",", "")) < 4000
+
+
+def upload(at: AppTest, data: bytes = CSV, name: str = "cases.csv") -> AppTest:
+    at.switch_page("views/data.py").run()
+    at.file_uploader(key="data_file").upload(name, data, "text/csv")
+    return at.run()
+
+
+def test_upload_shows_report_and_review() -> None:
+    at = upload(app())
+    assert not at.exception
+    m = metrics(at)
+    assert (m["Rows read"], m["Rows kept"], m["Rows rejected"]) == ("4", "4", "0")
+    todo = next(df.value for df in at.dataframe if "suggestion" in df.value.columns)
+    assert set(todo["text"]) == {"Atlantiss", "Karachie"}
+
+
+def test_unusable_upload_is_one_clear_error() -> None:
+    at = upload(app(), b"\x00\x01\x02binary", "x.csv")
+    assert not at.exception
+    assert at.error
+    assert "Traceback" not in at.error[0].value
+
+
+def test_column_override_reloads() -> None:
+    at = upload(app())
+    assert metrics(at)["Places"] == "9"
+    at.multiselect(key="map_transit").set_value([])
+    at = click(at, "Reload with these columns")
+    assert not at.exception
+    assert metrics(at)["Places"] == "8"  # Kolkata is no longer read as a transit
+    at = click(at, "Back to the detected layout")
+    assert metrics(at)["Places"] == "9"
+
+
+def test_place_fixes_are_saved_as_aliases_and_applied(home: Path) -> None:
+    at = upload(app())
+    at.selectbox(key="fix_pick").set_value(0).run()  # unresolved first: Atlantiss
+    at.text_input(key="fix_q_0").set_value("Dubai").run()
+    at = click(at, "Use this place")
+    assert not at.exception
+    aliases = json.loads((home / "aliases.json").read_text())["aliases"]
+    assert aliases["atlantiss"]["key"].startswith("city:")
+    assert metrics(at)["Places resolved"] == "9"
+
+    at.text_input(key="fix_name").set_value("Karachi port")
+    at.number_input(key="fix_lat").set_value(24.84)
+    at.number_input(key="fix_lon").set_value(66.98)
+    at = click(at, "Use these coordinates")
+    assert not at.exception
+    aliases = json.loads((home / "aliases.json").read_text())["aliases"]
+    assert aliases["karachie"]["name"] == "Karachi port"
+    assert not any("suggestion" in df.value.columns for df in at.dataframe)  # nothing left
+
+
+def test_save_rename_delete_in_the_library(home: Path) -> None:
+    at = upload(app())
+    at.text_input(key="save_name").set_value("Cases 2019-21")
+    at.text_input(key="save_source").set_value("field office")
+    at = click(at, "Save")
+    assert not at.exception
+    [entry] = Library(home).list()
+    assert (entry.name, entry.source, entry.original_name) == ("Cases 2019-21", "field office",
+                                                               "cases.csv")
+    assert any("Saved" in s.value for s in at.success)
+
+    at.text_input(key=f"rename_{entry.id}").set_value("Renamed set")
+    at = click(at, "Rename")
+    assert Library(home).entry(entry.id).name == "Renamed set"
+
+    at.switch_page("views/routes.py").run()  # the saved dataset is now the one shown
+    assert at.sidebar.selectbox(key="vs_ds").value == entry.id
+    assert metrics(at)["Records"] == "4"
+    assert at.query_params["ds"] == entry.id
+
+    at.switch_page("views/data.py").run()
+    at = click(at, "Delete")
+    assert entry.id in Library(home)  # not without the confirmation
+    at.checkbox(key=f"confirm_{entry.id}").check()
+    at = click(at, "Delete")
+    assert Library(home).list() == []
+    at.switch_page("views/routes.py").run()  # a view of a deleted dataset falls back
+    assert not at.exception
+    assert at.sidebar.selectbox(key="vs_ds").value == "demo"
+
+
+def test_saved_dataset_opens_from_a_link(home: Path) -> None:
+    entry = Library(home).save(small_dataset(), CSV, "small.csv", name="Small")
+    at = app(ds=entry.id, **{"f.gender": "male"})
+    assert not at.exception
+    assert metrics(at)["Records"] == "1"
+
+
+def test_review_helpers_order_unresolved_first() -> None:
+    todo = review.review_frame(small_dataset())
+    assert todo["text"].tolist() == ["Atlantis", "Dubai"]
+    assert review.override_columns({"origin": ["a"], "transit": []},
+                                   {"count": review.NONE, "year": "y"}) == {
+        "origin": ["a"], "transit": [], "year": "y"}
