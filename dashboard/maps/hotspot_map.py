@@ -23,7 +23,7 @@ import shapely
 from dashboard.maps.escape import TOOLTIP_JS
 from dashboard.maps.flow_map import caveat_for
 from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flows
-from dashboard.maps.legend import LegendSpec, MapLegend
+from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map, countries_geojson, default_countries
 from loaders.model import Dataset
 
@@ -213,12 +213,9 @@ def _class_labels(bins: list[float]) -> list[str]:
     return labels
 
 
-def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
-    """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
-    opts = options or HotspotOptions()
-    countries = opts.countries
-    m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
-                 countries=countries, height=opts.height)
+def hotspot_features(hot: HotspotResult, show_cells: bool = True) -> tuple[dict, dict,
+                                                                           LegendSpec]:
+    """(choropleth FeatureCollection, hexagon FeatureCollection, legend) with styles and tips."""
     palette = VIRIDIS[max(1, len(hot.bins))] if hot.bins else VIRIDIS[1]
     role_word = ROLE_WORDS[hot.role]
     feats = []
@@ -237,14 +234,12 @@ def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> fo
                 "tip": [str(row["name"]), f"{count} {role_word}"],
             }
             feats.append(f)
-    folium.GeoJson({"type": "FeatureCollection", "features": feats}, name="Countries by count",
-                   on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
-    if opts.show_cells and len(hot.cells):
+    cell_feats = []
+    if show_cells and len(hot.cells):
         cyb, cbins = classify(hot.cells["value"].to_numpy(), len(palette))
         cpal = VIRIDIS[max(1, len(cbins))]
         coords = shapely.get_coordinates(hot.cells.geometry.to_numpy()).reshape(-1, 7, 2)
         coords = np.round(coords, 4).tolist()
-        cell_feats = []
         for i, (val, names) in enumerate(zip(hot.cells["value"], hot.cells["places"],
                                              strict=True)):
             shown = ", ".join(str(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
@@ -257,17 +252,35 @@ def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> fo
                     "tip": [f"{int(val):,} cases {role_word} in this area", shown],
                 },
             })
-        folium.GeoJson({"type": "FeatureCollection", "features": cell_feats},
-                       name="City density", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
     spec = LegendSpec(title=f"Cases {role_word}")
     spec.classes = list(zip(_class_labels(hot.bins), palette, strict=False))
     if (hot.countries["cls"] < 0).any():
         spec.classes.append(("Withheld (small count)", WITHHELD_COLOUR))
-    if opts.show_cells and len(hot.cells):
+    if cell_feats:
         spec.notes.append(f"Hexagons: city-level places, {2 * hot.hex_km:,.0f} km across")
+    return ({"type": "FeatureCollection", "features": feats},
+            {"type": "FeatureCollection", "features": cell_feats}, spec)
+
+
+def hotspot_caveat(hot: HotspotResult) -> Caveat:
+    """The caveat box for a hotspot map (no corridor lines: they are not drawn here)."""
     cav = caveat_for(hot.country_flows)
     cav.extra = [e for e in cav.extra if "corridor" not in e] + hot.notes
-    MapLegend(spec, cav, title=opts.title, present=opts.present).add_to(m)
+    return cav
+
+
+def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
+    """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
+    opts = options or HotspotOptions()
+    m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
+                 countries=opts.countries, height=opts.height)
+    choro, cells, spec = hotspot_features(hot, opts.show_cells)
+    folium.GeoJson(choro, name="Countries by count",
+                   on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
+    if cells["features"]:
+        folium.GeoJson(cells, name="City density",
+                       on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
+    MapLegend(spec, hotspot_caveat(hot), title=opts.title, present=opts.present).add_to(m)
     if len(hot.countries) and hot.countries.geometry.notna().any():
         b = hot.countries.total_bounds
         m.fit_bounds([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]])
