@@ -136,17 +136,21 @@ def test_column_override_reloads() -> None:
 
 def test_place_fixes_are_saved_as_aliases_and_applied(home: Path) -> None:
     at = upload(app())
-    at.selectbox(key="fix_pick").set_value(0).run()  # unresolved first: Atlantiss
-    at.text_input(key="fix_q_0").set_value("Dubai").run()
+    pick = at.selectbox(key="fix_pick")
+    assert pick.value is not None
+    assert pick.format_func(pick.value).startswith("Atlantiss")  # unresolved come first
+    at.text_input(key=f"fix_q_{pick.value}").set_value("Dubai").run()
     at = click(at, "Use this place")
     assert not at.exception
     aliases = json.loads((home / "aliases.json").read_text())["aliases"]
     assert aliases["atlantiss"]["key"].startswith("city:")
     assert metrics(at)["Places resolved"] == "9"
 
-    at.text_input(key="fix_name").set_value("Karachi port")
-    at.number_input(key="fix_lat").set_value(24.84)
-    at.number_input(key="fix_lon").set_value(66.98)
+    pick = at.selectbox(key="fix_pick")
+    assert pick.format_func(pick.value).startswith("Karachie")  # the only one left
+    at.text_input(key=f"fix_name_{pick.value}").set_value("Karachi port")
+    at.number_input(key=f"fix_lat_{pick.value}").set_value(24.84)
+    at.number_input(key=f"fix_lon_{pick.value}").set_value(66.98)
     at = click(at, "Use these coordinates")
     assert not at.exception
     aliases = json.loads((home / "aliases.json").read_text())["aliases"]

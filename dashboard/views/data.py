@@ -79,10 +79,10 @@ def _fix_from_search(text: str, country: str, results_key: str) -> None:
     _fix(text, country, key=key)
 
 
-def _fix_from_coordinates(text: str, country: str) -> None:
+def _fix_from_coordinates(text: str, country: str, i: int) -> None:
     ss = st.session_state
-    _fix(text, country, name=ss.get("fix_name", ""), lat=ss.get("fix_lat"),
-         lon=ss.get("fix_lon"))
+    _fix(text, country, name=ss.get(f"fix_name_{i}", ""), lat=ss.get(f"fix_lat_{i}"),
+         lon=ss.get(f"fix_lon_{i}"))
 
 
 def _save_to_library(dataset: Dataset) -> None:
@@ -189,10 +189,11 @@ def _review(dataset: Dataset) -> None:
         st.success("Every place was resolved exactly.")
         return
     st.dataframe(todo.drop(columns=["place_id"]), hide_index=True, height=240)
-    labels = {i: f"{r.text}" + (f" ({r.country})" if r.country else "") + f" — {r.match}, "
-              f"{r.rows} rows" for i, r in todo.iterrows()}
+    # widgets are keyed on the place id, which a reload after a fix does not change
+    labels = {int(r.place_id): f"{r.text}" + (f" ({r.country})" if r.country else "")
+              + f" — {r.match}, {r.rows} rows" for r in todo.itertuples()}
     i = st.selectbox("Place to fix", list(labels), format_func=labels.get, key="fix_pick")
-    row = todo.loc[i]
+    row = todo.set_index("place_id").loc[i]
     text, country = str(row["text"]), str(row["country"])
     if row["matched"]:
         st.write(f"Matched to **{md(row['matched'])}** with score {row['score']:.0f}.")
@@ -216,14 +217,14 @@ def _review(dataset: Dataset) -> None:
             st.button("Use this place", on_click=_fix_from_search,
                       args=(text, country, f"fix_hit_{i}"), type="primary")
     with coords:
-        st.text_input("Name to show", value=text, key="fix_name")
+        st.text_input("Name to show", value=text, key=f"fix_name_{i}")
         c1, c2 = st.columns(2)
         c1.number_input("Latitude", min_value=-90.0, max_value=90.0, value=0.0,
-                        format="%.4f", key="fix_lat")
+                        format="%.4f", key=f"fix_lat_{i}")
         c2.number_input("Longitude", min_value=-180.0, max_value=180.0, value=0.0,
-                        format="%.4f", key="fix_lon")
+                        format="%.4f", key=f"fix_lon_{i}")
         st.button("Use these coordinates", on_click=_fix_from_coordinates,
-                  args=(text, country))
+                  args=(text, country, i))
 
 
 def _save(dataset: Dataset, upload: dict[str, Any]) -> None:
