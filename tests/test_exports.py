@@ -107,3 +107,31 @@ def test_hotspot_png(tmp_path):
     h = compute_hotspots(make_dataset(ROUTES), FlowQuery(suppress=0), countries=make_countries())
     with Image.open(write_hotspot_png(h, tmp_path / "hot.png", countries=make_countries())) as im:
         assert im.size == (1920, 1080)
+
+
+def test_cli_map_writes_html_and_exports(tmp_path, monkeypatch, capsys):
+    import argparse
+
+    import loaders.load
+    from dashboard.maps import cli_map
+
+    ds = make_dataset(ROUTES, synthetic=True)
+    monkeypatch.setattr(loaders.load, "load_dataset", lambda source, **kw: ds)
+    monkeypatch.setattr("dashboard.maps.offline.default_countries", make_countries)
+    parser = argparse.ArgumentParser()
+    cli_map.add_map_parser(parser.add_subparsers())
+    out = tmp_path / "m.html"
+    args = parser.parse_args(["map", "x.csv", "-o", str(out), "--years", "2015-2020",
+                              "--suppress", "5", "--flows-csv", str(tmp_path / "f.csv"),
+                              "--places-csv", str(tmp_path / "p.csv"),
+                              "--flows-geojson", str(tmp_path / "f.geojson")])
+    assert args.run(args) == 0
+    assert "SYNTHETIC DATA" in out.read_text("utf-8")
+    assert (tmp_path / "f.csv").read_text("utf-8").count("\n") == 4  # header + 3 flows
+    assert "1 corridor and 2 cases withheld" in capsys.readouterr().err
+    args = parser.parse_args(["map", "x.csv", "-o", str(out), "--colour-by", "nope"])
+    assert args.run(args) == 2
+    assert capsys.readouterr().err.strip() == "routemap: no attribute column 'nope' in this dataset"
+    args = parser.parse_args(["map", "x.csv", "-o", str(out), "--kind", "hotspots",
+                              "--role", "origin"])
+    assert args.run(args) == 0

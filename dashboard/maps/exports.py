@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,9 @@ def _atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; exports are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -181,7 +185,7 @@ def _font(size: int, bold: bool = False) -> ImageFont.ImageFont | ImageFont.Free
 
 def _hex(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     c = colour.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), int(round(255 * alpha))
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), round(255 * alpha)
 
 
 class _Projection:
@@ -233,7 +237,7 @@ def _draw_features(draw: ImageDraw.ImageDraw, fc: dict, proj: _Projection, s: fl
             for line in lines:
                 pts = proj(line)
                 if st.get("dashArray"):
-                    for a, b in list(zip(pts[:-1], pts[1:], strict=True))[::2]:
+                    for a, b in list(pairwise(pts))[::2]:
                         draw.line([a, b], fill=colour, width=width)
                 else:
                     draw.line(pts, fill=colour, width=width, joint="curve")
@@ -244,11 +248,31 @@ def _draw_features(draw: ImageDraw.ImageDraw, fc: dict, proj: _Projection, s: fl
                                                                                      round(s)))
 
 
+def _wrap(draw: ImageDraw.ImageDraw, rows: list[tuple[str, Any, Any]], font: Any,
+          max_w: float, indent: float) -> list[tuple[str, Any, Any]]:
+    """Rows whose text is wider than ``max_w`` split at spaces (swatch on the first part)."""
+    out = []
+    for text, kind, val in rows:
+        room = max_w - (indent if kind else 0)
+        words, line = text.split(" "), ""
+        first = True
+        for w in words:
+            trial = f"{line} {w}".strip()
+            if line and draw.textlength(trial, font=font) > room:
+                out.append((line, kind if first else "", val))
+                first, line = False, w
+            else:
+                line = trial
+        out.append((line, kind if first else "", val))
+    return out
+
+
 def _box(draw: ImageDraw.ImageDraw, xy: tuple[float, float], lines: list[tuple[str, Any, Any]],
-         s: float, anchor: str) -> None:
+         s: float, anchor: str, max_w: float = 1e9) -> None:
     """A white box of rows (text, swatch kind, swatch value) anchored at a corner."""
     font, pad, row_h = _font(round(22 * s)), 14 * s, 32 * s
     sw = 44 * s
+    lines = _wrap(draw, lines, font, max_w - 2 * pad, sw + 10 * s)
     width = max(draw.textlength(t, font=font) + (sw + 10 * s if k else 0) for t, k, _ in lines)
     w, h = width + 2 * pad, row_h * len(lines) + 2 * pad
     x = xy[0] if anchor.endswith("l") else xy[0] - w
@@ -260,7 +284,8 @@ def _box(draw: ImageDraw.ImageDraw, xy: tuple[float, float], lines: list[tuple[s
         tx = x + pad
         mid = cy + row_h / 2
         if kind == "width":
-            draw.line([(tx, mid), (tx + sw, mid)], fill=_hex("#555555"), width=max(1, round(val * s)))
+            draw.line([(tx, mid), (tx + sw, mid)], fill=_hex("#555555"),
+                      width=max(1, round(val * s)))
         elif kind == "line":
             draw.line([(tx, mid), (tx + sw, mid)], fill=_hex(val), width=round(5 * s))
         elif kind == "dash":
@@ -336,8 +361,9 @@ def render_png(
     if title:
         draw.text((30 * s, 24 * s), title, font=_font(round(40 * s), bold=True),
                   fill=(20, 20, 20, 255))
-    _box(draw, (20 * s, H - 20 * s), _legend_rows(spec), s, "bl")
-    _box(draw, (W - 20 * s, H - 20 * s), [(t, "", None) for t in caveat.lines()], s, "br")
+    _box(draw, (20 * s, H - 20 * s), _legend_rows(spec), s, "bl", max_w=0.3 * W)
+    _box(draw, (W - 20 * s, H - 20 * s), [(t, "", None) for t in caveat.lines()], s, "br",
+         max_w=0.4 * W)
     if caveat.synthetic:
         f = _font(round(34 * s), bold=True)
         tw = draw.textlength(SYNTHETIC_TEXT, font=f)

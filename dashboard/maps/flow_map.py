@@ -79,7 +79,8 @@ def width_legend(max_count: int, lo: float, hi: float) -> list[tuple[str, float]
         return []
     samples = sorted({max_count, _nice(max_count / 4), _nice(max(1, max_count / 25))},
                      reverse=True)
-    return [(f"{s:,} case" + ("" if s == 1 else "s"), float(width_scale(np.array([s]), max_count, lo, hi)[0]))
+    return [(f"{s:,} case" + ("" if s == 1 else "s"),
+             float(width_scale(np.array([s]), max_count, lo, hi)[0]))
             for s in samples]
 
 

@@ -1,0 +1,141 @@
+"""``routemap map FILE -o OUT.html``: the map subcommand (DESIGN §8, a contract).
+
+Writes one self-contained HTML file (Leaflet inlined, no network needed to open it),
+and on request a PNG for slides and the flows / place totals as CSV or GeoJSON, all
+with small counts withheld (``--suppress K``, default 5). Bad input raises a
+RoutemapError: one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any
+
+from loaders.errors import RoutemapError
+
+EXIT_OK, EXIT_UNUSABLE = 0, 2
+
+
+class MapArgumentError(RoutemapError):
+    """A ``routemap map`` option has a value that cannot be used."""
+
+
+def _years(text: str) -> tuple[int | None, int | None]:
+    m = re.fullmatch(r"\s*(\d{4})?\s*(?:-|–|\.\.)?\s*(\d{4})?\s*", text)
+    if not m or not (m.group(1) or m.group(2)):
+        raise argparse.ArgumentTypeError(f"years must look like 2015-2020, 2015- or 2019: {text!r}")
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = int(m.group(2)) if m.group(2) else None
+    if "-" not in text and ".." not in text and "–" not in text:
+        hi = lo
+    if lo is not None and hi is not None and lo > hi:
+        raise argparse.ArgumentTypeError(f"first year after last year: {text!r}")
+    return lo, hi
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def add_map_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``map`` on the ``routemap`` subparsers; returns the new parser."""
+    p = subparsers.add_parser(
+        "map", help="write a self-contained HTML map (flows or hotspots)",
+        description="Write a map that opens with no network. Small counts are withheld "
+        "(--suppress K, default 5) in the map and in every export.",
+    )
+    p.add_argument("file", metavar="FILE", help="data file, or a sample name: demo, seed")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.html", help="HTML file to write")
+    p.add_argument("--kind", choices=("flows", "hotspots"), default="flows")
+    p.add_argument("--years", type=_years, metavar="A-B", help="keep records of these years")
+    p.add_argument("--min-count", type=_non_negative, default=0, metavar="N",
+                   help="draw only corridors with at least N cases")
+    p.add_argument("--top", type=_non_negative, default=500, metavar="N",
+                   help="draw the N largest corridors (default 500; 0 for all)")
+    p.add_argument("--suppress", type=_non_negative, default=5, metavar="K",
+                   help="withhold counts below K (default 5; 0 turns it off)")
+    p.add_argument("--role", choices=("origin", "transit", "destination", "all"),
+                   default="destination", help="hotspots: which role to count")
+    p.add_argument("--level", choices=("place", "country", "region"), default="place",
+                   help="flows: roll places up to countries or regions")
+    p.add_argument("--colour-by", "--color-by", dest="colour_by", metavar="ATTRIBUTE",
+                   help="colour arcs by this attribute instead of by leg role")
+    p.add_argument("--focus", metavar="KEY", help="only routes through this place key")
+    p.add_argument("--basemap", choices=("vector", "light", "dark", "none"), default="vector",
+                   help="vector country shapes (default, offline) or online tiles")
+    p.add_argument("--title", default="", help="title shown on the map")
+    p.add_argument("--present", action="store_true", help="larger type for a shared screen")
+    p.add_argument("--png", metavar="OUT.png", help="also write a 1920x1080 PNG for slides")
+    p.add_argument("--flows-csv", metavar="OUT.csv", help="also write the flows as CSV")
+    p.add_argument("--flows-geojson", metavar="OUT.geojson", help="also write flows as GeoJSON")
+    p.add_argument("--places-csv", metavar="OUT.csv", help="also write place totals as CSV")
+    p.add_argument("--layout", help="override the detected layout")
+    p.set_defaults(run=run_map)
+    return p
+
+
+def run_map(args: argparse.Namespace) -> int:
+    """Load FILE, build the map and exports; 0 on success, 2 with one line on stderr."""
+    try:
+        _run(args)
+    except RoutemapError as error:
+        print(f"routemap: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(f"routemap: cannot write or read a file ({error.strerror or error}){where}",
+              file=sys.stderr)
+        return EXIT_UNUSABLE
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> None:
+    from dashboard.maps import exports
+    from dashboard.maps.flow_map import FlowMapOptions, flow_map
+    from dashboard.maps.flows import FlowQuery, compute_flows
+    from dashboard.maps.hotspot_map import HotspotOptions, compute_hotspots, hotspot_map
+    from dashboard.maps.offline import default_countries
+    from loaders.load import load_dataset
+
+    ds = load_dataset(args.file, layout=getattr(args, "layout", None))
+    countries = default_countries()
+    query = FlowQuery(
+        years=args.years, min_count=args.min_count, top=args.top or None,
+        suppress=args.suppress, level=args.level, colour_by=args.colour_by, focus=args.focus,
+    )
+    title = args.title or (ds.meta.name or "")
+    if args.kind == "hotspots":
+        hot = compute_hotspots(ds, query, role=args.role, countries=countries)
+        m = hotspot_map(hot, HotspotOptions(basemap=args.basemap, title=title,
+                                            present=args.present, countries=countries))
+        result = hot.flows
+        if args.png:
+            exports.write_hotspot_png(hot, args.png, title=title, countries=countries)
+    else:
+        result = compute_flows(ds, query, countries=countries)
+        opts = FlowMapOptions(
+            colour_by="attribute" if args.colour_by else "role", basemap=args.basemap,
+            title=title, present=args.present, countries=countries,
+        )
+        m = flow_map(result, opts)
+        if args.png:
+            exports.write_flow_png(result, args.png, title=title, options=opts,
+                                   countries=countries)
+    exports.write_html(m, args.output)
+    if args.flows_csv:
+        exports.write_flows_csv(result, args.flows_csv)
+    if args.flows_geojson:
+        exports.write_flows_geojson(result, args.flows_geojson)
+    if args.places_csv:
+        exports.write_places_csv(result, args.places_csv)
+    s = result.summary
+    print(f"routemap: wrote {args.output}: {s.records_selected:,} records,"
+          f" {s.flows_shown:,} corridors drawn; {result.withheld.message()}", file=sys.stderr)
