@@ -1,0 +1,139 @@
+"""The exported map in a real headless Chromium: it draws, needs no network, runs no data.
+
+Uses Debian's /usr/bin/chromium through Playwright (never a downloaded browser). Every
+request is recorded and anything that is not file:// is aborted, so "no outbound request"
+is measured, not assumed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _maps_data import PLACES, make_countries, make_dataset, make_places
+
+from dashboard.maps.exports import write_html
+from dashboard.maps.flow_map import FlowMapOptions, flow_map
+from dashboard.maps.flows import FlowQuery, compute_flows
+from dashboard.maps.hotspot_map import HotspotOptions, compute_hotspots, hotspot_map
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+EVIL = "<img src=x onerror=window.__pwned=1>${window.__pwned=1}`\\`</script><svg onload=window.__pwned=1>"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
+                       "/usr/bin/chromium (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, path: Path):
+    """Open ``path`` with the network cut; returns (page, requests attempted, page errors)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        requests.append(r.request.url)
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_timeout(400)
+    return page, requests, errors
+
+
+def evil_dataset():
+    places = make_places([(k, f"{EVIL} {n}", kind, iso, lat, lon)
+                          for k, n, kind, iso, lat, lon in PLACES])
+    routes = [([0, 4, 3], 10, 2015), ([1, 3], 7, 2016), ([2, 0], 6, 2018), ([6, 7], 8, 2020),
+              ([7, 6], None, 2020)]
+    return make_dataset(routes, places, attrs={"gender": [EVIL, "f", EVIL, "m", "f"]},
+                        synthetic=True, name=f"{EVIL}.csv")
+
+
+OPEN_ALL_TOOLTIPS = """() => {
+    const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+        .find(v => v && typeof v.eachLayer === 'function');
+    let opened = 0;
+    const texts = [];
+    map.eachLayer(l => {
+        if (l.getTooltip && l.getTooltip()) {
+            const at = l.getLatLng ? l.getLatLng() : l.getBounds().getCenter();
+            l.openTooltip(at);
+            const el = l.getTooltip().getElement();
+            if (el) { texts.push(el.textContent); opened++; }
+            l.closeTooltip();
+        }
+    });
+    return {opened, texts};
+}"""
+
+
+def test_flow_map_draws_offline_and_hostile_text_stays_text(browser, tmp_path):
+    ds = evil_dataset()
+    countries = make_countries()
+    r = compute_flows(ds, FlowQuery(suppress=0, colour_by="gender"), countries=countries)
+    m = flow_map(r, FlowMapOptions(colour_by="attribute", countries=countries, title=EVIL))
+    out = write_html(m, tmp_path / "map.html")
+    page, requests, errors = open_page(browser, out)
+    assert page.evaluate("typeof window.L") == "object"
+    assert page.locator(".leaflet-overlay-pane path").count() >= 5 + 7  # arcs + places
+    assert page.locator(".leaflet-basemap-pane path").count() == len(countries)
+    # hover every place circle with the mouse, then open every tooltip through Leaflet
+    circles = page.locator(".leaflet-overlay-pane path.leaflet-interactive")
+    for i in range(circles.count()):
+        box = circles.nth(i).bounding_box()
+        if box and box["width"] < 60:
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(30)
+    result = page.evaluate(OPEN_ALL_TOOLTIPS)
+    assert result["opened"] >= 12
+    assert any(EVIL in t for t in result["texts"])  # shown as text, exactly as written
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img").count() == 0  # no injected element anywhere in the page
+    assert EVIL in page.locator(".rm-caveat").inner_text()
+    assert EVIL in page.locator(".rm-title").inner_text()
+    assert page.locator(".rm-banner").is_visible()
+    assert errors == []
+    assert [u for u in requests if not u.startswith("file://")] == []
+    page.close()
+
+
+def test_hotspot_map_draws_offline(browser, tmp_path):
+    hot = compute_hotspots(evil_dataset(), FlowQuery(suppress=0), countries=make_countries())
+    m = hotspot_map(hot, HotspotOptions(countries=make_countries()))
+    page, requests, errors = open_page(browser, write_html(m, tmp_path / "hot.html"))
+    assert page.locator(".leaflet-overlay-pane path").count() >= 3
+    page.evaluate(OPEN_ALL_TOOLTIPS)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert errors == []
+    assert [u for u in requests if not u.startswith("file://")] == []
+    page.close()
+
+
+def test_tiles_are_the_only_outbound_requests_and_the_vector_fallback_draws(browser, tmp_path):
+    r = compute_flows(evil_dataset(), FlowQuery(suppress=0), countries=make_countries())
+    m = flow_map(r, FlowMapOptions(basemap="light", countries=make_countries()))
+    page, requests, errors = open_page(browser, write_html(m, tmp_path / "tiles.html"))
+    outside = [u for u in requests if not u.startswith("file://")]
+    assert outside  # tiles were asked for (and refused: no network in tests)
+    assert all("basemaps.cartocdn.com/light_all/" in u for u in outside)
+    assert page.locator(".leaflet-basemap-pane path").count() == len(make_countries())
+    assert errors == []
+    page.close()
