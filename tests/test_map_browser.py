@@ -20,7 +20,8 @@ from dashboard.maps.hotspot_map import HotspotOptions, compute_hotspots, hotspot
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
-EVIL = "<img src=x onerror=window.__pwned=1>${window.__pwned=1}`\\`</script><svg onload=window.__pwned=1>"
+EVIL = ("<img src=x onerror=window.__pwned=1>${window.__pwned=1}`\\`</script>"
+        "<svg onload=window.__pwned=1>")
 
 pytestmark = [
     pytest.mark.browser,
