@@ -395,7 +395,8 @@ def write_flow_png(result: FlowResult, path: str | Path, *, title: str = "",
     arcs, spec = arc_features(result, opts)
     nodes, node_items = node_features(result, opts)
     spec.nodes = node_items
-    return render_png([arcs, nodes], spec, caveat_for(result), path, title=title or opts.title,
+    return render_png([arcs, nodes], spec, caveat_for(result, opts.max_nodes), path,
+                      title=title or opts.title,
                       countries=countries if countries is not None else opts.countries, size=size)
 
 

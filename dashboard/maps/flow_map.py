@@ -52,6 +52,7 @@ class FlowMapOptions:
     min_width: float = 1.5
     max_width: float = 14.0
     max_radius: float = 22.0
+    max_nodes: int | None = 300  # places drawn: ends of drawn arcs, plus the largest N others
     countries: Any = None
     height: str = "100%"
 
@@ -170,9 +171,20 @@ def _count_text(v: Any, k: int) -> str:
     return f"fewer than {k} (withheld)" if pd.isna(v) else f"{int(v):,}"
 
 
+def drawn_places(result: FlowResult, max_nodes: int | None) -> pd.DataFrame:
+    """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
+    pl = result.places[result.places.geometry.notna()]
+    if max_nodes is None or len(pl) <= max_nodes:
+        return pl
+    ends = set(result.shown_flows["from_key"]) | set(result.shown_flows["to_key"])
+    keep = pl["key"].isin(ends).to_numpy().copy()
+    keep[:max_nodes] = True  # places are sorted by total, largest first
+    return pl[keep]
+
+
 def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[tuple[str, str]]]:
     """Places as GeoJSON points sized by total volume and coloured by main role."""
-    pl = result.places[result.places.geometry.notna()]
+    pl = drawn_places(result, opts.max_nodes)
     if pl.empty:
         return {"type": "FeatureCollection", "features": []}, []
     tot = pl["total"].to_numpy(dtype="float64")
@@ -213,10 +225,15 @@ def _n(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def caveat_for(result: FlowResult) -> Caveat:
+def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
     """The caveat box content for a flow result."""
     s = result.summary
     extra = []
+    n_pl = int(result.places.geometry.notna().sum())
+    if max_nodes is not None and n_pl > max_nodes:
+        drawn = len(drawn_places(result, max_nodes))
+        if drawn < n_pl:
+            extra.append(f"{drawn:,} of {n_pl:,} places drawn (largest and route ends)")
     if s.flows_total > s.flows_shown:
         extra.append(f"{s.flows_shown:,} of {s.flows_total:,} corridors drawn (largest first)")
     if s.flows_unmapped:
@@ -256,6 +273,7 @@ def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> foliu
             nodes, name="Places", marker=folium.CircleMarker(),
             on_each_feature=folium.JsCode(TOOLTIP_JS),
         ).add_to(m)
-    MapLegend(spec, caveat_for(result), title=opts.title, present=opts.present).add_to(m)
+    MapLegend(spec, caveat_for(result, opts.max_nodes if opts.show_nodes else None),
+              title=opts.title, present=opts.present).add_to(m)
     _fit(m, result)
     return m

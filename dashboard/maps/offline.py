@@ -207,7 +207,7 @@ def default_countries() -> Any:
         return None
 
 
-def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.001) -> dict:
+def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.01) -> dict:
     """Country shapes as a small GeoJSON dict: simplified, snapped to ``grid`` degrees.
 
     Only iso3 and name are kept as properties; the shapes are the vector basemap and the
