@@ -52,10 +52,12 @@ def test_leaflet_is_inlined_with_images_as_data_uris():
 
 
 def test_served_mode_links_under_the_prefix(tmp_path):
-    html = render(assets="served", prefix="app/static")
-    assert '<script src="app/static/leaflet/leaflet.js"></script>' in html
-    assert 'href="app/static/leaflet/leaflet.css"' in html
+    html = render(assets="served", prefix="/app/static")
+    assert '<script src="/app/static/leaflet/leaflet.js"></script>' in html
+    assert 'href="/app/static/leaflet/leaflet.css"' in html
     assert _inline_assets()[1] not in html
+    assert len(re.findall(r"<script src=", html)) == 1  # Leaflet only: no jQuery, Bootstrap
+    assert len(re.findall(r"<link rel=", html)) == 1
     files = export_static_assets(tmp_path)
     names = {p.relative_to(tmp_path).as_posix() for p in files}
     assert {"leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/images/layers.png"} <= names

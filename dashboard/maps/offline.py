@@ -7,8 +7,12 @@ two modes:
 
 ``inline``  Leaflet's JS and CSS (its images as data: URIs) inside the HTML: a file that
             opens anywhere with no network (exports, ``routemap map``).
-``served``  ``<script src>``/``<link href>`` under a URL prefix such as ``app/static``,
-            for Streamlit's static file serving; ``export_static_assets`` copies the files.
+``served``  Leaflet's URLs under a prefix such as ``/app/static`` (Streamlit's static
+            file serving; ``export_static_assets`` copies the files there), set as the
+            Map's ``default_js``/``default_css``: a plain page renders them as
+            ``<script src>``/``<link>``, and streamlit-folium, which drops header links,
+            loads exactly these lists (its ``js_links``/``css_links``) and nothing else.
+            Use this mode with ``st_folium``: an inline Leaflet would load twice there.
 
 Basemaps: ``vector`` (default) draws the gazetteer's country shapes, needing nothing
 from outside; ``light`` and ``dark`` add CARTO raster tiles (the only network use, and
@@ -33,7 +37,7 @@ from jinja2 import Template
 
 ASSET_MODES = ("inline", "served")
 BASEMAPS = ("vector", "light", "dark", "none")
-DEFAULT_PREFIX = "app/static"
+DEFAULT_PREFIX = "/app/static"  # absolute: st_folium renders inside a component iframe
 ASSET_DIR = "leaflet"  # sub-folder of the static folder that holds Leaflet
 
 TILES = {
@@ -109,8 +113,14 @@ def export_static_assets(dest_dir: str | Path) -> list[Path]:
     return written
 
 
+def served_urls(prefix: str = DEFAULT_PREFIX) -> tuple[str, str]:
+    """(leaflet.js URL, leaflet.css URL) under ``prefix`` for ``served`` mode."""
+    base = prefix.rstrip("/") + "/" + ASSET_DIR
+    return f"{base}/leaflet.js", f"{base}/leaflet.css"
+
+
 class OfflineAssets(MacroElement):
-    """Leaflet and our CSS in the page header, inline or from the app's static folder."""
+    """Our CSS, plus Leaflet inlined (``inline`` mode), in the page header."""
 
     _template = Template(
         """{% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}"""
@@ -126,11 +136,7 @@ class OfflineAssets(MacroElement):
             css, js = _inline_assets()
             self.head = f"<style>{css}\n{extra}</style>\n<script>{js}</script>"
         else:
-            base = prefix.rstrip("/") + "/" + ASSET_DIR
-            self.head = (
-                f'<link rel="stylesheet" href="{base}/leaflet.css"/>\n'
-                f'<style>{extra}</style>\n<script src="{base}/leaflet.js"></script>'
-            )
+            self.head = f"<style>{extra}</style>"
 
 
 def base_map(
@@ -152,8 +158,13 @@ def base_map(
         raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}")
     m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, **map_kwargs)
     # instance attributes shadow folium's class-level CDN lists
-    m.default_js = []
-    m.default_css = []
+    if assets == "served":
+        js_url, css_url = served_urls(prefix)
+        m.default_js = [("leaflet", js_url)]
+        m.default_css = [("leaflet_css", css_url)]
+    else:
+        m.default_js = []
+        m.default_css = []
     m.add_child(OfflineAssets(assets, prefix, SEA[basemap]), name="offline_assets")
     if basemap != "none":
         if countries is None:
