@@ -115,6 +115,7 @@ def test_nodes_sized_and_coloured_with_tooltips():
                  g["features"][0]["geometry"]["type"] == "Point")["features"]
     by_name = {f["properties"]["tip"][0].split(" (")[0]: f for f in nodes}
     assert by_name["Karachi"]["properties"]["style"]["fillColor"] == "#D55E00"
+    assert by_name["Karachi"]["properties"]["style"]["fill"] is True  # folium's default is off
     assert by_name["United Arab Emirates"]["properties"]["style"]["fillColor"] == "#F0E442"
     assert "Out (origin): 10" in by_name["Karachi"]["properties"]["tip"]
     assert "Records: fewer than 5 (withheld)" in by_name["Karachi"]["properties"]["tip"]

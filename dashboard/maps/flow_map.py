@@ -208,7 +208,8 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
             tip.append(yr)
         if row.rolled_up:
             tip.append("Includes small counts from places in this country")
-        style = {"radius": round(float(radius[i]), 1), "fillColor": NODE_COLOURS[row.role],
+        style = {"radius": round(float(radius[i]), 1), "fill": True,
+                 "fillColor": NODE_COLOURS[row.role],
                  "color": "#333333", "weight": 1, "fillOpacity": 0.9}
         features.append({
             "type": "Feature",

@@ -228,6 +228,7 @@ def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.0
     ok = ~shapely.is_missing(geoms)
     geoms = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
     geoms = shapely.set_precision(geoms, grid)
+    geoms = np.array([_drop_wrapping_slivers(g) for g in geoms], dtype=object)
     iso = countries["iso3"].astype(str).to_numpy()[ok] if "iso3" in countries else None
     name = countries["name"].astype(str).to_numpy()[ok] if "name" in countries else None
     features = []
@@ -243,6 +244,21 @@ def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.0
             {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(g))}
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _drop_wrapping_slivers(geom: Any) -> Any:
+    """Drop polygon parts that run more than half way round the world outside Antarctica.
+
+    Such parts are antimeridian artefacts (a ring that jumps from +180 to -180); Leaflet
+    draws them as a band across the whole map.
+    """
+    if geom is None or geom.is_empty:
+        return geom
+    parts = list(getattr(geom, "geoms", [geom]))
+    keep = [p for p in parts if (p.bounds[2] - p.bounds[0]) <= 180.0 or p.bounds[1] < -60.0]
+    if len(keep) == len(parts):
+        return geom
+    return shapely.MultiPolygon(keep) if keep else None
 
 
 def add_raw_html(m: folium.Map, html: str, name: str) -> None:
