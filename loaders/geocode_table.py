@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -101,37 +102,38 @@ def geocode_column(
         text_of = np.arange(len(text.dictionary))
         inverse = text.codes
         hints = [""] * len(text_of)
-    cells = [text.values[t].strip() for t in text_of]
+    values = text.values
+    cells = [values[t].strip() for t in text_of]
     # a list column splits on commas only where the commas clearly separate places
     commas = split and sum("," in c for c in cells) > len(cells) / 2 and not any(hints)
     pattern = _SPLIT_COMMAS if commas else _SPLIT
     pieces = [(_pieces(c, pattern) if split else ([c] if c else [])) for c in cells]
 
     queries: dict[tuple[str, str], int] = {}
-    for cell_pieces, h in zip(pieces, hints, strict=True):
-        for p in cell_pieces:
-            queries.setdefault((p, h), len(queries))
-    import pandas as pd
-
+    flat = np.fromiter(
+        (queries.setdefault((p, h), len(queries))
+         for cell_pieces, h in zip(pieces, hints, strict=True) for p in cell_pieces),
+        dtype=np.int64,
+    )
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int32)
+    np.cumsum([len(p) for p in pieces], out=offsets[1:])
     frame = pd.DataFrame(
         {
-            "text": [q for q, _ in queries] or pd.Series([], dtype=str),
-            "country_hint": [h for _, h in queries] or pd.Series([], dtype=str),
+            "text": pd.Series([q for q, _ in queries], dtype=object),
+            "country_hint": pd.Series([h for _, h in queries], dtype=object),
             "lat": np.full(len(queries), np.nan),
             "lon": np.full(len(queries), np.nan),
         }
     )
     places = geocode(frame, aliases=aliases) if len(frame) else None
-    fields = {s: [""] * len(cells) for s in SUFFIXES}
-    for i, (cell_pieces, h) in enumerate(zip(pieces, hints, strict=True)):
-        rows = [queries[(p, h)] for p in cell_pieces]
-        for suffix in SUFFIXES:
-            values = [_text(places[suffix].iat[r]) for r in rows] if rows else []
-            fields[suffix][i] = LIST_JOIN.join(values)
-    out: dict = {}
     take = pa.array(np.asarray(inverse, dtype=np.int64)) if n_rows else pa.array([], pa.int64())
+    out: dict = {}
     for suffix in SUFFIXES:
-        out[suffix] = pc.take(pa.array(fields[suffix], pa.string()), take)
+        per_query = (pa.array([_text(v) for v in places[suffix].tolist()], pa.string())
+                     if places is not None else pa.array([], pa.string()))
+        per_piece = pc.take(per_query, pa.array(flat))
+        per_cell = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), per_piece), LIST_JOIN)
+        out[suffix] = pc.take(per_cell, take)
     matches = places["match"].astype(str) if places is not None else []
     out["n_distinct"] = len(queries)
     out["n_resolved"] = int((np.asarray(matches) != "unresolved").sum())
