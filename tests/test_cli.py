@@ -147,3 +147,23 @@ def test_geocode_neutralises_spreadsheet_formulas(tmp_path):
     assert "'=HYPERLINK" in text
     assert "\n=HYPERLINK" not in text
     assert ",=HYPERLINK" not in text
+
+
+def test_geocode_command_on_real_spellings(tmp_path):
+    """The held-out style check: real spellings through the command land in their country."""
+    spellings = Path(__file__).parent / "data" / "place_spellings.csv"
+    out = tmp_path / "spellings_geo.csv"
+    assert main(["geocode", str(spellings), "-o", str(out), "--column", "text",
+                 "--country-column", "country_hint"]) == 0
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    placed = [r for r in rows if r["kind"] in ("country", "city")]
+    right = [r for r in placed if r["text_iso3"] == r["iso3"]]
+    assert len(right) / len(placed) >= 0.95, [r["text"] for r in placed if r not in right]
+    near = [
+        r for r in placed
+        if r["kind"] == "city"
+        and abs(float(r["text_lat"]) - float(r["lat"])) < 0.4
+        and abs(float(r["text_lon"]) - float(r["lon"])) < 0.6
+    ]
+    assert len(near) / sum(r["kind"] == "city" for r in placed) >= 0.95
