@@ -74,6 +74,51 @@ def test_label_points_fall_inside_their_country(gz):
     assert inside.mean() > 0.98
 
 
+@pytest.fixture(scope="module")
+def shapes() -> dict[str, shapely.Geometry]:
+    c = pd.read_parquet(data_path("countries.parquet"))
+    return {i: shapely.from_wkb(g) for i, g in zip(c["iso3"], c["geometry"], strict=True)
+            if g is not None}
+
+
+def test_no_country_wraps_round_the_antimeridian(shapes):
+    # A part more than half the world wide is a ring that jumped across ±180: Leaflet
+    # draws it as a band across the whole map. Only Antarctica goes all the way round.
+    for iso3, geom in shapes.items():
+        assert geom.geom_type in ("Polygon", "MultiPolygon"), iso3
+        for part in shapely.get_parts(geom):
+            x0, _, x1, _ = part.bounds
+            assert x0 >= -180, iso3
+            assert x1 <= 180, iso3
+            assert iso3 == "ATA" or x1 - x0 < 180, iso3
+    ata = shapely.get_parts(shapes["ATA"])
+    assert any(p.bounds[0] == -180 and p.bounds[2] == 180 and p.bounds[1] == -90 for p in ata)
+    assert all(p.bounds[3] < -60 for p in ata)
+
+
+@pytest.mark.parametrize("iso3", ["RUS", "FJI", "USA", "KIR", "NZL", "ATA"])
+def test_shapes_near_the_antimeridian_are_valid(shapes, iso3):
+    assert shapes[iso3].is_valid
+
+
+def test_shapes_cut_at_the_antimeridian_keep_both_sides(shapes):
+    rus, fji = shapes["RUS"], shapes["FJI"]
+    assert rus.contains(shapely.Point(-175.0, 67.0))  # Chukotka east of the line
+    assert rus.contains(shapely.Point(170.0, 67.0))
+    assert not rus.contains(shapely.Point(0.0, 67.0))  # Norwegian Sea, not a band of Russia
+    assert fji.contains(shapely.Point(178.0, -17.8))  # Viti Levu
+    assert any(p.bounds[2] < -178 for p in shapely.get_parts(fji))  # Lau Islands
+    assert not fji.contains(shapely.Point(0.0, -16.5))
+    assert 1.2 < fji.area < 1.8  # about 18,000 km2 at 17°S
+
+
+def test_every_label_point_lies_in_its_country(shapes):
+    c = pd.read_parquet(data_path("countries.parquet")).set_index("iso3")
+    for iso3, geom in shapes.items():
+        assert geom.contains(shapely.Point(c.at[iso3, "label_lon"], c.at[iso3, "label_lat"])), iso3
+    assert c.at["FJI", "label_lon"] > 177  # on Viti Levu, not on the far side of the line
+
+
 def test_country_record(gz):
     nam = gz.country("NAM")
     assert nam["iso2"] == "NA"

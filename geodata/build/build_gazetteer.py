@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+import shapely.affinity
 from shapely.ops import polylabel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -285,12 +286,80 @@ def country_polygons(npm: Path, countries: pd.DataFrame) -> gpd.GeoDataFrame:
     g["iso3"] = [by_m49.get(i) if isinstance(i, str) else by_name.get(n)
                  for i, n in zip(g["id"], g["name"], strict=True)]
     g = g[g["iso3"].notna()].copy()
-    g["geometry"] = shapely.make_valid(g.geometry.values)
+    g["geometry"] = shapely.make_valid([cut_antimeridian(x) for x in g.geometry.values])
     g = g.dissolve(by="iso3", as_index=False)[["iso3", "geometry"]]
-    g["geometry"] = shapely.make_valid(
+    g["geometry"] = [_polygonal(x) for x in shapely.make_valid(
         shapely.simplify(g.geometry.values, 0.02, preserve_topology=True)
-    )
+    )]
     return g.set_crs(4326, allow_override=True)
+
+
+def cut_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
+    """The shape cut at ±180° into parts that each lie within [-180, 180] on a flat map.
+
+    world-atlas stitches Natural Earth's cuts (it is made for spherical renderers): a ring
+    of Russia or Fiji jumps from +179.9 to -180 and back, and Antarctica is a coastline
+    that winds once round the pole inside a degenerate ring along latitude -90. Read as
+    planar polygons these self-intersect and become bands across the whole map. Polygons
+    with no such ring are returned as they are.
+    """
+    parts = list(getattr(geom, "geoms", [geom]))
+    if not any(_crosses(r) for p in parts for r in (p.exterior, *p.interiors)):
+        return geom
+    out = [_cut_polygon(p) if any(_crosses(r) for r in (p.exterior, *p.interiors)) else p
+           for p in parts]
+    return _polygonal(shapely.unary_union(out))
+
+
+def _crosses(ring: shapely.LinearRing) -> bool:
+    x = shapely.get_coordinates(ring)[:, 0]
+    return bool((np.abs(np.diff(x)) > 180).any())
+
+
+def _cut_polygon(poly: shapely.Polygon) -> shapely.Geometry:
+    rings = [_cut_ring(r) for r in (poly.exterior, *poly.interiors)]
+    shell, holes = rings[0], rings[1:]
+    if shell[0] is None:
+        # The exterior was the degenerate ring along the pole: the ring that winds round
+        # the pole (closed through it by _cut_ring) is the shape, the others its holes.
+        i = next(i for i, (_, pole) in enumerate(holes) if pole)
+        shell = holes.pop(i)
+    cut = [h for h, _ in holes if h is not None]
+    return shell[0].difference(shapely.unary_union(cut)) if cut else shell[0]
+
+
+def _cut_ring(ring: shapely.LinearRing) -> tuple[shapely.Geometry | None, bool]:
+    """The area a ring encloses, cut into [-180, 180], and whether it winds round a pole.
+
+    Longitudes are unwrapped (each jump over 180° undone by ±360) so the ring is
+    continuous; a ring that then ends 360° from its start goes round a pole and is closed
+    along it. The area is clipped to each 360°-wide window and shifted back.
+    """
+    xy = shapely.get_coordinates(ring)
+    x, y = xy[:, 0], xy[:, 1]
+    x = x - 360 * np.concatenate([[0], np.cumsum(np.round(np.diff(x) / 360))])
+    pole = abs(x[-1] - x[0]) > 180
+    if pole:
+        if np.ptp(y) < 0.01:
+            return None, True  # the line along the pole itself, no area
+        lat = -90.0 if y.mean() < 0 else 90.0
+        x, y = np.r_[x, x[-1], x[0]], np.r_[y, lat, lat]
+    area = shapely.make_valid(shapely.Polygon(np.column_stack([x, y])))
+    pieces = []
+    for k in range(math.floor((x.min() + 180) / 360), math.ceil((x.max() - 180) / 360) + 1):
+        window = shapely.box(-180 + 360 * k, -90, 180 + 360 * k, 90)
+        piece = _polygonal(shapely.intersection(area, window))
+        if piece is not None:
+            pieces.append(shapely.affinity.translate(piece, xoff=-360 * k))
+    return _polygonal(shapely.unary_union(pieces)), pole
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
+    """Only the polygons of a shape (make_valid and clipping can leave lines and points)."""
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.unary_union(polys) if polys else None
 
 
 def split_overseas(polys: gpd.GeoDataFrame, wc: pd.DataFrame) -> gpd.GeoDataFrame:
