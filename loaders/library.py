@@ -374,3 +374,34 @@ class Library:
     def save_views(self, dataset_id: str, views: list[dict[str, Any]]) -> Entry:
         """Replace the saved views of a dataset (each {name: str, state: dict})."""
         return self._update(dataset_id, views=_validate_views(views))
+
+    # ---- saved views of the bundled samples ------------------------------------------
+    # The samples ("demo", "seed") are not library datasets, but a presenter's slides on
+    # them must survive a restart too: they live in ``home/views/<sample>.json``.
+
+    def _sample_views_path(self, name: str) -> Path:
+        from loaders.samples import is_sample  # lazy: samples imports nothing of ours
+
+        if not is_sample(name):
+            raise LibraryError(f"No bundled sample {name!r}.")
+        return self.home / "views" / f"{name}.json"
+
+    def sample_views(self, name: str) -> list[dict[str, Any]]:
+        """The saved views (slides) of a bundled sample: a list of {name, state}."""
+        path = self._sample_views_path(name)
+        try:
+            body = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as e:
+            raise LibraryError(f"Saved views of {name!r} cannot be read ({e}).") from None
+        return _validate_views(body.get("views") if isinstance(body, dict) else None)
+
+    def save_sample_views(self, name: str, views: list[dict[str, Any]]) -> None:
+        """Replace the saved views of a bundled sample (atomic, under the library lock)."""
+        path = self._sample_views_path(name)
+        clean = _validate_views(views)
+        with self._locked():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_json(path, {"format_version": FORMAT_VERSION, "sample": name,
+                               "updated": _now(), "views": clean})

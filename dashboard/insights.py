@@ -1,0 +1,366 @@
+"""The data behind the Insights page: a Sankey of routes, the trend by year, breakdowns.
+
+Pure (pandas, numpy and plotly figures; no streamlit), so every number is unit-tested.
+Each function takes the dataset and a boolean mask of the records the sidebar selects
+(:func:`dashboard.state.record_mask`), and ``k``, the suppression threshold: counts
+below ``k`` are withheld here as on the maps (DESIGN §9), and every result says how
+much it withheld so the page can say so.
+
+Counting rules follow the flows: a record's ``count`` is its cases; a record reported
+without a number counts as a record, never as one case.
+
+Plotly renders a few HTML tags (``<b>``, ``<a href>``, ``<br>``) and entities inside
+SVG text, so every dataset string goes through :func:`plot_text` first: ``<b>`` in a
+place name then shows as the characters ``<b>``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from loaders.model import Dataset
+
+SANKEY_TOP = 30
+BREAKDOWN_TOP = 12
+MAX_BREAKDOWN_VALUES = 60  # columns with more distinct values are not broken down
+PREFERRED = ("exploitation", "gender", "age_group")
+NOT_STATED = "(not stated)"
+OTHER = "All other values"
+ORIGIN, DESTINATION = "Origin", "Destination"
+STAGE_COLOURS = {ORIGIN: "#D55E00", DESTINATION: "#009E73"}  # flow_map's node colours
+TRANSIT_COLOUR = "#E69F00"
+CASES_COLOUR, RECORDS_COLOUR = "#0072B2", "#E69F00"
+
+
+def plot_text(text: object) -> str:
+    """Dataset text made literal for plotly (which reads ``<b>``, ``<a>``, ``&lt;``)."""
+    return html.escape(str(text), quote=False)
+
+
+def _cases(dataset: Dataset, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cases of each selected record (0 where reported without a number) and that flag."""
+    count = pd.array(dataset.records["count"], dtype="Int64")[mask]
+    nocount = np.asarray(count.isna(), dtype=bool)
+    return count.to_numpy(dtype="float64", na_value=0.0).astype(np.int64), nocount
+
+
+# ---- Sankey -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SankeyData:
+    """Nodes and links of the route Sankey; node ``i`` is ``labels[i]`` at ``stages[i]``.
+
+    A node is a place at one stage of the route (origin, n-th transit, destination), so
+    a place that is both an origin and a transit appears twice and the diagram has no
+    cycles. ``labels`` are raw dataset text (escape with :func:`plot_text` to draw).
+    """
+
+    labels: list[str]
+    stages: list[str]
+    source: list[int]
+    target: list[int]
+    value: list[int]
+    records: list[int]
+    k: int
+    links_total: int  # links with cases, before suppression and top-N
+    withheld_links: int = 0
+    withheld_cases: int = 0
+    uncounted_records: int = 0  # selected records without a number: drawn nowhere here
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def links_shown(self) -> int:
+        return len(self.value)
+
+    def note(self) -> str:
+        """One line saying what is shown and what is withheld."""
+        parts = [f"{self.links_shown:,} of {self.links_total:,} links shown (largest first)"]
+        if self.k > 1:
+            parts.append(f"{self.withheld_links:,} links and {self.withheld_cases:,} cases "
+                         f"withheld (counts below {self.k})")
+        else:
+            parts.append("no small-count suppression applied")
+        if self.uncounted_records:
+            parts.append(f"{self.uncounted_records:,} records reported without a number are "
+                         "not counted")
+        return "; ".join(parts) + "."
+
+
+def place_nodes(dataset: Dataset, level: str = "country",
+                countries: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(node key, label) for every row of ``dataset.places`` at ``level``.
+
+    ``place`` keeps each place; ``country`` rolls places up to their country (named from
+    ``countries``, the gazetteer's table, when given); ``region`` to the UN subregion.
+    Places without a country keep their own key at every level.
+    """
+    p = dataset.places
+    name = p["name"].astype(str).to_numpy(dtype=object)
+    query = p["query"].astype(str).to_numpy(dtype=object)
+    label = np.where(name != "", name, query)
+    key = p["key"].astype(str).to_numpy(dtype=object)
+    if level == "place":
+        return key, label
+    iso = p["iso3"].astype(str).fillna("").to_numpy(dtype=object)
+    iso = np.where(np.isin(iso, ["", "nan", "None", "<NA>"]), "", iso)
+    has = (iso != "") & (p["kind"].astype(str).to_numpy() != "region")
+    names, subregions = {}, {}
+    if countries is not None and len(countries):
+        names = dict(zip(countries["iso3"], countries["name"], strict=False))
+        if "subregion" in countries:
+            subregions = dict(zip(countries["iso3"], countries["subregion"], strict=False))
+    country_label = np.array([names.get(i, i) for i in iso], dtype=object)
+    if level == "region":
+        sub = np.array([subregions.get(i, "") or "" for i in iso], dtype=object)
+        in_region = has & (sub != "")
+        out_key = np.where(in_region, "region:" + sub.astype(str), np.where(has, "country:" +
+                                                                            iso.astype(str), key))
+        out_label = np.where(in_region, sub, np.where(has, country_label, label))
+        return out_key, out_label
+    return np.where(has, "country:" + iso.astype(str), key), np.where(has, country_label, label)
+
+
+def _stage_name(stage: int) -> str:
+    if stage == 0:
+        return ORIGIN
+    if stage < 0:
+        return DESTINATION
+    return "Transit" if stage == 1 else f"Transit {stage}"
+
+
+def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k: int = 5,
+                top: int = SANKEY_TOP, countries: pd.DataFrame | None = None) -> SankeyData:
+    """Links origin -> transit 1 -> ... -> destination of the selected records, in cases.
+
+    Consecutive stops that fall in the same node at ``level`` (Karachi -> Lahore at
+    country level) merge into one. Links whose cases are below ``k`` are withheld (when
+    ``k`` > 1); of the rest the ``top`` largest are kept.
+    """
+    rec = dataset.records
+    cases, nocount = _cases(dataset, mask)
+    selected_ids = rec["record_id"].to_numpy()[mask]
+    node_key, node_label = place_nodes(dataset, level, countries)
+    stops = dataset.stops[dataset.stops["record_id"].isin(selected_ids)]
+    stops = stops.sort_values(["record_id", "seq"], kind="stable")
+    rid = stops["record_id"].to_numpy(dtype=np.int64)
+    pid = stops["place_id"].to_numpy(dtype=np.int64)
+    ok = (pid >= 0) & (pid < len(node_key))
+    rid, pid = rid[ok], pid[ok]
+    role = stops["role"].astype(str).to_numpy()[ok]
+    key = node_key[pid] if len(pid) else np.zeros(0, dtype=object)
+    keep = np.ones(len(rid), dtype=bool)  # drop a stop in the same node as the one before
+    keep[1:] = ~((rid[1:] == rid[:-1]) & (key[1:] == key[:-1]))
+    rid, pid, role, key = rid[keep], pid[keep], role[keep], key[keep]
+    is_transit = role == "transit"
+    transit_no = pd.Series(is_transit.astype(np.int64)).groupby(rid).cumsum().to_numpy()
+    stage = np.where(role == "origin", 0, np.where(role == "destination", -1, transit_no))
+
+    pos = pd.Index(selected_ids).get_indexer(rid)
+    w = cases[pos] if len(pos) else np.zeros(0, dtype=np.int64)
+    same = rid[1:] == rid[:-1]
+    counted = same & ~nocount[pos[:-1]] if len(pos) else same
+    node_of_stop, uniq = pd.factorize(pd.Series(list(zip(stage.tolist(), key.tolist(),
+                                                         strict=True)), dtype=object))
+    links = pd.DataFrame({
+        "s": node_of_stop[:-1][counted], "t": node_of_stop[1:][counted],
+        "cases": w[1:][counted], "records": 1,
+    })
+    links = links.groupby(["s", "t"], sort=False, as_index=False).sum()
+    links = links[links["cases"] > 0]
+    total = len(links)
+    withheld_links = withheld_cases = 0
+    if k > 1:
+        small = links["cases"] < k
+        withheld_links, withheld_cases = int(small.sum()), int(links.loc[small, "cases"].sum())
+        links = links[~small]
+    links = links.sort_values(["cases", "records"], ascending=False, kind="stable").head(top)
+    used = pd.unique(np.concatenate([links["s"].to_numpy(), links["t"].to_numpy()]))
+    remap = {int(n): i for i, n in enumerate(used)}
+    label_of_key = dict(zip(key.tolist(), node_label[pid].tolist(), strict=True))
+    labels = [str(label_of_key[uniq[n][1]]) for n in used]
+    stages = [_stage_name(int(uniq[n][0])) for n in used]
+    return SankeyData(
+        labels=labels, stages=stages,
+        source=[remap[int(s)] for s in links["s"]], target=[remap[int(t)] for t in links["t"]],
+        value=[int(v) for v in links["cases"]], records=[int(r) for r in links["records"]],
+        k=k, links_total=total, withheld_links=withheld_links, withheld_cases=withheld_cases,
+        uncounted_records=int(nocount.sum()),
+    )
+
+
+def sankey_figure(data: SankeyData, *, title: str = "", height: int = 640) -> go.Figure:
+    """A plotly Sankey of ``data``; every dataset label escaped, hover text plain."""
+    colours = [STAGE_COLOURS.get(s, TRANSIT_COLOUR) for s in data.stages]
+    labels = [plot_text(lb) for lb in data.labels]
+    node_text = [f"{lb} ({s.lower()})" for lb, s in zip(labels, data.stages, strict=True)]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "color": colours, "pad": 14, "thickness": 18,
+              "customdata": node_text,
+              "hovertemplate": "%{customdata}<br>%{value:,} cases<extra></extra>"},
+        link={"source": data.source, "target": data.target, "value": data.value,
+              "customdata": data.records, "color": "rgba(120,120,120,0.35)",
+              "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
+                               "%{value:,} cases, %{customdata:,} records<extra></extra>"},
+    ))
+    fig.update_layout(title=plot_text(title) if title else None, height=height,
+                      font={"size": 14}, margin={"l": 10, "r": 10, "t": 40 if title else 10,
+                                                  "b": 10})
+    return fig
+
+
+# ---- trend ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Cases and records per year; ``cases``/``records`` are <NA> where withheld."""
+
+    table: pd.DataFrame  # year, cases (Int64), records (Int64), withheld (bool)
+    k: int
+    unknown_year_records: int = 0
+
+    @property
+    def withheld_years(self) -> int:
+        return int(self.table["withheld"].sum())
+
+    def note(self) -> str:
+        parts = []
+        if self.k > 1 and self.withheld_years:
+            parts.append(f"{self.withheld_years:,} years with fewer than {self.k} cases "
+                         "withheld (shown as gaps)")
+        if self.unknown_year_records:
+            parts.append(f"{self.unknown_year_records:,} selected records have no year")
+        return ("; ".join(parts) + ".") if parts else ""
+
+
+def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
+    """Cases and records per year of the selected records; every year in the range shown.
+
+    A year with cases but fewer than ``k`` has both figures withheld; a year with records
+    reported only without a number shows its records and 0 cases.
+    """
+    year = pd.array(dataset.records["year"], dtype="Int64")[mask]
+    cases, _ = _cases(dataset, mask)
+    known = ~np.asarray(year.isna(), dtype=bool)
+    y = year.to_numpy(dtype="float64", na_value=np.nan)[known].astype(np.int64)
+    df = pd.DataFrame({"year": y, "cases": cases[known], "records": 1})
+    g = df.groupby("year").sum()
+    if len(g):
+        g = g.reindex(range(int(g.index.min()), int(g.index.max()) + 1), fill_value=0)
+    g = g.rename_axis("year").reset_index()
+    withheld = (g["cases"] > 0) & (g["cases"] < k) if k > 1 else g["cases"] < 0
+    table = pd.DataFrame({
+        "year": g["year"].astype(np.int64),
+        "cases": pd.array(g["cases"], dtype="Int64").copy(),
+        "records": pd.array(g["records"], dtype="Int64").copy(),
+        "withheld": withheld.to_numpy(dtype=bool),
+    })
+    table.loc[table["withheld"], ["cases", "records"]] = pd.NA
+    return Trend(table=table, k=k, unknown_year_records=int((~known).sum()))
+
+
+def trend_figure(data: Trend, *, height: int = 380) -> go.Figure:
+    """Cases as bars and records as a line, by year (withheld years are gaps)."""
+    t = data.table
+    years = t["year"].tolist()
+    cases = [None if pd.isna(v) else int(v) for v in t["cases"]]
+    records = [None if pd.isna(v) else int(v) for v in t["records"]]
+    fig = go.Figure()
+    fig.add_bar(x=years, y=cases, name="Cases", marker_color=CASES_COLOUR,
+                hovertemplate="%{x}: %{y:,} cases<extra></extra>")
+    fig.add_scatter(x=years, y=records, name="Records", mode="lines+markers",
+                    line={"color": RECORDS_COLOUR, "width": 3}, connectgaps=False,
+                    hovertemplate="%{x}: %{y:,} records<extra></extra>")
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      legend={"orientation": "h", "y": 1.08}, font={"size": 14},
+                      xaxis={"title": "Year", "tickformat": "d", "dtick": 1 if len(years) <= 20
+                             else None},
+                      yaxis={"title": "Count", "rangemode": "tozero"})
+    return fig
+
+
+# ---- breakdowns -----------------------------------------------------------------------------
+
+
+def breakdown_columns(dataset: Dataset, mask: np.ndarray | None = None) -> list[str]:
+    """Attribute columns worth a bar chart: 2..MAX_BREAKDOWN_VALUES distinct values.
+
+    Exploitation, gender and age group come first when present; a column with one value
+    (e.g. ``source``) says nothing by itself and is left out.
+    """
+    rec = dataset.records if mask is None else dataset.records[mask]
+    cols = []
+    for col in dataset.attributes:
+        n = rec[col].astype(str).replace({"": NOT_STATED}).nunique(dropna=False)
+        if 2 <= n <= MAX_BREAKDOWN_VALUES:
+            cols.append(col)
+    first = [c for c in PREFERRED if c in cols]
+    return first + [c for c in cols if c not in first]
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """Cases and records per value of one attribute, largest first, withheld ones pooled."""
+
+    column: str
+    table: pd.DataFrame  # value, cases, records
+    k: int
+    withheld_values: int = 0
+    withheld_cases: int = 0
+
+    def note(self) -> str:
+        if self.k > 1 and self.withheld_values:
+            return (f"{self.withheld_values:,} values with fewer than {self.k} cases "
+                    f"({self.withheld_cases:,} cases) withheld.")
+        return ""
+
+
+def breakdown(dataset: Dataset, mask: np.ndarray, column: str, *, k: int = 5,
+              top: int = BREAKDOWN_TOP) -> Breakdown:
+    """Cases per value of ``column`` among the selected records.
+
+    Values beyond the ``top`` largest are pooled as "Other"; then values (and a pool)
+    whose cases are below ``k`` are withheld. Missing values show as "(not stated)".
+    """
+    cases, _ = _cases(dataset, mask)
+    raw = dataset.records[column][mask]
+    values = raw.astype(object).where(raw.notna(), "").astype(str).replace({"": NOT_STATED})
+    df = pd.DataFrame({"value": values.to_numpy(dtype=object), "cases": cases, "records": 1})
+    g = (df.groupby("value", sort=False, as_index=False).sum()
+         .sort_values(["cases", "records", "value"], ascending=[False, False, True],
+                      kind="stable"))
+    if len(g) > top:
+        head, rest = g.iloc[: top - 1], g.iloc[top - 1:]
+        other = pd.DataFrame({"value": [OTHER], "cases": [int(rest["cases"].sum())],
+                              "records": [int(rest["records"].sum())]})
+        g = pd.concat([head, other], ignore_index=True)
+    withheld_values = withheld_cases = 0
+    if k > 1:
+        small = (g["cases"] > 0) & (g["cases"] < k)
+        withheld_values, withheld_cases = int(small.sum()), int(g.loc[small, "cases"].sum())
+        g = g[~small]
+    return Breakdown(column=column, table=g.reset_index(drop=True), k=k,
+                     withheld_values=withheld_values, withheld_cases=withheld_cases)
+
+
+def breakdown_figure(data: Breakdown, *, height: int | None = None) -> go.Figure:
+    """Horizontal bars of cases per value, largest on top; labels escaped."""
+    t = data.table.iloc[::-1]
+    labels = [plot_text(v) for v in t["value"]]
+    fig = go.Figure(go.Bar(
+        x=t["cases"].astype(int).tolist(), y=labels, orientation="h",
+        marker_color=CASES_COLOUR, customdata=t["records"].astype(int).tolist(),
+        hovertemplate="%{y}: %{x:,} cases, %{customdata:,} records<extra></extra>",
+    ))
+    fig.update_layout(height=height or 90 + 32 * max(len(t), 1), font={"size": 14},
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"title": "Cases", "rangemode": "tozero"},
+                      yaxis={"automargin": True, "type": "category"})
+    return fig

@@ -1,0 +1,178 @@
+"""The data behind the Insights charts: Sankey links, trend by year, breakdowns, escaping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _maps_data import PLACES, make_countries, make_dataset, make_places
+
+from dashboard import insights as ins
+
+# place ids: 0 Karachi, 1 Lahore, 2 Bangladesh, 3 Kuala Lumpur, 4 UAE, 5 Atlantis (unresolved),
+# 6 Manila, 7 Lima
+ROUTES = [
+    ([2, 0, 3], 10, 2015),   # Bangladesh -> Karachi -> Kuala Lumpur
+    ([2, 0, 3], 5, 2016),
+    ([2, 0, 4, 3], 6, 2016),  # two transits
+    ([6, 4], 3, 2018),       # small: withheld at K=5
+    ([2, 3], None, 2018),    # reported without a number
+    ([0, 1, 4], 7, 2020),    # Karachi -> Lahore: one node at country level
+]
+
+
+def dataset(**kw):
+    return make_dataset(ROUTES, attrs={"gender": ["f", "f", "m", "f", "", "m"]}, **kw)
+
+
+def everything(ds) -> np.ndarray:
+    return np.ones(len(ds.records), dtype=bool)
+
+
+def links(data: ins.SankeyData) -> dict[tuple[str, str], int]:
+    name = [f"{lb}|{st}" for lb, st in zip(data.labels, data.stages, strict=True)]
+    return {(name[s], name[t]): v for s, t, v in zip(data.source, data.target, data.value,
+                                                      strict=True)}
+
+
+def test_sankey_follows_each_route_through_its_transits_in_order() -> None:
+    ds = dataset()
+    got = links(ins.sankey_data(ds, everything(ds), level="place", k=0))
+    assert got == {
+        ("Bangladesh|Origin", "Karachi|Transit"): 21,
+        ("Karachi|Transit", "Kuala Lumpur|Destination"): 15,
+        ("Karachi|Transit", "United Arab Emirates|Transit 2"): 6,
+        ("United Arab Emirates|Transit 2", "Kuala Lumpur|Destination"): 6,
+        ("Manila|Origin", "United Arab Emirates|Destination"): 3,
+        ("Karachi|Origin", "Lahore|Transit"): 7,
+        ("Lahore|Transit", "United Arab Emirates|Destination"): 7,
+    }
+
+
+def test_sankey_at_country_level_merges_stops_in_one_country() -> None:
+    ds = dataset()
+    data = ins.sankey_data(ds, everything(ds), level="country", k=0,
+                           countries=make_countries())
+    got = links(data)
+    # Karachi -> Lahore -> UAE becomes Pakistan -> UAE, the Pakistan stops merged
+    assert got[("Pakistan|Origin", "United Arab Emirates|Destination")] == 7
+    assert ("Pakistan|Origin", "Pakistan|Transit") not in got
+    assert got[("Bangladesh|Origin", "Pakistan|Transit")] == 21
+
+
+def test_sankey_withholds_links_below_k_and_says_so() -> None:
+    ds = dataset()
+    data = ins.sankey_data(ds, everything(ds), level="place", k=7)
+    assert all(v >= 7 for v in data.value)
+    # links below 7: KHI->UAE 6, UAE->KL 6, Manila->UAE 3  (Karachi->Lahore 7 stays)
+    assert (data.withheld_links, data.withheld_cases) == (3, 15)
+    assert data.links_total == 7
+    assert data.links_shown == 4
+    assert data.uncounted_records == 1
+    note = data.note()
+    assert "3 links and 15 cases withheld (counts below 7)" in note
+    assert "1 records reported without a number" in note
+
+
+def test_sankey_keeps_the_top_links_and_the_filter() -> None:
+    ds = dataset()
+    data = ins.sankey_data(ds, everything(ds), level="place", k=0, top=2)
+    assert sorted(data.value, reverse=True) == [21, 15]
+    mask = ds.records["year"].to_numpy(dtype="float64", na_value=np.nan) == 2020
+    only_2020 = links(ins.sankey_data(ds, mask, level="place", k=0))
+    assert set(only_2020) == {("Karachi|Origin", "Lahore|Transit"),
+                              ("Lahore|Transit", "United Arab Emirates|Destination")}
+
+
+def test_sankey_labels_are_literal_in_the_figure() -> None:
+    places = make_places([(k, ("<b>bold</b> &amp; " + n) if i == 2 else n, kind, iso, la, lo)
+                          for i, (k, n, kind, iso, la, lo) in enumerate(PLACES)])
+    ds = make_dataset(ROUTES, places)
+    data = ins.sankey_data(ds, everything(ds), level="place", k=0)
+    assert "<b>bold</b> &amp; Bangladesh" in data.labels  # the data stays as written
+    fig = ins.sankey_figure(data)
+    labels = list(fig.data[0].node.label)
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp;amp; Bangladesh" in labels
+    assert not any("<b>" in lb for lb in labels)
+    assert not any("<b>" in str(t) for t in fig.data[0].node.customdata)
+
+
+def test_trend_counts_cases_and_records_and_withholds_small_years() -> None:
+    ds = dataset()
+    t = ins.trend(ds, everything(ds), k=0).table
+    assert t["year"].tolist() == list(range(2015, 2021))  # 2017 and 2019 filled with 0
+    assert t["cases"].tolist() == [10, 11, 0, 3, 0, 7]
+    assert t["records"].tolist() == [1, 2, 0, 2, 0, 1]
+    t5 = ins.trend(ds, everything(ds), k=5)
+    assert t5.table.loc[t5.table["year"] == 2018, "cases"].isna().all()
+    assert t5.table.loc[t5.table["year"] == 2018, "records"].isna().all()
+    assert t5.table.loc[t5.table["year"] == 2015, "cases"].item() == 10
+    assert t5.withheld_years == 1
+    assert "fewer than 5 cases" in t5.note()
+
+
+def test_trend_reports_records_without_a_year() -> None:
+    ds = make_dataset([([2, 0], 6, None), ([2, 0], 6, 2019)])
+    t = ins.trend(ds, everything(ds), k=5)
+    assert t.table["year"].tolist() == [2019]
+    assert t.unknown_year_records == 1
+    assert "1 selected records have no year" in t.note()
+
+
+def test_breakdown_pools_small_values_and_names_missing_ones() -> None:
+    ds = dataset()
+    b = ins.breakdown(ds, everything(ds), "gender", k=0)
+    assert dict(zip(b.table["value"], b.table["cases"], strict=True)) == {
+        "f": 18, "m": 13, ins.NOT_STATED: 0}
+    b5 = ins.breakdown(ds, everything(ds), "gender", k=15)
+    assert b5.table["value"].tolist() == ["f", ins.NOT_STATED]  # 0 cases is no count to hide
+    assert (b5.withheld_values, b5.withheld_cases) == (1, 13)
+    assert "1 values with fewer than 15 cases" in b5.note()
+
+
+def test_breakdown_top_values_then_other() -> None:
+    values = [f"v{i}" for i in range(6)]
+    ds = make_dataset([([2, 0], 10 - i, 2019) for i in range(6)], attrs={"kind": values})
+    b = ins.breakdown(ds, everything(ds), "kind", k=0, top=3)
+    assert b.table["value"].tolist() == ["v0", "v1", ins.OTHER]
+    assert b.table["cases"].tolist() == [10, 9, 8 + 7 + 6 + 5]
+
+
+def test_breakdown_columns_skip_single_value_and_put_known_first() -> None:
+    ds = make_dataset([([2, 0], 5, 2019), ([2, 0], 5, 2020)],
+                      attrs={"zone": ["a", "b"], "source": ["x", "x"], "gender": ["f", "m"]})
+    assert ins.breakdown_columns(ds) == ["gender", "zone"]
+
+
+def test_breakdown_figure_escapes_values() -> None:
+    ds = make_dataset([([2, 0], 5, 2019), ([2, 0], 6, 2020)],
+                      attrs={"gender": ["<i>x</i>", "f"]})
+    fig = ins.breakdown_figure(ins.breakdown(ds, everything(ds), "gender", k=0))
+    assert "&lt;i&gt;x&lt;/i&gt;" in list(fig.data[0].y)
+
+
+def test_trend_figure_leaves_gaps_where_withheld() -> None:
+    ds = dataset()
+    fig = ins.trend_figure(ins.trend(ds, everything(ds), k=5))
+    by_year = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
+    assert by_year[2018] is None
+    assert by_year[2015] == 10
+
+
+@pytest.mark.parametrize("level", ["place", "country", "region"])
+def test_empty_selection_gives_empty_charts(level: str) -> None:
+    ds = dataset()
+    none = np.zeros(len(ds.records), dtype=bool)
+    data = ins.sankey_data(ds, none, level=level, countries=make_countries())
+    assert data.value == []
+    assert data.links_total == 0
+    assert ins.trend(ds, none).table.empty
+    assert ins.breakdown(ds, none, "gender").table.empty
+    ins.sankey_figure(data)
+    ins.trend_figure(ins.trend(ds, none))
+
+
+def test_plot_text_escapes_markup_only() -> None:
+    assert ins.plot_text("<a href='x'>K&L</a>") == "&lt;a href='x'&gt;K&amp;L&lt;/a&gt;"
+    assert ins.plot_text("Côte d'Ivoire") == "Côte d'Ivoire"
+    assert isinstance(pd.Series(["x"]).map(ins.plot_text).iloc[0], str)
