@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders._layout_core import (
     DESTINATION,
@@ -43,6 +45,18 @@ _ROLE_CODE = {"origin": ORIGIN, "transit": TRANSIT, "destination": DESTINATION}
 def _pieces(value: str, pattern: re.Pattern) -> list[str]:
     missing = set(MISSING_PLACES)
     return [p for p in (x.strip() for x in pattern.split(value)) if p.lower() not in missing]
+
+
+def split_entries(entries: pa.Array, pattern: str) -> tuple[pa.Array, np.ndarray]:
+    """Pieces of each entry split on ``pattern``, trimmed, missing ones dropped.
+
+    Returns the pieces in order and, for each piece, the index of its entry.
+    """
+    lists = pc.split_pattern_regex(pc.cast(entries, pa.string()), pattern)
+    flat = pc.utf8_trim_whitespace(lists.flatten())
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    keep = ~missing_mask(flat)
+    return flat.filter(pa.array(keep)), parent[keep].astype(np.int64)
 
 
 def comma_lists(table: TableLike, column: str, cols: dict[str, Any]) -> bool:
@@ -79,18 +93,21 @@ def transit_slots(
     """Pooled ids of each transit piece, one array (a grid slot) per position in the list."""
     pattern = _SPLIT_COMMAS if split_commas else _SPLIT
     if hint is None:
-        codes, entries = text.codes, [(v, "") for v in clean_text(text.dictionary).to_pylist()]
+        codes, entries = text.codes, clean_text(text.dictionary)
+        entry_hints = None
     else:
         nh = len(hint.dictionary)
         codes, uniq = pd.factorize(text.codes.astype(np.int64) * nh + hint.codes)
-        t = clean_text(text.dictionary).to_pylist()
+        uniq = np.asarray(uniq, np.int64)
+        entries = clean_text(text.dictionary).take(pa.array(uniq // nh))
         h = clean_text(hint.dictionary)
-        h = np.where(missing_mask(h), "", np.asarray(h.to_pylist(), dtype=object)).tolist()
-        entries = [(t[i // nh], h[i % nh]) for i in uniq]
-    split = [_pieces(v, pattern) for v, _ in entries]
-    n_pieces = np.array([len(p) for p in split], np.int64)
-    flat = [p for ps in split for p in ps]
-    hints = [h for (_, h), ps in zip(entries, split, strict=True) for _ in ps]
+        h = pc.if_else(pa.array(missing_mask(h)), "", h)
+        entry_hints = h.take(pa.array(uniq % nh))
+    # split every distinct entry at once in Arrow: hundreds of thousands of distinct
+    # "A; B" cells cost a Python loop seconds
+    flat, parent = split_entries(entries, pattern.pattern)
+    n_pieces = np.bincount(parent, minlength=len(entries)).astype(np.int64)
+    hints = None if entry_hints is None else entry_hints.take(pa.array(parent))
     ids = pool.add(flat, hints)
     offsets = np.concatenate([[0], np.cumsum(n_pieces)[:-1]]) if len(n_pieces) else n_pieces
     codes = np.asarray(codes)
