@@ -12,18 +12,20 @@ import json
 import math
 import threading
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import shapely
 from rapidfuzz import fuzz, process
 
 from geodata import data_path
+
+if TYPE_CHECKING:  # geopandas and shapely cost ~0.1 s to import: only maps need them
+    import geopandas as gpd
+    import shapely
 from loaders.normalize import normalise
 
 PLACE_KINDS = ("country", "region", "city")  # a country name beats a region, a region a city
@@ -200,6 +202,9 @@ class Gazetteer:
     def countries(self) -> gpd.GeoDataFrame:
         """Country polygons for maps: iso3, name, region, subregion, label_lat, label_lon,
         geometry (EPSG:4326). Territories too small for the 1:50m map are left out."""
+        import geopandas as gpd
+        import shapely
+
         c = self._countries
         c = c[c["geometry"].notna()]
         return gpd.GeoDataFrame(
@@ -211,11 +216,15 @@ class Gazetteer:
 
     @cached_property
     def _country_tree(self) -> tuple[shapely.STRtree, np.ndarray]:
+        import shapely
+
         g = self.countries()
         return shapely.STRtree(g.geometry.to_numpy()), g["iso3"].to_numpy(object)
 
     def iso3_at(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """ISO3 of the country containing each point ("" at sea or unknown)."""
+        import shapely
+
         tree, iso3 = self._country_tree
         out = np.full(len(lat), "", dtype=object)
         pts = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
