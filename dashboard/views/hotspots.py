@@ -1,18 +1,80 @@
-"""Hotspots: places ranked by cases for the chosen role, as a choropleth or heat map.
+"""Hotspots: places ranked by cases for the chosen role, as a choropleth and density map.
 
-Placeholder until dashboard/maps lands: the sidebar and the key figures are live.
+Countries are shaded by their cases in the role the sidebar selects (origin, transit,
+destination); city-level places add hexagon density cells. The ranked table sits
+beside the map. Small counts are withheld on the map, in the table and in the exports.
 """
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from dashboard.maps.hotspot_map import ROLE_WORDS, HotspotResult, hotspot_caveat
+from dashboard.state import ViewState
+from dashboard.views import data_cache, exports_ui, map_cache
 from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
+from loaders.errors import RoutemapError
+from loaders.model import Dataset
+
+MAP_KEY = "hotspots_map"
+TABLE_ROWS = 100
+
+
+@st.fragment
+def hotspot_view(payload: map_cache.MapPayload | None, dataset: Dataset, dkey: str,
+                 state: ViewState) -> None:
+    """The map in a fragment: nothing it returns reruns the page."""
+    map_cache.draw_map(payload, lambda: map_cache.build_hotspot_map(dataset, dkey, state),
+                       key=MAP_KEY)
+
+
+def ranked(hot: HotspotResult, k: int, rows: int = TABLE_ROWS) -> pd.DataFrame:
+    """The ranked places as shown: withheld values say so instead of a number."""
+    t = hot.table.head(rows)
+    cases = [f"fewer than {k}" if pd.isna(v) else f"{int(v):,}" for v in t["value"]]
+    years = ["" if pd.isna(a) else (f"{int(a)}" if pd.isna(b) or a == b else f"{int(a)}–{int(b)}")
+             for a, b in zip(t["year_min"], t["year_max"], strict=True)]
+    return pd.DataFrame({
+        "#": t["rank"].to_numpy(), "Place": t["place"].astype(str).to_numpy(),
+        "Kind": t["kind"].astype(str).to_numpy(), "Cases": cases,
+        "Records": [("" if pd.isna(v) else f"{int(v):,}") for v in t["records"]],
+        "Years": years,
+    })
+
 
 state, dataset = sidebar()
+dkey = data_cache.dataset_key(state.dataset)
 st.title("Hotspots")
-st.caption(md(f"{dataset.meta.name}: places as {state.role}, by {state.level}"))
+st.caption(md(f"{dataset.meta.name}: cases {ROLE_WORDS.get(state.role, state.role)}, "
+              "by country, with city density"))
 banner(dataset)
 key_figure_row(dataset, state)
-# TODO(maps): result = compute_flows(dataset, state.to_flow_query()); hotspot map of
-# result.places for state.role at state.level (choropleth by country, heat map for
-# cities) via st_folium(..., returned_objects=[], key="hotspots_map"), ranked table beside.
-st.info("The hotspot map will appear here.")
+try:
+    hot = map_cache.hotspots(dataset, dkey, state)
+    payload = map_cache.hotspot_payload(dataset, dkey, state)
+except RoutemapError as error:
+    st.error(md(error))
+    st.stop()
+
+st.caption("The role (origin, transit, destination) is set in the sidebar under Map settings.")
+left, right = st.columns([3, 2])
+with left:
+    hotspot_view(payload, dataset, dkey, state)
+with right:
+    st.markdown(f"**Places ranked by cases {md(ROLE_WORDS.get(state.role, state.role))}**")
+    table = ranked(hot, hot.flows.withheld.threshold or state.k)
+    if table.empty:
+        st.info("No place in this view: widen the years or filters.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", height=map_cache.MAP_HEIGHT - 40)
+        if len(hot.table) > TABLE_ROWS:
+            st.caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV export "
+                       "has them all.")
+st.caption(md(hot.flows.withheld.message()))
+with st.container(border=True):
+    st.markdown("  \n".join(md(line) for line in hotspot_caveat(hot).lines()))
+
+st.subheader("Export")
+exports_ui.download_buttons(exports_ui.hotspot_files(dataset, state, hot), state,
+                            key="hotspots_export")

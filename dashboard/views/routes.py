@@ -1,18 +1,133 @@
 """Routes: the flow map of corridors (origin -> transit -> destination).
 
-Placeholder until dashboard/maps lands: the sidebar and the key figures are live.
+The map is drawn in a fragment from a cached payload (:mod:`map_cache`), so panning and
+zooming never rerun the page and a revisited view costs nothing. Clicking a place
+focuses the view on its routes (``focus`` in the state and the link). Beside it: the key
+figures, the withheld note, the caveat, the top corridors and the exports.
 """
 
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection
+
+import pandas as pd
 import streamlit as st
 
-from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
+from dashboard.maps.flow_map import caveat_for
+from dashboard.maps.flows import FlowResult
+from dashboard.state import ViewState, key_figures
+from dashboard.views import data_cache, exports_ui, map_cache
+from dashboard.views.sidebar import NOTICES, STATE, W, banner, md, sidebar
+from loaders.errors import RoutemapError
+from loaders.model import Dataset
+
+MAP_KEY = "routes_map"
+RERUN = "_routes_rerun_app"
+TABLE_ROWS = 50
+
+
+def set_focus(key: str | None) -> None:
+    """Focus the view on place ``key`` (None: all places); for use in a callback."""
+    ss = st.session_state
+    ss[STATE] = ss[STATE].with_(focus=key)
+    ss[W + "focus"] = key or ""
+    ss[NOTICES] = []
+
+
+def _on_map_click(known: Collection[str]) -> None:
+    value = map_cache.component_value(MAP_KEY) or {}
+    key = map_cache.clicked_place(value.get("last_object_clicked_popup"), known)
+    state: ViewState | None = st.session_state.get(STATE)
+    if key and state is not None and key != state.focus:
+        set_focus(key)
+        st.session_state[RERUN] = True
+
+
+@st.fragment
+def route_map(payload: map_cache.MapPayload | None, known: frozenset[str],
+              dataset: Dataset, dkey: str, state: ViewState) -> None:
+    """The map alone reruns on a click; a click that focuses a place reruns the page."""
+    if st.session_state.pop(RERUN, False):
+        st.rerun(scope="app")
+    map_cache.draw_map(
+        payload, lambda: map_cache.build_flow_map(dataset, dkey, state), key=MAP_KEY,
+        on_change=functools.partial(_on_map_click, known),
+    )
+
+
+def corridor_table(result: FlowResult, rows: int = TABLE_ROWS) -> pd.DataFrame:
+    """The largest corridors after suppression: from, to, cases, records, years."""
+    f = result.flows.head(rows)
+    lo, hi = f["year_min"], f["year_max"]
+    years = [
+        "" if pd.isna(a) else (f"{int(a)}" if pd.isna(b) or a == b else f"{int(a)}–{int(b)}")
+        for a, b in zip(lo, hi, strict=True)
+    ]
+    return pd.DataFrame({
+        "From": f["from_name"].astype(str).to_numpy(),
+        "To": f["to_name"].astype(str).to_numpy(),
+        "Cases": f["count"].to_numpy(),
+        "Records": f["records"].to_numpy(),
+        "Years": years,
+        "On map": f["shown"].to_numpy() & f.geometry.notna().to_numpy(),
+    })
+
+
+def figure_row(dataset: Dataset, state: ViewState, result: FlowResult) -> None:
+    """Records, cases, corridors, places and years of the current view."""
+    kf = key_figures(dataset, state)
+    s = result.summary
+    c = st.columns(5)
+    c[0].metric("Records", f"{kf.records:,}", help=f"of {kf.records_total:,} in the dataset")
+    c[1].metric("Cases", f"{kf.cases:,}", help=f"{kf.uncounted:,} records reported without a "
+                "number are not counted as cases")
+    c[2].metric("Corridors", f"{s.flows_total:,}", help=f"{s.flows_shown:,} drawn; "
+                f"{result.withheld.corridors:,} withheld (counts below "
+                f"{result.withheld.threshold or 'K'})")
+    c[3].metric("Places", f"{kf.places:,}")
+    c[4].metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
+
 
 state, dataset = sidebar()
+dkey = data_cache.dataset_key(state.dataset)
 st.title("Routes")
 st.caption(md(dataset.meta.name))
 banner(dataset)
-key_figure_row(dataset, state)
-# TODO(maps): result = compute_flows(dataset, state.to_flow_query()); draw the flow map
-# in an @st.fragment with st_folium(m, returned_objects=[], key="routes_map"), then the
-# legend/caveat box (result.summary, result.withheld.message()) and the exports.
-st.info("The route map will appear here.")
+try:
+    result = map_cache.flows(dataset, dkey, state)
+    payload = map_cache.flow_payload(dataset, dkey, state)
+except RoutemapError as error:
+    st.error(md(error))
+    st.stop()
+figure_row(dataset, state, result)
+
+places = data_cache.facets(dataset, dkey).places
+if state.focus:
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.markdown(f"Showing the routes through **{md(places.get(state.focus, state.focus))}**.")
+    right.button("Show all places", on_click=set_focus, args=(None,), key="routes_unfocus")
+else:
+    st.caption("Click a place on the map to show only its routes.")
+route_map(payload, frozenset(places), dataset, dkey, state)
+st.caption(md(result.withheld.message()))
+with st.container(border=True):
+    st.markdown("  \n".join(md(line) for line in caveat_for(result).lines()))
+
+st.subheader("Top corridors")
+table = corridor_table(result)
+if table.empty:
+    st.info("No corridor in this view: widen the years or filters, or lower the minimum.")
+else:
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Cases": st.column_config.NumberColumn(format="localized"),
+        "Records": st.column_config.NumberColumn(format="localized"),
+        "On map": st.column_config.CheckboxColumn(help="drawn on the map (top N, located)"),
+    })
+    if len(result.flows) > TABLE_ROWS:
+        st.caption(f"The {TABLE_ROWS} largest of {len(result.flows):,} corridors; the CSV "
+                   "export has them all.")
+
+st.subheader("Export")
+exports_ui.download_buttons(exports_ui.flow_files(dataset, state, result), state,
+                            key="routes_export")
