@@ -107,8 +107,11 @@ def transit_slots(
     # "A; B" cells cost a Python loop seconds
     flat, parent = split_entries(entries, pattern.pattern)
     n_pieces = np.bincount(parent, minlength=len(entries)).astype(np.int64)
-    hints = None if entry_hints is None else entry_hints.take(pa.array(parent))
-    ids = pool.add(flat, hints)
+    if entry_hints is None:  # pool each distinct piece once, not every piece of every cell
+        pieces = pc.dictionary_encode(flat)
+        ids = pool.add(pieces.dictionary)[pieces.indices.to_numpy(zero_copy_only=False)]
+    else:
+        ids = pool.add(flat, entry_hints.take(pa.array(parent)))
     offsets = np.concatenate([[0], np.cumsum(n_pieces)[:-1]]) if len(n_pieces) else n_pieces
     codes = np.asarray(codes)
     row_n = n_pieces[codes] if len(codes) else np.zeros(0, np.int64)
