@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from loaders._layout_core import encode
-from loaders._layout_routes import _SPLIT, _SPLIT_COMMAS, _pieces
+from loaders._layout_routes import _SPLIT, _SPLIT_COMMAS, split_entries
 from loaders.aliases import load_aliases
 from loaders.errors import SchemaError
 from loaders.geocode import geocode
@@ -102,38 +102,37 @@ def geocode_column(
         text_of = np.arange(len(text.dictionary))
         inverse = text.codes
         hints = [""] * len(text_of)
-    values = text.values
-    cells = [values[t].strip() for t in text_of]
-    # a list column splits on commas only where the commas clearly separate places
-    commas = split and sum("," in c for c in cells) > len(cells) / 2 and not any(hints)
-    pattern = _SPLIT_COMMAS if commas else _SPLIT
-    pieces = [(_pieces(c, pattern) if split else ([c] if c else [])) for c in cells]
-
-    queries: dict[tuple[str, str], int] = {}
-    flat = np.fromiter(
-        (queries.setdefault((p, h), len(queries))
-         for cell_pieces, h in zip(pieces, hints, strict=True) for p in cell_pieces),
-        dtype=np.int64,
-    )
-    offsets = np.zeros(len(pieces) + 1, dtype=np.int32)
-    np.cumsum([len(p) for p in pieces], out=offsets[1:])
-    frame = pd.DataFrame(
-        {
-            "text": pd.Series([q for q, _ in queries], dtype=object),
-            "country_hint": pd.Series([h for _, h in queries], dtype=object),
-            "lat": np.full(len(queries), np.nan),
-            "lon": np.full(len(queries), np.nan),
-        }
-    )
-    places = geocode(frame, aliases=aliases) if len(frame) else None
-    take = pa.array(np.asarray(inverse, dtype=np.int64)) if n_rows else pa.array([], pa.int64())
+    cells = pc.utf8_trim_whitespace(text.dictionary.take(pa.array(text_of)))
+    if split:
+        # a list column splits on commas only where the commas clearly separate places
+        with_comma = pc.sum(pc.match_substring(cells, ",")).as_py() or 0
+        commas = with_comma > len(cells) / 2 and not any(hints)
+        flat_text, parent = split_entries(cells, (_SPLIT_COMMAS if commas else _SPLIT).pattern)
+    else:
+        keep = np.flatnonzero(pc.not_equal(cells, "").to_numpy(zero_copy_only=False))
+        flat_text, parent = cells.take(pa.array(keep)), keep.astype(np.int64)
+    offsets = np.zeros(len(cells) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(parent, minlength=len(cells)), out=offsets[1:])
+    flat_hint = np.asarray(hints, dtype=object)[parent] if len(parent) else np.array([], object)
+    frame = pd.DataFrame({"text": flat_text.to_numpy(zero_copy_only=False).astype(object),
+                          "country_hint": flat_hint})
+    # each distinct (piece, hint) once: the geocoder's work scales with distinct names
+    codes, uniques = pd.factorize(frame["text"] + "\x1f" + frame["country_hint"])
+    first = np.zeros(len(uniques), np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    queries = frame.iloc[first].reset_index(drop=True)
+    queries["lat"] = np.nan
+    queries["lon"] = np.nan
+    places = geocode(queries, aliases=aliases) if len(queries) else None
+    indices = pa.array(np.asarray(inverse, dtype=np.int32)) if n_rows else pa.array([], pa.int32())
     out: dict = {}
     for suffix in SUFFIXES:
         per_query = (pa.array([_text(v) for v in places[suffix].tolist()], pa.string())
                      if places is not None else pa.array([], pa.string()))
-        per_piece = pc.take(per_query, pa.array(flat))
+        per_piece = pc.take(per_query, pa.array(codes))
         per_cell = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), per_piece), LIST_JOIN)
-        out[suffix] = pc.take(per_cell, take)
+        # rows share cells: a dictionary column costs no per-row work until it is written
+        out[suffix] = pa.DictionaryArray.from_arrays(indices, per_cell)
     matches = places["match"].astype(str) if places is not None else []
     out["n_distinct"] = len(queries)
     out["n_resolved"] = int((np.asarray(matches) != "unresolved").sum())
@@ -150,19 +149,26 @@ def _text(value) -> str:
     return str(value)
 
 
-def neutralise_formulas(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+def neutralise_formulas(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Prefix an apostrophe to text a spreadsheet would run as a formula (= + - @).
 
     Numbers such as "-3.5" stay as they are: only cells that are not numbers change.
+    Dictionary columns are fixed on their distinct values only.
     """
-    if not (pa.types.is_string(column.type) or pa.types.is_dictionary(column.type)
-            or pa.types.is_large_string(column.type)):
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([neutralise_formulas(c) for c in column.chunks], column.type)
+    if pa.types.is_dictionary(column.type):
+        return pa.DictionaryArray.from_arrays(
+            column.indices, neutralise_formulas(pc.cast(column.dictionary, pa.string()))
+        )
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
-    text = pc.cast(column, pa.string())
-    starts = pc.match_substring_regex(text, r"^[=+\-@\t\r]")
-    numeric = pc.match_substring_regex(text, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+    starts = pc.match_substring_regex(column, r"^[=+\-@\t\r]")
+    if not pc.any(starts).as_py():
+        return column
+    numeric = pc.match_substring_regex(column, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
     risky = pc.and_(starts, pc.invert(numeric))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
 def write_csv(data: pa.Table, output: Path) -> None:
