@@ -1,0 +1,183 @@
+"""The Routes and Hotspots pages through AppTest, and the pieces behind them: the map
+payload sent to streamlit-folium, click-to-focus, export files and names, served assets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.maps.flows import compute_flows
+from dashboard.maps.offline import export_static_assets
+from dashboard.state import ViewState
+from dashboard.views import exports_ui, map_cache
+from loaders.load import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ROUTEMAP_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_dataset("demo")
+
+
+def app(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def map_args(at: AppTest) -> dict:
+    """The arguments the page sent to the streamlit-folium component (one map a page)."""
+    found = at.get("component_instance")
+    assert len(found) == 1
+    return json.loads(found[0].proto.json_args)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_routes_page_draws_the_flow_map_with_served_leaflet_and_no_cdn() -> None:
+    at = app()
+    assert not at.exception
+    args = map_args(at)
+    assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
+    assert args["css_links"] == ["/app/static/leaflet/leaflet.css"]
+    assert args["returned_objects"] == ["last_object_clicked_popup"]  # panning: no rerun
+    assert "L.map(" in args["script"]
+    assert "cdn" not in args["script"].lower()
+    assert "SYNTHETIC" in args["html"]
+    assert "not prevalence" in args["html"]
+    assert metrics(at)["Corridors"] == "77"
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["From", "To", "Cases", "Records", "Years", "On map"]
+    assert (table["Cases"] >= 5).all()  # suppression applied (K=5 by default)
+    captions = [c.value.replace("\\", "") for c in at.caption]  # markdown-escaped
+    assert any("withheld (counts below 5)" in c for c in captions)
+
+
+def test_a_filter_change_redraws_a_different_map_and_the_old_one_is_cached() -> None:
+    at = app()
+    first = map_args(at)["script"]
+    at.sidebar.slider(key="vs_years").set_value((2010, 2015)).run()
+    assert not at.exception
+    second = map_args(at)["script"]
+    assert second != first
+    at.sidebar.slider(key="vs_years").set_value((2000, 2024)).run()
+    assert map_args(at)["script"] == first
+
+
+def test_focus_from_the_link_shows_only_that_place_and_can_be_cleared() -> None:
+    at = app(focus="country:PAK")
+    assert not at.exception
+    assert any("Showing the routes through" in m.value for m in at.markdown)
+    table = at.dataframe[0].value  # whole routes through Pakistan, so other legs too
+    assert ((table["From"] == "Pakistan") | (table["To"] == "Pakistan")).any()
+    assert int(metrics(at)["Corridors"]) < 77
+    next(b for b in at.button if b.label == "Show all places").click().run()
+    assert "focus" not in at.query_params
+    assert not any("Showing the routes through" in m.value for m in at.markdown)
+
+
+def test_low_k_on_screen_still_exports_with_k_5_and_says_so() -> None:
+    at = app(k="2")
+    assert not at.exception
+    note = next(i.value for i in at.info if "Exports withhold" in i.value)
+    assert "never go below 5" in note
+    names = [b.proto.help for b in at.get("download_button")]
+    assert "demo_flows_all-years_k5.html" in names
+    assert all(n.endswith(("_k5.html", "_k5.png", "_k5.csv", "_k5.geojson")) for n in names)
+
+
+def test_hotspots_page_has_map_and_ranked_table_for_the_role() -> None:
+    at = app("views/hotspots.py", role="origin")
+    assert not at.exception
+    args = map_args(at)
+    assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
+    assert "Cases as origin" in args["html"]
+    table = at.dataframe[0].value
+    assert list(table.columns)[:4] == ["#", "Place", "Kind", "Cases"]
+    assert table["#"].tolist()[:3] == [1, 2, 3]
+    names = [b.proto.help for b in at.get("download_button")]
+    assert "demo_hotspots-origin_all-years_k5.csv" in names
+
+
+def test_clicked_place_reads_only_known_keys_from_the_end_of_the_popup() -> None:
+    known = {"country:PAK", "city:1174872"}
+    text = "Karachi (city, PAK)\nShowing the routes through this place…\nPlace key: city:1174872"
+    assert map_cache.clicked_place(text, known) == "city:1174872"
+    # a detached popup's text has no line breaks; the key is still the end
+    assert map_cache.clicked_place(text.replace("\n", ""), known) == "city:1174872"
+    assert map_cache.clicked_place("Place key: country:XXX", known) is None
+    assert map_cache.clicked_place("Place key: country:PAK<img>", known) is None
+    assert map_cache.clicked_place(None, known) is None
+    assert map_cache.clicked_place({"x": 1}, known) is None
+
+
+def test_only_focusable_places_get_a_popup_with_their_key(demo) -> None:
+    state = ViewState()
+    result = compute_flows(demo, state.to_flow_query(), countries=map_cache.countries())
+    opts = map_cache.flow_map_options(state)
+    from dashboard.maps.flow_map import flow_map
+
+    m = flow_map(result, opts)
+    n = map_cache.add_place_popups(m, result, opts.max_nodes, {"country:PAK", "country:IND"})
+    assert n == 2
+    payload = map_cache.payload_of(m)
+    assert payload is not None
+    assert payload.script.count('"key": "country:') == 2
+    assert "bindPopup" in payload.script
+    assert "textContent" in payload.script
+
+
+def test_export_name_is_slugified_and_names_the_filters() -> None:
+    state = ViewState(years=(2010, 2020), k=7, focus="city:1174872",
+                      filters={"gender": ("female",)})
+    assert exports_ui.export_name(state, "flows", "csv") == (
+        "demo_flows_2010-2020_1174872_gender-female_k7.csv")
+    assert exports_ui.export_name(ViewState(k=0), "flows", "html") == (
+        "demo_flows_all-years_k5.html")
+    evil = ViewState(dataset="../..", filters={"x": ("<b>/..\\ é",)})
+    name = exports_ui.export_name(evil, "flows", "csv")
+    assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+    assert ".." not in name
+
+
+def test_exports_are_suppressed_at_least_at_5_and_work_offline(demo) -> None:
+    state = ViewState(k=0)
+    files = {f.file_name.rsplit(".", 1)[-1] + ":" + f.label: f for f in
+             exports_ui.flow_files(demo, state)}
+    csv = next(f for k, f in files.items() if k.startswith("csv:Corridors")).build().decode()
+    header, *rows = csv.strip().splitlines()
+    counts = [int(r.split(",")[header.split(",").index("count")]) for r in rows]
+    assert counts
+    assert min(counts) >= 5
+    gj = json.loads(next(f for k, f in files.items() if k.startswith("geojson:Corridors"))
+                    .build())
+    assert all(f["properties"]["count"] >= 5 for f in gj["features"])
+    html = next(f for k, f in files.items() if k.startswith("html:")).build().decode()
+    assert "<script src=" not in html
+    assert "<link rel=\"stylesheet\" href=" not in html
+    assert "counts below 5" in html
+    png = next(f for k, f in files.items() if k.startswith("png:")).build()
+    assert png.startswith(b"\x89PNG")
+
+
+def test_served_assets_in_dashboard_static_are_what_the_maps_export(tmp_path: Path) -> None:
+    written = export_static_assets(tmp_path)
+    for path in written:
+        committed = ROOT / "dashboard" / "static" / path.relative_to(tmp_path)
+        assert committed.read_bytes() == path.read_bytes(), committed
