@@ -1,17 +1,103 @@
-"""Insights: Sankey origin -> transit -> destination, trend over years, breakdowns.
+"""Insights: Sankey origin -> transit -> destination, the trend by year, breakdowns.
 
-Placeholder until the flows API lands: the sidebar and the key figures are live.
+Everything follows the sidebar (years, attribute filters, focus, level, K). The numbers
+come from :mod:`dashboard.insights` (pure, tested there); this page caches them on the
+dataset's content key and the view's link, and draws them with ``st.plotly_chart``
+(plotly.js ships inside Streamlit: nothing is fetched from the network). Small counts
+are withheld with the sidebar's K, and each chart says what it withheld.
 """
+
+from __future__ import annotations
+
+import json
+from typing import Any
 
 import streamlit as st
 
+from dashboard import insights as ins
+from dashboard.state import ViewState, record_mask, to_query_params
+from dashboard.views import data_cache
 from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
+from loaders.model import Dataset
+
+# display-only plotly options: no logo link, no "edit in chart studio"
+PLOT_CONFIG = {"displaylogo": False, "showLink": False}
+
+
+@st.cache_resource(show_spinner=False)
+def _countries() -> Any:
+    """Country names and subregions from the gazetteer, read once per process."""
+    from dashboard.maps.offline import default_countries
+
+    return default_countries()
+
+
+def _view_key(state: ViewState) -> str:
+    return json.dumps(to_query_params(state), sort_keys=True, ensure_ascii=False)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _charts(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState
+            ) -> tuple[ins.SankeyData, ins.Trend, list[ins.Breakdown]]:
+    mask = record_mask(_dataset, _state)
+    k = _state.k
+    sankey = ins.sankey_data(_dataset, mask, level=_state.level, k=k, countries=_countries())
+    trend = ins.trend(_dataset, mask, k=k)
+    cols = ins.breakdown_columns(_dataset)
+    return sankey, trend, [ins.breakdown(_dataset, mask, c, k=k) for c in cols]
+
+
+def charts(dataset: Dataset, state: ViewState
+           ) -> tuple[ins.SankeyData, ins.Trend, list[ins.Breakdown]]:
+    """Sankey, trend and breakdowns of what ``state`` selects, cached on content."""
+    return _charts(data_cache.dataset_key(state.dataset), _view_key(state), dataset, state)
+
+
+def _note(text: str) -> None:
+    if text:
+        st.caption(md(text))
+
 
 state, dataset = sidebar()
 st.title("Insights")
 st.caption(md(dataset.meta.name))
 banner(dataset)
-key_figure_row(dataset, state)
-# TODO(maps): Sankey of result.flows by leg role (plotly), cases per year of the
-# selected records, breakdown by each attribute; suppression applies (state.k).
-st.info("The Sankey diagram, trend and breakdowns will appear here.")
+kf = key_figure_row(dataset, state)
+sankey, trend, breakdowns = charts(dataset, state)
+if state.k <= 1:
+    st.warning("Small-count suppression is off (K below 2): small counts are shown.")
+
+st.subheader("Routes: origin → transit → destination")
+st.caption(md(f"Cases along each step of the routes, by {state.level} (set the level in Map "
+              "settings). A route with several transits passes through each in order."))
+if sankey.value:
+    st.plotly_chart(ins.sankey_figure(sankey), key="insights_sankey", config=PLOT_CONFIG)
+else:
+    st.info("No route links to show for this selection"
+            + (f" (every link has fewer than {state.k} cases)." if sankey.withheld_links
+               else "."))
+_note(sankey.note())
+
+st.subheader("Trend by year")
+if len(trend.table):
+    st.plotly_chart(ins.trend_figure(trend), key="insights_trend", config=PLOT_CONFIG)
+else:
+    st.info("No selected record has a year.")
+_note(trend.note())
+
+st.subheader("Breakdowns")
+if not breakdowns:
+    st.info("This dataset has no attribute with a few distinct values to break down.")
+cols = st.columns(2)
+for i, b in enumerate(breakdowns):
+    with cols[i % 2]:
+        st.markdown(f"**{md(b.column.replace('_', ' ').capitalize())}**")
+        if len(b.table):
+            st.plotly_chart(ins.breakdown_figure(b), key=f"insights_bd_{i}",
+                            config=PLOT_CONFIG)
+        else:
+            st.caption("Nothing to show for this selection.")
+        _note(b.note())
+if kf.uncounted:
+    st.caption(md(f"{kf.uncounted:,} selected records were reported without a number: they "
+                  "count as records, never as cases."))

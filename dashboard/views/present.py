@@ -1,21 +1,264 @@
-"""Present: large map, legend and caveat always visible, saved views stepped like slides.
+"""Present: a large map for a shared screen, and saved views stepped through like slides.
 
-Placeholder until dashboard/maps lands. Saved views of a library dataset are kept with
-``Library.saved_views``/``save_views`` as {name, state: to_query_params(state)}; a slide
-is restored with ``from_query_params`` (so a stale slide gives notices, not errors).
+- The map fills the page width at a fixed large height, with large type (``present=True``),
+  its legend, caveat box and SYNTHETIC banner always on it. It is always drawn offline
+  (the vector basemap, dark when the view asks for a dark basemap; tiles are dropped):
+  a meeting room on a government network must not wait for tiles.
+- Suppression is always on here: K is at least 5 (:func:`dashboard.slides.present_k`),
+  and the page says so when the view asked for less.
+- Slides are named view states stored with the dataset (:mod:`dashboard.slides`), so they
+  survive a restart. Opening a slide sets the sidebar to it, so what the sidebar shows
+  is what the map shows, and "Update slide" saves a tweak. The open slide is ``slide=N``
+  in the link (1-based), so a link opens that slide.
 """
 
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import folium
 import streamlit as st
 
-from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
+from dashboard import slides as sl
+from dashboard.maps.flow_map import FlowMapOptions, flow_map
+from dashboard.maps.flows import FlowResult, compute_flows
+from dashboard.state import COLOUR_ROLE, Facets, ViewState, to_query_params
+from dashboard.views import data_cache, map_cache
+from dashboard.views.sidebar import NOTICES, STATE, W, banner, key_figure_row, md, sidebar
+from loaders.errors import RoutemapError
+from loaders.library import Library
+from loaders.model import Dataset
+
+MAP_HEIGHT = 760  # px: most of a 1080-line screen under the title and the slide controls
+PREFIX = "/app/static"  # absolute: st_folium draws inside a component iframe
+CURRENT = "present_slide"  # (dataset id, open slide index or None)
+PENDING = "present_link_slide"  # slide=N from the link, until the slides are loaded
+MESSAGE = "present_message"  # (kind, text) left by a callback for the next run
+
+
+@st.cache_resource(show_spinner=False)
+def _countries() -> Any:
+    """The gazetteer's country shapes, read once per process and never mutated."""
+    from dashboard.maps.offline import default_countries
+
+    return default_countries()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _flows(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState) -> FlowResult:
+    return compute_flows(_dataset, _state.to_flow_query(), countries=_countries())
+
+
+def _view_key(state: ViewState) -> str:
+    return json.dumps(to_query_params(state), sort_keys=True, ensure_ascii=False)
+
+
+def flows(dataset: Dataset, state: ViewState) -> FlowResult:
+    """Flows of ``state`` (already carrying the presenting K), cached on content."""
+    return _flows(data_cache.dataset_key(state.dataset), _view_key(state), dataset, state)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _payload(dkey: str, vkey: str, title: str, _dataset: Dataset, _state: ViewState
+             ) -> map_cache.MapPayload | None:
+    return map_cache.payload_of(present_map(flows(_dataset, _state), _state, title))
+
+
+def draw(dataset: Dataset, state: ViewState, title: str) -> None:
+    """Draw the presenting map; its rendered form is cached, so stepping back is instant.
+
+    Nothing is read back from the map (no popups here), so panning never reruns the page.
+    """
+    payload = _payload(data_cache.dataset_key(state.dataset), _view_key(state), title,
+                       dataset, state)
+    map_cache.draw_map(payload, lambda: present_map(flows(dataset, state), state, title),
+                       key="present_map", height=MAP_HEIGHT)
+
+
+def present_map(result: FlowResult, state: ViewState, title: str) -> folium.Map:
+    """The flow map with large type, drawn offline (any tile layer removed)."""
+    m = flow_map(result, FlowMapOptions(
+        colour_by="role" if state.colour_by == COLOUR_ROLE else "attribute",
+        basemap="dark" if state.basemap == "dark" else "vector", assets="served",
+        prefix=PREFIX, title=title, present=True, countries=_countries(),
+    ))
+    for name, child in list(m._children.items()):
+        if isinstance(child, folium.TileLayer):
+            del m._children[name]
+    return m
+
+
+# ---- slide actions (button callbacks: they run before the page, so the sidebar is
+# seeded from the slide they open) --------------------------------------------------------
+
+
+def _say(kind: str, text: str) -> None:
+    st.session_state[MESSAGE] = (kind, text)
+
+
+def _open(slides: list[sl.Slide], index: int | None, facets: Facets, dataset_id: str) -> None:
+    """Open slide ``index``: its state becomes the sidebar's (widgets reseeded)."""
+    st.session_state[CURRENT] = (dataset_id, index)
+    if index is None:
+        return
+    state, notices = sl.restore_slide(slides[index], facets, dataset_id)
+    st.session_state[STATE] = state
+    st.session_state[NOTICES] = notices
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(W):
+            del st.session_state[key]
+
+
+def _step(slides: list[sl.Slide], index: int | None, delta: int, facets: Facets,
+          dataset_id: str) -> None:
+    _open(slides, sl.step(index, len(slides), delta), facets, dataset_id)
+
+
+def _store(dataset_id: str, slides: list[sl.Slide], index: int | None, done: str) -> bool:
+    try:
+        sl.store_slides(Library(), dataset_id, slides)
+    except RoutemapError as e:
+        _say("error", str(e))
+        return False
+    st.session_state[CURRENT] = (dataset_id, index)
+    _say("success", done)
+    return True
+
+
+def _add(slides: list[sl.Slide], state: ViewState) -> None:
+    name = str(st.session_state.get("present_new_name") or "").strip() or None
+    try:
+        new = sl.add_slide(slides, state, name)
+    except sl.SlideError as e:
+        _say("error", str(e))
+        return
+    if _store(state.dataset, new, len(new) - 1, f"Added slide {len(new)}: {new[-1]['name']}"):
+        st.session_state["present_new_name"] = ""
+
+
+def _edit(slides: list[sl.Slide], index: int, dataset_id: str, action: str,
+          state: ViewState | None = None) -> None:
+    try:
+        if action == "rename":
+            new = sl.rename_slide(slides, index, st.session_state.get("present_rename", ""))
+            if _store(dataset_id, new, index, "Slide renamed."):
+                st.session_state["present_rename"] = ""
+        elif action == "update":
+            assert state is not None
+            _store(dataset_id, sl.update_slide(slides, index, state), index,
+                   "Slide updated with the current view.")
+        elif action in ("up", "down"):
+            delta = -1 if action == "up" else 1
+            new = sl.move_slide(slides, index, delta)
+            _store(dataset_id, new, max(0, min(len(new) - 1, index + delta)), "Slide moved.")
+        elif action == "delete":
+            new = sl.delete_slide(slides, index)
+            _store(dataset_id, new, min(index, len(new) - 1) if new else None,
+                   f"Deleted slide {slides[index]['name']!r}.")
+    except sl.SlideError as e:
+        _say("error", str(e))
+
+
+# ---- the page --------------------------------------------------------------------------
+
+# slide=N is this page's own parameter: take it out before the sidebar reads the link
+# (it would call it unknown) and put it back at the end of the run.
+if "slide" in st.query_params:
+    if CURRENT not in st.session_state:
+        st.session_state[PENDING] = st.query_params.get_all("slide")
+    del st.query_params["slide"]
 
 state, dataset = sidebar()
-st.title("Present")
-st.caption(md(dataset.meta.name))
-banner(dataset)
+dataset_id = state.dataset
+facets = data_cache.facets(dataset, data_cache.dataset_key(dataset_id))
+try:
+    slides = sl.load_slides(Library(), dataset_id)
+except RoutemapError as e:
+    st.error(md(f"The saved slides cannot be read: {e}"))
+    slides = []
+
+if PENDING in st.session_state:  # first run with slide=N in the link
+    wanted, link_notices = sl.parse_slide_param(st.session_state.pop(PENDING), len(slides))
+    if wanted is not None:
+        _open(slides, wanted, facets, dataset_id)
+        st.rerun()
+    for n in link_notices:
+        st.warning(md(n), icon="⚠️")
+
+cur_ds, index = st.session_state.get(CURRENT, (dataset_id, None))
+if cur_ds != dataset_id or index is None or not 0 <= index < len(slides):
+    index = None
+st.session_state[CURRENT] = (dataset_id, index)
+slide = slides[index] if index is not None else None
+
+k, k_notice = sl.present_k(state.k)
+shown = state.with_(k=k)
+title = str(slide["name"]) if slide else f"Current view: {sl.default_name(state)}"
+
+st.title(md(title))
+nav = st.columns([1.2, 0.8, 1.2, 6.0], vertical_alignment="center")
+args = (slides, index)
+nav[0].button("◀ Previous", key="present_prev", shortcut="PageUp",
+              disabled=not slides or index == 0, on_click=_step,
+              args=(*args, -1, facets, dataset_id), width="stretch")
+nav[1].markdown(f"### {sl.position(index, len(slides))}")
+nav[2].button("Next ▶", key="present_next", shortcut="PageDown", type="primary",
+              disabled=not slides or index == len(slides) - 1, on_click=_step,
+              args=(*args, 1, facets, dataset_id), width="stretch")
+with nav[3]:
+    st.caption(md(f"{dataset.meta.name} · counts below {k} withheld · "
+                  + ("no slides yet: add the current view below" if not slides else
+                     "Page Down / Page Up step through the slides")))
+
+if k_notice:
+    st.info(md(k_notice), icon="🔒")
+msg = st.session_state.pop(MESSAGE, None)
+if msg:
+    (st.error if msg[0] == "error" else st.success)(md(msg[1]))
+
+draw(dataset, shown, title)
+result = flows(dataset, shown)
+st.markdown(f"#### {md(result.withheld.message())}")
 key_figure_row(dataset, state)
-st.caption(md(f"Counts below {state.k} are withheld in this mode." if state.k > 1
-              else "Small-count suppression is off: set K of 5 or more before presenting."))
-# TODO(maps): full-width flow map with suppression forced on (max(state.k, 5)), legend and
-# caveat box; slide picker over Library().saved_views(state.dataset) for library datasets.
-st.info("The presentation map and saved views will appear here.")
+banner(dataset)
+if state.basemap in ("light", "dark"):
+    st.caption("Presenting draws the map offline: the bundled country shapes stand in "
+               "for tiles.")
+
+with st.expander("Slides", expanded=not slides):
+    if slides:
+        st.markdown("\n".join(
+            f"{i + 1}. {'**' if i == index else ''}{md(s['name'])}{'**' if i == index else ''}"
+            for i, s in enumerate(slides)))
+        go = st.columns(min(len(slides), 10))
+        for i in range(len(slides)):
+            go[i % len(go)].button(f"Open {i + 1}", key=f"present_open_{i}", on_click=_open,
+                                   args=(slides, i, facets, dataset_id))
+    c = st.columns([4, 2], vertical_alignment="bottom")
+    c[0].text_input("Name of the new slide", key="present_new_name", max_chars=sl.MAX_NAME,
+                    placeholder=sl.default_name(state))
+    c[1].button("Add the current view as a slide", key="present_add", on_click=_add,
+                args=(slides, state), width="stretch")
+    if slide is not None:
+        st.markdown(f"**Slide {index + 1}: {md(slide['name'])}**")
+        if not sl.same_view(sl.restore_slide(slide, facets, dataset_id)[0], state):
+            st.caption("The sidebar has changed since this slide was opened.")
+        e = st.columns([4, 2], vertical_alignment="bottom")
+        e[0].text_input("New name", key="present_rename", max_chars=sl.MAX_NAME,
+                        placeholder=str(slide["name"]))
+        edit = (slides, index, dataset_id)
+        e[1].button("Rename", key="present_do_rename", on_click=_edit,
+                    args=(*edit, "rename"), width="stretch")
+        b = st.columns(4)
+        b[0].button("Update with the current view", key="present_update", on_click=_edit,
+                    args=(*edit, "update", state))
+        b[1].button("Move earlier", key="present_up", on_click=_edit, args=(*edit, "up"),
+                    disabled=index == 0)
+        b[2].button("Move later", key="present_down", on_click=_edit, args=(*edit, "down"),
+                    disabled=index == len(slides) - 1)
+        b[3].button("Delete slide", key="present_delete", on_click=_edit,
+                    args=(*edit, "delete"))
+
+if index is not None:
+    st.query_params["slide"] = str(index + 1)
