@@ -7,6 +7,7 @@ numbers for the same file.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from loaders.aliases import load_aliases
+from loaders.gazetteer import get_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import build_routes, detect_layout, spec_for
 from loaders.limits import DEFAULT_LIMITS, Limits
@@ -62,10 +64,14 @@ def load_dataset(
     name = name or default_name
     if name and not meta.name:
         meta.name = name
+    # the gazetteer loads on the other core while the file is read
+    preload = threading.Thread(target=get_gazetteer, daemon=True)
+    preload.start()
     table = read_table(path, name=name, limits=limits)
     spec = spec_for(table, layout, columns) if (layout or columns) else detect_layout(table)
     raw = build_routes(table, spec)
     user_aliases = load_aliases() if aliases is True else (aliases or None)
+    preload.join()
     places = geocode(raw.queries, aliases=user_aliases, progress=progress)
     stops = raw.stops.rename(columns={"query_id": "place_id"})
     report = build_report(table, raw, places, stops, layout=spec.layout)
