@@ -194,23 +194,70 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
     )
 
 
+def _stage_order(stage: str) -> int:
+    if stage == ORIGIN:
+        return 0
+    if stage == DESTINATION:
+        return 10**6
+    return int(stage.rsplit(" ", 1)[-1]) if stage != "Transit" else 1
+
+
+def node_positions(data: SankeyData) -> tuple[list[float], list[float]]:
+    """(x, y) of each node in 0..1: a column per stage (origins left, destinations right,
+    the n-th transit between), stacked by size within the column.
+
+    Without them plotly puts a node in the column of its longest path, so a transit
+    whose onward links were withheld would stand among the destinations.
+    """
+    n = len(data.labels)
+    size = np.zeros(n)
+    np.add.at(size, np.asarray(data.source, dtype=int), data.value)
+    inflow = np.zeros(n)
+    np.add.at(inflow, np.asarray(data.target, dtype=int), data.value)
+    size = np.maximum(size, inflow)
+    columns = sorted({_stage_order(s) for s in data.stages})
+    col_of = {c: i for i, c in enumerate(columns)}
+    x, y = [0.0] * n, [0.0] * n
+    for c in columns:
+        members = [i for i in range(n) if _stage_order(data.stages[i]) == c]
+        members.sort(key=lambda i: -size[i])
+        total = float(size[members].sum()) or 1.0
+        acc = 0.0
+        for i in members:
+            y[i] = 0.02 + 0.96 * (acc + size[i] / 2) / total
+            acc += size[i]
+            x[i] = 0.01 + 0.98 * (col_of[c] / max(len(columns) - 1, 1))
+    return x, y
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
 def sankey_figure(data: SankeyData, *, title: str = "", height: int = 640) -> go.Figure:
-    """A plotly Sankey of ``data``; every dataset label escaped, hover text plain."""
+    """A plotly Sankey of ``data``; every dataset label escaped, hover text plain.
+
+    Links take the colour of the stage they leave (origin, transit), faded.
+    """
     colours = [STAGE_COLOURS.get(s, TRANSIT_COLOUR) for s in data.stages]
     labels = [plot_text(lb) for lb in data.labels]
     node_text = [f"{lb} ({s.lower()})" for lb, s in zip(labels, data.stages, strict=True)]
+    x, y = node_positions(data)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
-        node={"label": labels, "color": colours, "pad": 14, "thickness": 18,
-              "customdata": node_text,
+        textfont={"size": 15, "color": "#1b1b1b"},
+        node={"label": labels, "color": colours, "pad": 14, "thickness": 18, "x": x, "y": y,
+              "customdata": node_text, "line": {"width": 0},
               "hovertemplate": "%{customdata}<br>%{value:,} cases<extra></extra>"},
         link={"source": data.source, "target": data.target, "value": data.value,
-              "customdata": data.records, "color": "rgba(120,120,120,0.35)",
+              "customdata": data.records,
+              "color": [_rgba(colours[s], 0.35) for s in data.source],
               "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
                                "%{value:,} cases, %{customdata:,} records<extra></extra>"},
     ))
     fig.update_layout(title=plot_text(title) if title else None, height=height,
-                      font={"size": 14}, margin={"l": 10, "r": 10, "t": 40 if title else 10,
+                      font={"size": 15}, margin={"l": 10, "r": 10, "t": 40 if title else 10,
                                                   "b": 10})
     return fig
 

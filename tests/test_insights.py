@@ -176,3 +176,15 @@ def test_plot_text_escapes_markup_only() -> None:
     assert ins.plot_text("<a href='x'>K&L</a>") == "&lt;a href='x'&gt;K&amp;L&lt;/a&gt;"
     assert ins.plot_text("Côte d'Ivoire") == "Côte d'Ivoire"
     assert isinstance(pd.Series(["x"]).map(ins.plot_text).iloc[0], str)
+
+
+def test_sankey_columns_follow_the_stage_not_the_longest_path() -> None:
+    ds = dataset()
+    data = ins.sankey_data(ds, everything(ds), level="place", k=0)
+    x, y = ins.node_positions(data)
+    col = {(lb, st): xi for lb, st, xi in zip(data.labels, data.stages, x, strict=True)}
+    assert col[("Bangladesh", "Origin")] < col[("Karachi", "Transit")] < \
+        col[("United Arab Emirates", "Transit 2")] < col[("Kuala Lumpur", "Destination")]
+    # a destination reached straight from an origin still stands with the destinations
+    assert col[("United Arab Emirates", "Destination")] == col[("Kuala Lumpur", "Destination")]
+    assert all(0 < v < 1 for v in x + y)

@@ -191,6 +191,8 @@ if cur_ds != dataset_id or index is None or not 0 <= index < len(slides):
     index = None
 st.session_state[CURRENT] = (dataset_id, index)
 slide = slides[index] if index is not None else None
+if index is not None:  # as early as possible: the sidebar has just rewritten the link
+    st.query_params["slide"] = str(index + 1)
 
 k, k_notice = sl.present_k(state.k)
 shown = state.with_(k=k)
@@ -259,6 +261,3 @@ with st.expander("Slides", expanded=not slides):
                     disabled=index == len(slides) - 1)
         b[3].button("Delete slide", key="present_delete", on_click=_edit,
                     args=(*edit, "delete"))
-
-if index is not None:
-    st.query_params["slide"] = str(index + 1)

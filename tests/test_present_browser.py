@@ -1,0 +1,265 @@
+"""Present and Insights as a presenter sees them: ``routemap serve`` in headless Chromium.
+
+The library home is prepared before the server starts: two saved slides on the demo (the
+second asks for a dark basemap and K=2) and a small saved dataset whose place names hold
+markup. Debian's /usr/bin/chromium through Playwright (never a downloaded browser); every
+request off this machine is aborted and recorded. Screenshots at 1920x1080 go to
+/tmp/shots/present_*.png, to be looked at: they must read from across a room.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from dashboard import slides as sl
+from dashboard.state import ViewState
+from loaders.library import Library
+from loaders.load import load_dataset
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROUTEMAP = Path(sys.executable).with_name("routemap")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+SHOTS = Path("/tmp/shots")
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+EXCEPTION = '[data-testid="stException"]'
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SLIDES = [("Early years: 2010–2012", ViewState(years=(2010, 2012))),
+          ("Recent years on a dark map", ViewState(years=(2020, 2024), basemap="dark", k=2))]
+MARKUP_CSV = (b"origin,destination,count,year\n"
+              b"<b>Atlantis</b>,Dubai,9,2019\n"
+              b"Dhaka,<i>Karachi</i>,7,2020\n")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
+                       "/usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(not ROUTEMAP.exists(), reason="the routemap console script is not "
+                       "installed beside this Python (pip install -e .)"),
+]
+
+OUTSIDE: list[str] = []  # every request a page tried to send off this machine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A library home with the demo's two slides and a saved dataset with markup names."""
+    home = tmp_path_factory.mktemp("routemap_home")
+    lib = Library(home)
+    sl.store_slides(lib, "demo", [sl.make_slide(s, name) for name, s in SLIDES])
+    entry = lib.save(load_dataset(MARKUP_CSV, name="markup.csv", aliases=None), MARKUP_CSV,
+                     "markup.csv", name="Markup names")
+    return home, entry.id
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser, home, tmp_path_factory: pytest.TempPathFactory):
+    """``routemap serve --port N`` on the prepared home; its base URL once healthy."""
+    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("wb")
+    port = _free_port()
+    env = {**os.environ, "ROUTEMAP_HOME": str(home[0])}
+    proc = subprocess.Popen([str(ROUTEMAP), "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    page = browser.new_page()
+    try:
+        for _ in range(240):  # up to ~60 s for a cold start on a busy machine
+            if proc.poll() is not None:
+                pytest.fail(f"routemap serve exited with {proc.returncode}")
+            try:
+                if page.goto(f"{url}/_stcore/health").ok:
+                    break
+            except Exception:  # connection refused until it listens
+                pass
+            page.wait_for_timeout(250)
+        else:
+            pytest.fail("routemap serve did not become healthy")
+    finally:
+        page.close()
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)  # the server and the streamlit child it started
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A 1920x1080 page (a shared screen) whose requests off this machine are aborted."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+
+    def route(r):
+        if urlsplit(r.request.url).hostname in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            OUTSIDE.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def settle(page, rounds: int = 160) -> None:
+    """Wait until the script has stopped running (the status widget is gone)."""
+    page.wait_for_timeout(400)
+    for _ in range(rounds):
+        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(300)
+
+
+def open_page(page, server: str, path: str, query: str = "") -> None:
+    page.goto(f"{server}/{path}" + (f"?{query}" if query else ""))
+    page.locator("h1").first.wait_for(timeout=30000)
+    settle(page)
+
+
+def wait_for_map(page, min_paths: int = 10) -> int:
+    frame = page.frame_locator(MAP_IFRAME).first
+    paths = frame.locator(".leaflet-overlay-pane path")
+    for _ in range(120):
+        if paths.count() >= min_paths:
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(500)  # let the basemap and boxes paint before a screenshot
+    return paths.count()
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"present_{name}.png"
+    page.screenshot(path=str(path))  # the screen as shared: the viewport, not the page
+    return path
+
+
+def wait_for_url(page, part: str) -> str:
+    for _ in range(40):
+        if part in page.url:
+            break
+        page.wait_for_timeout(250)
+    return page.url
+
+
+def wait_until(page, check, tries: int = 60) -> bool:
+    """Poll ``check()`` (the page reruns after a click; its elements update in turn)."""
+    for _ in range(tries):
+        if check():
+            return True
+        page.wait_for_timeout(250)
+    return False
+
+
+def title(page) -> str:
+    return page.locator("h1").first.inner_text().strip()
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def font_px(locator) -> float:
+    return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+
+
+def test_present_steps_through_two_saved_views(page, server) -> None:
+    open_page(page, server, "present", "slide=1")
+    assert page.locator(EXCEPTION).count() == 0
+    assert title(page) == SLIDES[0][0]
+    assert page.get_by_text("1 / 2", exact=True).count() == 1
+    assert wait_for_map(page) >= 10
+    frame = page.frame_locator(MAP_IFRAME).first
+    legend, caveat = frame.locator(".rm-legend"), frame.locator(".rm-caveat")
+    assert legend.is_visible()
+    assert caveat.is_visible()
+    assert "not prevalence" in caveat.inner_text()
+    assert "withheld (counts below 5)" in caveat.inner_text()
+    assert frame.locator(".rm-banner").is_visible()  # SYNTHETIC
+    assert font_px(legend) >= 20  # large type for a shared screen
+    assert font_px(page.locator("h1").first) >= 36
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    assert box["height"] >= 700
+    assert box["width"] >= 1400
+    # the caveat box is on screen without scrolling
+    cbox = caveat.bounding_box()
+    assert cbox["y"] + cbox["height"] <= 1080
+    early_years = metric(page, "Years")
+    shot(page, "1_early")
+
+    page.get_by_role("button", name="Next ▶").click()
+    settle(page)
+    assert wait_until(page, lambda: metric(page, "Years") == "2020–2024")
+    assert title(page) == SLIDES[1][0]
+    assert "slide=2" in wait_for_url(page, "slide=2")
+    assert page.get_by_text("2 / 2", exact=True).count() == 1
+    assert metric(page, "Years") != early_years
+    # the slide asked for K=2: presenting uses 5 and says so
+    assert page.get_by_text("Suppression is always on when presenting").count() == 1
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_IFRAME).first
+    assert "withheld (counts below 5)" in frame.locator(".rm-caveat").inner_text()
+    sea = frame.locator(".leaflet-container").first.evaluate(
+        "e => getComputedStyle(e).backgroundColor")
+    assert sea == "rgb(31, 38, 48)"  # the dark basemap, drawn offline
+    shot(page, "2_recent_dark")
+
+    page.get_by_role("button", name="◀ Previous").click()
+    settle(page)
+    assert wait_until(page, lambda: metric(page, "Years") == early_years)
+    assert title(page) == SLIDES[0][0]
+    assert "slide=1" in wait_for_url(page, "slide=1")
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_insights_draws_offline_and_shows_markup_as_text(page, server, home) -> None:
+    open_page(page, server, "insights", f"ds={home[1]}&k=0")
+    assert page.locator(EXCEPTION).count() == 0
+    sankey = page.locator(".js-plotly-plot .sankey").first
+    sankey.wait_for(timeout=30000)
+    labels = page.locator(".js-plotly-plot .sankey .node-label")
+    texts = labels.all_text_contents()
+    assert "<b>Atlantis</b>" in texts
+    assert "<i>Karachi</i>" in texts
+    assert page.locator(".js-plotly-plot .sankey .node-label b").count() == 0
+    assert page.locator(".js-plotly-plot .sankey .node-label i").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "present_insights_markup.png"), full_page=True)
+    open_page(page, server, "insights")
+    page.locator(".js-plotly-plot .sankey").first.wait_for(timeout=30000)
+    assert page.locator(".js-plotly-plot").count() >= 4  # Sankey, trend, breakdowns
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "present_insights_demo.png"), full_page=True)
+
+
+def test_nothing_left_the_machine() -> None:
+    """Presenting (a dark map included) and the charts asked for nothing outside."""
+    assert sorted(set(OUTSIDE)) == []
