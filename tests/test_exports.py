@@ -103,6 +103,79 @@ def test_flow_png_for_slides(tmp_path):
     assert (0, 114, 178) in colours  # origin -> destination arcs drawn in Okabe-Ito blue
 
 
+def _capture_layout(monkeypatch):
+    """Record what the PNG renderer passes to its label step: labels, projection, boxes."""
+    from dashboard.maps import png
+
+    seen = {}
+    real = png._draw_labels
+
+    def spy(draw, labels, proj, s, blocked, frame):
+        seen.update(labels=list(labels), proj=proj, s=s, blocked=blocked, frame=frame)
+        seen["written"] = real(draw, labels, proj, s, blocked, frame)
+        return seen["written"]
+
+    monkeypatch.setattr(png, "_draw_labels", spy)
+    return seen
+
+
+def test_flow_png_fits_every_place_clear_of_the_boxes_and_names_the_largest(tmp_path,
+                                                                           monkeypatch):
+    seen = _capture_layout(monkeypatch)
+    r = result(suppress=0)  # Karachi ... Kuala Lumpur, Manila -> Lima across the Pacific
+    write_flow_png(r, tmp_path / "map.png", countries=make_countries())
+    s = seen["s"]
+    w, h = 1920 * 2, 1080 * 2
+    names = [lab.text for lab in seen["labels"]]
+    assert {"Kuala Lumpur", "Manila", "Lima", "Karachi"} <= set(names)
+    assert seen["written"] >= 4
+    for lab in seen["labels"]:
+        x, y = seen["proj"]([[lab.lon, lab.lat]])[0]
+        assert 20 * s < x < w - 20 * s, lab.text  # in the frame
+        assert 20 * s < y < h - 20 * s, lab.text
+        for x0, y0, x1, y1 in seen["blocked"]:  # and under no legend, caveat or banner
+            assert not (x0 - 10 * s < x < x1 + 10 * s and y0 - 10 * s < y < y1 + 10 * s), lab.text
+
+
+def test_flow_png_draws_only_the_top_corridors_and_says_so(tmp_path, monkeypatch):
+    from dashboard.maps import png
+
+    lines = []
+    real = png.render_png
+
+    def spy(layers, spec, caveat, path, **kw):
+        lines.extend(caveat.lines())
+        assert len(layers[0]["features"]) == 2  # arcs
+        return real(layers, spec, caveat, path, **kw)
+
+    monkeypatch.setattr(png, "render_png", spy)
+    r = result(suppress=0)
+    assert r.summary.flows_shown == 4
+    write_flow_png(r, tmp_path / "map.png", countries=make_countries(), max_corridors=2)
+    assert "top 2 of 4 corridors shown (largest first)" in lines
+    top = png.top_corridors(r, 2).shown_flows
+    assert top["count"].tolist() == sorted(r.shown_flows["count"], reverse=True)[:2]
+    assert png.top_corridors(r, None) is r
+
+
+def test_hotspot_png_fits_countries_across_the_antimeridian():
+    import geopandas as gpd
+    from shapely.geometry import MultiPolygon, box
+
+    from dashboard.maps.png import hotspot_bounds
+
+    # Russia-like: a big part east to +180 and a sliver west of -180's edge
+    rus = MultiPolygon([box(27, 41, 180, 78), box(-180, 64, -169, 70)])
+    hot = type("H", (), {})()
+    hot.countries = gpd.GeoDataFrame({"value": [5, 3]}, geometry=[rus, box(100, 1, 104, 7)],
+                                     crs="EPSG:4326")
+    hot.cells = gpd.GeoDataFrame({"value": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+    pts = hotspot_bounds(hot)
+    assert pts[:, 0].min() == 27  # not -180..180: the whole world
+    assert pts[:, 0].max() == 180
+    assert pts[:, 1].min() == 1
+
+
 def test_hotspot_png(tmp_path):
     h = compute_hotspots(make_dataset(ROUTES), FlowQuery(suppress=0), countries=make_countries())
     with Image.open(write_hotspot_png(h, tmp_path / "hot.png", countries=make_countries())) as im:
