@@ -8,24 +8,21 @@ so "nothing leaves the machine" is measured, not assumed. Screenshots go to /tmp
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from _browser import (
+    EXCEPTION,
+    MAP_IFRAME,
+    NEEDS_SERVER,
+    SHOTS,
+    offline_page,
+    serve,
+    settle,
+    wait_for_map,
+)
+from _browser import open_page as _open_page
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROUTEMAP = Path(sys.executable).with_name("routemap")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-SHOTS = Path("/tmp/shots")
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-EXCEPTION = '[data-testid="stException"]'
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGES = {"Routes": "", "Hotspots": "hotspots", "Insights": "insights", "Data": "data",
          "Present": "present", "About": "about"}
 CSV = (b"origin,transit,destination,count,year\n"
@@ -33,13 +30,7 @@ CSV = (b"origin,transit,destination,count,year\n"
        b"Kathmandu,,Delhi,9,2020\n"
        b"Bishkek,,Moscow,7,2021\n")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium)"),
-    pytest.mark.skipif(not ROUTEMAP.exists(), reason="the routemap console script is not "
-                       "installed beside this Python (pip install -e .)"),
-]
+pytestmark = NEEDS_SERVER
 
 # the centre of the largest place circle that nothing (legend, caveat box) covers
 BIGGEST_VISIBLE_CIRCLE = """() => {
@@ -57,106 +48,31 @@ BIGGEST_VISIBLE_CIRCLE = """() => {
 OUTSIDE: list[str] = []  # every request the pages tried to send off this machine
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="session")
 def server(browser, tmp_path_factory: pytest.TempPathFactory):
     """``routemap serve --port N`` with an empty library; its base URL once healthy."""
     home = tmp_path_factory.mktemp("routemap_home")
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("wb")
-    port = _free_port()
-    env = {**os.environ, "ROUTEMAP_HOME": str(home)}
-    proc = subprocess.Popen([str(ROUTEMAP), "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    page = browser.new_page()
-    try:
-        for _ in range(240):  # up to ~60 s for a cold start on a busy machine
-            if proc.poll() is not None:
-                pytest.fail(f"routemap serve exited with {proc.returncode}")
-            try:
-                if page.goto(f"{url}/_stcore/health").ok:
-                    break
-            except Exception:  # connection refused until it listens
-                pass
-            page.wait_for_timeout(250)
-        else:
-            pytest.fail("routemap serve did not become healthy")
-    finally:
-        page.close()
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)  # the server and the streamlit child it started
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
+    with serve(browser, home, tmp_path_factory.mktemp("serve") / "serve.log") as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser, server):
     """A fresh page whose requests off this machine are aborted and recorded."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1300})
-
-    def route(r):
-        if urlsplit(r.request.url).hostname in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            OUTSIDE.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    pg = context.new_page()
-    yield pg
-    context.close()
+    with offline_page(browser, OUTSIDE, 1440, 1300) as pg:
+        yield pg
 
 
 def open_page(page, server: str, path: str = "", query: str = "") -> None:
-    """Go to a page and wait until Streamlit has drawn it and finished running."""
-    page.goto(f"{server}/{path}" + (f"?{query}" if query else ""))
+    """Go to a page and wait until Streamlit has drawn its sidebar and finished running."""
+    _open_page(page, server, path, query)
     page.locator('[data-testid="stSidebarNav"], [data-testid="stSidebar"]').first.wait_for(
         timeout=30000)
-    page.locator("h1").first.wait_for(timeout=30000)
-    _settle(page)
-
-
-def _settle(page, rounds: int = 120) -> None:
-    """Wait until the script has stopped running (the status widget is gone)."""
-    page.wait_for_timeout(300)
-    for _ in range(rounds):
-        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
-            return
-        page.wait_for_timeout(250)
 
 
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def wait_for_map(page, min_paths: int) -> int:
-    """Leaflet's SVG paths inside the st_folium iframe; waits until at least ``min_paths``."""
-    frame = page.frame_locator(MAP_IFRAME).first
-    paths = frame.locator(".leaflet-overlay-pane path")
-    for _ in range(120):
-        if paths.count() >= min_paths:
-            break
-        page.wait_for_timeout(250)
-    return paths.count()
 
 
 def test_routes_map_draws_on_the_first_page(page, server) -> None:
@@ -185,7 +101,7 @@ def test_clicking_a_place_focuses_on_its_routes(page, server) -> None:
             break
         page.wait_for_timeout(250)
     assert "focus=" in page.url
-    _settle(page)
+    settle(page)
     assert page.get_by_text("Showing the routes through").count() == 1
     assert page.locator(EXCEPTION).count() == 0
     shot(page, "routes_focused")
@@ -207,7 +123,7 @@ def test_csv_upload_on_the_data_page_shows_its_rows(page, server, tmp_path: Path
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     metric = page.locator('[data-testid="stMetric"]', has_text="Rows read")
     metric.wait_for(timeout=30000)
-    _settle(page)
+    settle(page)
     value = '[data-testid="stMetricValue"]'
     assert metric.locator(value).inner_text() == "3"
     kept = page.locator('[data-testid="stMetric"]', has_text="Rows kept")

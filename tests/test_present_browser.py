@@ -9,50 +9,35 @@ request off this machine is aborted and recorded. Screenshots at 1920x1080 go to
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from _browser import (
+    EXCEPTION,
+    MAP_IFRAME,
+    NEEDS_SERVER,
+    SHOTS,
+    offline_page,
+    open_page,
+    serve,
+    settle,
+    wait_for_map,
+)
 
 from dashboard import slides as sl
 from dashboard.state import ViewState
 from loaders.library import Library
 from loaders.load import load_dataset
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROUTEMAP = Path(sys.executable).with_name("routemap")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-SHOTS = Path("/tmp/shots")
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-EXCEPTION = '[data-testid="stException"]'
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SLIDES = [("Early years: 2010–2012", ViewState(years=(2010, 2012))),
           ("Recent years on a dark map", ViewState(years=(2020, 2024), basemap="dark", k=2))]
 MARKUP_CSV = (b"origin,destination,count,year\n"
               b"<b>Atlantis</b>,Dubai,9,2019\n"
               b"Dhaka,<i>Karachi</i>,7,2020\n")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium)"),
-    pytest.mark.skipif(not ROUTEMAP.exists(), reason="the routemap console script is not "
-                       "installed beside this Python (pip install -e .)"),
-]
+pytestmark = NEEDS_SERVER
 
 OUTSIDE: list[str] = []  # every request a page tried to send off this machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,91 +52,17 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(browser, home, tmp_path_factory: pytest.TempPathFactory):
     """``routemap serve --port N`` on the prepared home; its base URL once healthy."""
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("wb")
-    port = _free_port()
-    env = {**os.environ, "ROUTEMAP_HOME": str(home[0])}
-    proc = subprocess.Popen([str(ROUTEMAP), "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    page = browser.new_page()
-    try:
-        for _ in range(240):  # up to ~60 s for a cold start on a busy machine
-            if proc.poll() is not None:
-                pytest.fail(f"routemap serve exited with {proc.returncode}")
-            try:
-                if page.goto(f"{url}/_stcore/health").ok:
-                    break
-            except Exception:  # connection refused until it listens
-                pass
-            page.wait_for_timeout(250)
-        else:
-            pytest.fail("routemap serve did not become healthy")
-    finally:
-        page.close()
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)  # the server and the streamlit child it started
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
+    with serve(browser, home[0], tmp_path_factory.mktemp("serve") / "serve.log") as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser, server):
     """A 1920x1080 page (a shared screen) whose requests off this machine are aborted."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-
-    def route(r):
-        if urlsplit(r.request.url).hostname in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            OUTSIDE.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-def settle(page, rounds: int = 160) -> None:
-    """Wait until the script has stopped running (the status widget is gone)."""
-    page.wait_for_timeout(400)
-    for _ in range(rounds):
-        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
-            break
-        page.wait_for_timeout(250)
-    page.wait_for_timeout(300)
-
-
-def open_page(page, server: str, path: str, query: str = "") -> None:
-    page.goto(f"{server}/{path}" + (f"?{query}" if query else ""))
-    page.locator("h1").first.wait_for(timeout=30000)
-    settle(page)
-
-
-def wait_for_map(page, min_paths: int = 10) -> int:
-    frame = page.frame_locator(MAP_IFRAME).first
-    paths = frame.locator(".leaflet-overlay-pane path")
-    for _ in range(120):
-        if paths.count() >= min_paths:
-            break
-        page.wait_for_timeout(250)
-    page.wait_for_timeout(500)  # let the basemap and boxes paint before a screenshot
-    return paths.count()
+    with offline_page(browser, OUTSIDE, 1920, 1080) as pg:
+        yield pg
 
 
 def shot(page, name: str) -> Path:
