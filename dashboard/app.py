@@ -18,12 +18,12 @@ VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(layout="wide", page_title="routemap")
 pages = [
-    st.Page(VIEWS / "routes.py", title="Routes", icon="🧭", default=True),
-    st.Page(VIEWS / "hotspots.py", title="Hotspots", icon="📍"),
-    st.Page(VIEWS / "insights.py", title="Insights", icon="📊"),
-    st.Page(VIEWS / "data.py", title="Data", icon="🗂️"),
-    st.Page(VIEWS / "present.py", title="Present", icon="🖥️"),
-    st.Page(VIEWS / "about.py", title="About", icon="ℹ️"),
+    st.Page(VIEWS / "routes.py", title="Routes", default=True),
+    st.Page(VIEWS / "hotspots.py", title="Hotspots"),
+    st.Page(VIEWS / "insights.py", title="Insights"),
+    st.Page(VIEWS / "data.py", title="Data"),
+    st.Page(VIEWS / "present.py", title="Present"),
+    st.Page(VIEWS / "about.py", title="About"),
 ]
 pg = st.navigation(pages)
 pg.run()
