@@ -162,7 +162,7 @@ def test_hotspot_png_fits_countries_across_the_antimeridian():
     import geopandas as gpd
     from shapely.geometry import MultiPolygon, box
 
-    from dashboard.maps.png import hotspot_bounds
+    from dashboard.maps.hotspot_map import hotspot_bounds
 
     # Russia-like: a big part east to +180 and a sliver west of -180's edge
     rus = MultiPolygon([box(27, 41, 180, 78), box(-180, 64, -169, 70)])

@@ -160,3 +160,35 @@ def test_empty_result_still_renders():
 def test_basemaps_without_network(basemap):
     html = render(basemap=basemap)
     assert ('"iso3": "PAK"' in html) == (basemap == "vector")
+
+
+def _fit_bounds(html: str) -> list[list[float]]:
+    found = re.findall(r"\.fitBounds\(\s*(\[\[[-\d., \[\]]*\]\])", html)
+    assert found, "the map must open on the data, not the world"
+    return json.loads(found[-1])
+
+
+def test_opens_fitted_to_the_places_drawn_with_room_for_the_boxes():
+    html = render(query=FlowQuery(suppress=0))
+    (s, w), (n, e) = _fit_bounds(html)
+    assert (w, e) == (pytest.approx(-77.04), pytest.approx(120.98))  # Lima .. Manila
+    assert (s, n) == (pytest.approx(-12.05), pytest.approx(24.86))  # Lima .. Karachi
+    assert '"paddingBottomRight": [30, 170]' in html  # the legend and caveat sit below
+    one = render([([3], 10, 2015)], query=FlowQuery(suppress=0))
+    (s, w), (n, e) = _fit_bounds(one)
+    assert e - w >= 4  # one place alone opens on its region, not a street
+
+
+def test_largest_places_get_permanent_text_labels():
+    places = make_places([(k, f"{EVIL} {n}", kind, iso, lat, lon)
+                          for k, n, kind, iso, lat, lon in PLACES])
+    html = render(places=places, query=FlowQuery(suppress=0), labels=3)
+    found = re.search(r"var labels = (\[.*?\]);", html)
+    assert found
+    assert "<img" not in found.group(1)  # script-safe JSON, set with textContent
+    labels = json.loads(found.group(1))
+    assert len(labels) == 3
+    assert labels[0][2].endswith("Karachi")  # the largest place first
+    assert "el.textContent" in html
+    assert "permanent: true" in html
+    assert "var labels" not in render(labels=0)

@@ -156,3 +156,21 @@ def test_records_need_not_be_in_order():
     ds.stops = ds.stops.sample(frac=1.0, random_state=3)
     r = compute_flows(ds, FlowQuery(suppress=0), countries=make_countries())
     assert row(r.flows, "city:1", "country:ARE")["count"] == 10
+
+
+def test_arcs_bow_gently_on_the_map_and_pairs_stay_apart():
+    # Almaty -> Moscow: a great circle alone bows far north on a Mercator map
+    lon0, lat0, lon1, lat1 = [76.9, 55.3, 67.0], [43.2, 25.1, 24.9], [37.6, 85.3, 101.7], [
+        55.75, 27.7, 3.1]
+    for rev in (False, True):
+        a = (lon1, lat1, lon0, lat0) if rev else (lon0, lat0, lon1, lat1)
+        c = arc_coords(*a)
+        y = np.log(np.tan(np.pi / 4 + np.radians(c[..., 1]) / 2))
+        p = np.stack([np.radians(c[..., 0]), y], axis=-1)
+        d = p[:, -1] - p[:, 0]
+        chord = np.linalg.norm(d, axis=1)
+        right = np.stack([d[:, 1], -d[:, 0]], axis=1) / chord[:, None]
+        side = np.einsum("ijk,ik->ij", p - p[:, :1], right) / chord[:, None]
+        assert np.all(side.max(axis=1) > 0.10)  # bowed to the right of travel ...
+        assert np.all(side.max(axis=1) < 0.20)  # ... gently
+        assert np.all(side.min(axis=1) > -0.01)  # and never to the left: pairs stay apart

@@ -105,3 +105,14 @@ def test_withheld_country_drawn_grey():
     html = hotspot_map(h, HotspotOptions(countries=make_countries())).get_root().render()
     assert "fewer than 5 (withheld)" in html
     assert "Withheld (small count)" in html
+
+
+def test_hotspot_map_opens_on_the_countries_with_data_and_names_them():
+    h = hot(suppress=0)
+    html = hotspot_map(h, HotspotOptions(countries=make_countries())).get_root().render()
+    found = re.findall(r"\.fitBounds\(\s*(\[\[[-\d., \[\]]*\]\])", html)
+    assert found
+    # destinations: Peru (-81..-69), Pakistan, the Emirates, Malaysia (..104 E); not the world
+    assert json.loads(found[-1]) == [[-18.0, -81.0], [37.0, 104.0]]
+    labels = json.loads(re.search(r"var labels = (\[.*?\]);", html).group(1))
+    assert labels[0][2] == "Malaysia"  # the most cases as destination

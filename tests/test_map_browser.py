@@ -110,9 +110,38 @@ def test_flow_map_draws_offline_and_hostile_text_stays_text(browser, tmp_path):
     assert page.locator("img").count() == 0  # no injected element anywhere in the page
     assert EVIL in page.locator(".rm-caveat").inner_text()
     assert EVIL in page.locator(".rm-title").inner_text()
+    # permanent place labels: the largest places, named as text, never parsed as HTML
+    labels = page.evaluate("Array.from(document.querySelectorAll('.leaflet-tooltip.rm-label'))"
+                           ".map(e => e.textContent)")
+    assert len(labels) == 7  # every located place (fewer than the 10 labelled)
+    assert all(t.startswith(EVIL) for t in labels)
+    assert any(t.endswith("Kuala Lumpur") for t in labels)
     assert page.locator(".rm-banner").is_visible()
     assert errors == []
     assert [u for u in requests if not u.startswith("file://")] == []
+    page.close()
+
+
+VIEW_HOLDS = """(points) => {
+    const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+        .find(v => v && typeof v.eachLayer === 'function');
+    const b = map.getBounds();
+    return {inside: points.filter(p => b.contains(p)).length,
+            width: b.getEast() - b.getWest()};
+}"""
+
+
+def test_flow_map_opens_fitted_to_the_places_drawn(browser, tmp_path):
+    countries = make_countries()
+    ds = make_dataset([([0, 4, 3], 10, 2015), ([2, 0], 6, 2018)])  # Pakistan .. Malaysia
+    r = compute_flows(ds, FlowQuery(suppress=0), countries=countries)
+    m = flow_map(r, FlowMapOptions(countries=countries))
+    page, _, errors = open_page(browser, write_html(m, tmp_path / "fit.html"))
+    pts = [[24.86, 67.01], [24.4, 54.4], [3.14, 101.69], [23.7, 90.4]]
+    view = page.evaluate(VIEW_HOLDS, pts)
+    assert view["inside"] == len(pts)  # Kuala Lumpur is on screen, not off an edge
+    assert view["width"] < 120  # fitted to the region, not the world
+    assert errors == []
     page.close()
 
 

@@ -1,8 +1,9 @@
 """Curved flow arcs, vectorised over all flows at once (DESIGN §5).
 
-Each arc follows the great circle between its ends, with longitudes unwrapped so a
+Each arc starts from the great circle between its ends, with longitudes unwrapped so a
 Pacific leg (Manila -> Honolulu -> Lima) crosses the antimeridian instead of the whole
-map, and is bent to the right of its direction of travel, so A->B and B->A stay apart.
+map, and is bowed gently (``BEND`` of the chord, as the map shows it) to the right of its
+direction of travel, so A->B and B->A stay apart.
 A chevron placed past the middle of each arc shows the direction.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 ARC_POINTS = 20
-BEND = 0.15  # sideways offset at the middle, as a fraction of the chord length
+BEND = 0.15  # sideways offset at the middle, as a fraction of the chord (Mercator plane)
 MAX_LAT = 85.0
 
 
@@ -50,13 +51,35 @@ def arc_coords(
     lon = np.degrees(np.arctan2(p[..., 1], p[..., 0]))
     lon = np.unwrap(lon, period=360.0, axis=1)
     lon += (lon0 - lon[:, 0])[:, None]  # start exactly where the place is, not a world away
-    # bend to the right of travel, in the (lon, lat) plane the map shows
+    # Bow: measured and set in the Web Mercator plane the map shows. A great circle already
+    # bows (strongly, at high latitudes), so its own sideways offset is taken out and the
+    # arc is bent to exactly ``bend`` x chord at its middle, to the right of travel: A->B
+    # and B->A then lie on opposite sides, and no arc sweeps far off its straight line.
+    y = _merc_deg(lat)
     dx = (lon[:, -1] - lon[:, 0])[:, None]
-    dy = (lat[:, -1] - lat[:, 0])[:, None]
-    hump = bend * np.sin(np.pi * t)
-    lon = lon + hump * dy
-    lat = np.clip(lat - hump * dx, -MAX_LAT, MAX_LAT)
+    dy = (y[:, -1] - y[:, 0])[:, None]
+    chord = np.hypot(dx, dy).clip(1e-9)
+    nx, ny = dy / chord, -dx / chord  # unit normal to the right of travel (y up)
+    side = (lon - lon[:, :1]) * nx + (y - y[:, :1]) * ny
+    hump = np.sin(np.pi * t)
+    own = (side * hump).sum(axis=1, keepdims=True) / (hump * hump).sum()
+    shift = (bend * chord - own) * hump
+    shift[:, [0, -1]] = 0.0  # the ends stay exactly on their places
+    lon = lon + shift * nx
+    bent = np.clip(_inv_merc_deg(y + shift * ny), -MAX_LAT, MAX_LAT)
+    bent[:, [0, -1]] = lat[:, [0, -1]]  # not through a Mercator round trip
+    lat = bent
     return np.stack([lon, lat], axis=-1)
+
+
+def _merc_deg(lat: np.ndarray) -> np.ndarray:
+    """Web Mercator y of ``lat``, in degree units (so it compares with longitude)."""
+    la = np.radians(np.clip(lat, -MAX_LAT, MAX_LAT))
+    return np.degrees(np.log(np.tan(np.pi / 4 + la / 2)))
+
+
+def _inv_merc_deg(y: np.ndarray) -> np.ndarray:
+    return np.degrees(2 * np.arctan(np.exp(np.radians(y))) - np.pi / 2)
 
 
 def chevrons(coords: np.ndarray, *, at: float = 0.6, scale: float = 0.06) -> np.ndarray:

@@ -16,9 +16,11 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from dashboard.maps.arcs import chevrons, wrap_parts
-from dashboard.maps.escape import TOOLTIP_JS
+from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
@@ -53,6 +55,7 @@ class FlowMapOptions:
     max_width: float = 14.0
     max_radius: float = 22.0
     max_nodes: int | None = 300  # places drawn: ends of drawn arcs, plus the largest N others
+    labels: int = 10  # the largest places named on the map (permanent labels)
     countries: Any = None
     height: str = "100%"
 
@@ -248,23 +251,97 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
                   synthetic=s.synthetic, extra=extra)
 
 
-def _fit(m: folium.Map, result: FlowResult) -> None:
-    pts = result.places[result.places.geometry.notna()]
-    arcs = result.shown_flows
-    if len(arcs):
-        b = np.clip(arcs.total_bounds, [-180, -85, -180, -85], [180, 85, 180, 85])
-    elif len(pts):
-        b = pts.total_bounds
-    else:
+def data_bounds(lon: Any, lat: Any, min_span: float = 4.0) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the points, at least ``min_span`` degrees
+    across (one place alone is not a street map); None when there is no point."""
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return None
+    lon, lat = lon[ok], np.clip(lat[ok], -80.0, 84.0)
+    w, e, s, n = lon.min(), lon.max(), lat.min(), lat.max()
+    cx, cy = (w + e) / 2, (s + n) / 2
+    w, e = min(w, cx - min_span / 2), max(e, cx + min_span / 2)
+    s, n = max(min(s, cy - min_span / 2), -85.0), min(max(n, cy + min_span / 2), 85.0)
+    return [[float(s), float(w)], [float(n), float(e)]]
+
+
+def fit_to_data(m: folium.Map, bounds: list[list[float]] | None, present: bool = False) -> None:
+    """Open the map on ``bounds``, padded so the title stays clear above and the legend and
+    caveat boxes (bottom corners) cover no data."""
+    if bounds is None:
         return
-    m.fit_bounds([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]], padding=(20, 20))
+    top, bottom = (80, 300) if present else (50, 170)
+    m.fit_bounds(bounds, padding_top_left=(30, top), padding_bottom_right=(30, bottom))
+
+
+class PlaceLabels(MacroElement):
+    """Permanent name labels for the largest places (Leaflet tooltips, not interactive).
+
+    The names travel as script-safe JSON and are set with ``textContent``: a place name is
+    never parsed as HTML.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var labels = {{ this.data }};
+            var tips = [];
+            for (var i = 0; i < labels.length; i++) {
+                var el = document.createElement("span");
+                el.textContent = String(labels[i][2]);
+                tips.push(L.tooltip({permanent: true, direction: {{ this.direction }},
+                                     interactive: false,
+                                     className: "rm-label", offset: [labels[i][3] + 2, 0]})
+                    .setLatLng([labels[i][0], labels[i][1]]).setContent(el).addTo(map));
+            }
+            // largest first: a label that would cover a larger place's label is hidden
+            function declutter() {
+                var shown = [];
+                tips.forEach(function (t) {
+                    var el = t.getElement();
+                    if (!el) { return; }
+                    el.style.visibility = "";
+                    var r = el.getBoundingClientRect();
+                    var hit = shown.some(function (o) {
+                        return r.left < o.right && o.left < r.right &&
+                               r.top < o.bottom && o.top < r.bottom;
+                    });
+                    if (hit) { el.style.visibility = "hidden"; } else { shown.push(r); }
+                });
+            }
+            map.on("zoomend moveend resize", declutter);
+            setTimeout(declutter, 0);
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, rows: list[tuple[float, float, str, float]], direction: str = "right"):
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.direction = script_json(direction)
+        self.data = script_json([[round(a, COORD_DP), round(b, COORD_DP), str(t), round(r, 1)]
+                                 for a, b, t, r in rows])
+
+
+def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
+               ) -> list[tuple[float, float, str, float]]:
+    """(lat, lon, name, circle radius) of the ``n`` largest drawn places."""
+    pl = drawn_places(result, opts.max_nodes).head(n)
+    tot = pl["total"].to_numpy(dtype="float64")
+    all_tot = drawn_places(result, opts.max_nodes)["total"].to_numpy(dtype="float64")
+    radius = 3.0 + (opts.max_radius - 3.0) * np.sqrt(tot / max(all_tot.max(initial=0), 1.0))
+    return [(float(a), float(b), str(t), float(r)) for a, b, t, r in zip(
+        pl["lat"], pl["lon"], pl["name"], radius, strict=True)]
 
 
 def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> folium.Map:
     """Build the route-flow map for ``result``: arcs, places, legend, caveat, no CDN."""
     opts = options or FlowMapOptions()
     m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
-                 countries=opts.countries, height=opts.height)
+                 countries=opts.countries, height=opts.height, zoom_snap=0.25)
     arcs, spec = arc_features(result, opts)
     folium.GeoJson(arcs, name="Routes", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
     if opts.show_nodes:
@@ -276,5 +353,15 @@ def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> foliu
         ).add_to(m)
     MapLegend(spec, caveat_for(result, opts.max_nodes if opts.show_nodes else None),
               title=opts.title, present=opts.present).add_to(m)
-    _fit(m, result)
+    if opts.show_nodes and opts.labels:
+        rows = label_rows(result, opts, opts.labels)
+        if rows:
+            PlaceLabels(rows).add_to(m)
+    if opts.show_nodes:
+        pl = drawn_places(result, opts.max_nodes)
+        lon, lat = pl["lon"].to_numpy(dtype="float64"), pl["lat"].to_numpy(dtype="float64")
+    else:
+        ends = shapely.get_coordinates(shapely.boundary(result.shown_flows.geometry.to_numpy()))
+        lon, lat = ends[:, 0], ends[:, 1]
+    fit_to_data(m, data_bounds(lon, lat), opts.present)
     return m

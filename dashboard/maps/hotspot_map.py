@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from dashboard.maps.escape import TOOLTIP_JS
-from dashboard.maps.flow_map import caveat_for
+from dashboard.maps.flow_map import PlaceLabels, caveat_for, data_bounds, fit_to_data
 from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flows
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map, countries_geojson, default_countries
@@ -69,6 +69,7 @@ class HotspotOptions:
     title: str = ""
     present: bool = False
     show_cells: bool = True
+    labels: int = 10  # the countries with the largest values named on the map
     countries: Any = None
     height: str = "100%"
 
@@ -269,11 +270,49 @@ def hotspot_caveat(hot: HotspotResult) -> Caveat:
     return cav
 
 
+def label_points(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) inside the largest part of each shape: a label spot, and a fit point that
+    stays on one side of the antimeridian (Russia, the USA and Fiji cross it)."""
+    lon, lat = [], []
+    for g in geoms:
+        if g is None or g.is_empty:
+            lon.append(np.nan)
+            lat.append(np.nan)
+            continue
+        parts = list(getattr(g, "geoms", [g]))
+        big = max(parts, key=lambda p: p.area)
+        p = shapely.point_on_surface(big)
+        lon.append(p.x)
+        lat.append(p.y)
+    return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+
+
+def hotspot_bounds(hot: HotspotResult) -> np.ndarray:
+    """lon/lat points that the hotspot slide and map fit: each classed country's largest
+    part (its bounds, unless it runs round the world) and the density cells."""
+    pts = []
+    for g in hot.countries.geometry:
+        if g is None or g.is_empty:
+            continue
+        parts = list(getattr(g, "geoms", [g]))
+        big = max(parts, key=lambda p: p.area)
+        x0, y0, x1, y1 = big.bounds
+        if x1 - x0 > 180.0:  # a ring wrapped at the antimeridian: fall back to a point
+            p = shapely.point_on_surface(big)
+            x0 = x1 = p.x
+            y0 = y1 = p.y
+        pts += [(x0, y0), (x1, y1)]
+    if len(hot.cells):
+        c = shapely.get_coordinates(shapely.centroid(hot.cells.geometry.to_numpy()))
+        pts += [tuple(xy) for xy in c]
+    return np.asarray(pts, dtype="float64").reshape(-1, 2)
+
+
 def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
     """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
     opts = options or HotspotOptions()
     m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
-                 countries=opts.countries, height=opts.height)
+                 countries=opts.countries, height=opts.height, zoom_snap=0.25)
     choro, cells, spec = hotspot_features(hot, opts.show_cells)
     folium.GeoJson(choro, name="Countries by count",
                    on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
@@ -281,7 +320,15 @@ def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> fo
         folium.GeoJson(cells, name="City density",
                        on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
     MapLegend(spec, hotspot_caveat(hot), title=opts.title, present=opts.present).add_to(m)
-    if len(hot.countries) and hot.countries.geometry.notna().any():
-        b = hot.countries.total_bounds
-        m.fit_bounds([[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]])
+    c = hot.countries
+    if opts.labels and len(c):
+        vals = c["value"].to_numpy(dtype="float64", na_value=np.nan)
+        lon, lat = label_points(c.geometry)
+        order = [i for i in np.argsort(-np.nan_to_num(vals, nan=-1), kind="stable")
+                 if np.isfinite(vals[i]) and np.isfinite(lon[i])][: opts.labels]
+        if order:
+            PlaceLabels([(float(lat[i]), float(lon[i]), str(c["name"].iloc[i]), 0.0)
+                         for i in order], direction="center").add_to(m)
+    pts = hotspot_bounds(hot)
+    fit_to_data(m, data_bounds(pts[:, 0], pts[:, 1]), opts.present)
     return m

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 from PIL import Image, ImageDraw, ImageFont
 
 from dashboard.maps.flow_map import (
@@ -444,48 +443,15 @@ def write_flow_png(result: FlowResult, path: str | Path, *, title: str = "",
 # --------------------------------------------------------------------------- hotspots
 
 
-def label_points(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(lon, lat) inside the largest part of each shape: a label spot, and a fit point that
-    stays on one side of the antimeridian (Russia, the USA and Fiji cross it)."""
-    lon, lat = [], []
-    for g in geoms:
-        if g is None or g.is_empty:
-            lon.append(np.nan)
-            lat.append(np.nan)
-            continue
-        parts = list(getattr(g, "geoms", [g]))
-        big = max(parts, key=lambda p: p.area)
-        p = shapely.point_on_surface(big)
-        lon.append(p.x)
-        lat.append(p.y)
-    return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
-
-
-def hotspot_bounds(hot: Any) -> np.ndarray:
-    """lon/lat points that the hotspot slide and map fit: each classed country's largest
-    part (its bounds, unless it runs round the world) and the density cells."""
-    pts = []
-    for g in hot.countries.geometry:
-        if g is None or g.is_empty:
-            continue
-        parts = list(getattr(g, "geoms", [g]))
-        big = max(parts, key=lambda p: p.area)
-        x0, y0, x1, y1 = big.bounds
-        if x1 - x0 > 180.0:  # a ring wrapped at the antimeridian: fall back to a point
-            p = shapely.point_on_surface(big)
-            x0 = x1 = p.x
-            y0 = y1 = p.y
-        pts += [(x0, y0), (x1, y1)]
-    if len(hot.cells):
-        c = shapely.get_coordinates(shapely.centroid(hot.cells.geometry.to_numpy()))
-        pts += [tuple(xy) for xy in c]
-    return np.asarray(pts, dtype="float64").reshape(-1, 2)
-
-
 def write_hotspot_png(hot: Any, path: str | Path, *, title: str = "", countries: Any = None,
                       size: tuple[int, int] = SLIDE_SIZE, max_labels: int = 10) -> Path:
     """The hotspot map as a slide: fitted to the countries with data, the largest named."""
-    from dashboard.maps.hotspot_map import hotspot_caveat, hotspot_features
+    from dashboard.maps.hotspot_map import (
+        hotspot_bounds,
+        hotspot_caveat,
+        hotspot_features,
+        label_points,
+    )
 
     choro, cells, spec = hotspot_features(hot)
     c = hot.countries
