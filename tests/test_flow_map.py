@@ -192,3 +192,30 @@ def test_largest_places_get_permanent_text_labels():
     assert "el.textContent" in html
     assert "permanent: true" in html
     assert "var labels" not in render(labels=0)
+
+
+def test_served_maps_fetch_the_static_basemap_and_inline_maps_carry_it():
+    from dashboard.maps.offline import (
+        BASEMAP_FILE,
+        countries_geojson,
+        default_countries,
+        static_basemap_path,
+    )
+
+    world = default_countries()
+    if world is None or not static_basemap_path().is_file():
+        pytest.skip("the gazetteer's countries are not available")
+    ds = make_dataset(ROUTES)
+    r = compute_flows(ds, FlowQuery(), countries=make_countries())
+    served = flow_map(r, FlowMapOptions(assets="served", countries=world)).get_root().render()
+    assert f'fetch("/app/static/leaflet/{BASEMAP_FILE}")' in served
+    assert '"iso3":' not in served  # no country shape inlined
+    inline = flow_map(r, FlowMapOptions(countries=world)).get_root().render()
+    assert "fetch(" not in without_inlined_assets(inline)
+    assert '"iso3":' in inline  # a standalone file carries its basemap
+    # memoised per frame: a second call is the same shapes, in dicts of its own
+    a, b = countries_geojson(world), countries_geojson(world)
+    assert a == b
+    assert a["features"][0] is not b["features"][0]
+    a["features"][0]["properties"]["style"] = {"fillColor": "#000000"}
+    assert "style" not in countries_geojson(world)["features"][0]["properties"]

@@ -25,6 +25,7 @@ import base64
 import json
 import re
 import shutil
+import weakref
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ ASSET_MODES = ("inline", "served")
 BASEMAPS = ("vector", "light", "dark", "none")
 DEFAULT_PREFIX = "/app/static"  # absolute: st_folium renders inside a component iframe
 ASSET_DIR = "leaflet"  # sub-folder of the static folder that holds Leaflet
+BASEMAP_FILE = "basemap.json"  # the gazetteer's country shapes, for ``served`` maps
 
 TILES = {
     "light": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
@@ -110,6 +112,12 @@ def export_static_assets(dest_dir: str | Path) -> list[Path]:
         written.append(dest / "images" / img.name)
     (dest / "routemap.css").write_text(_MAP_CSS, encoding="utf-8")
     written.append(dest / "routemap.css")
+    countries = default_countries()
+    if countries is not None and len(countries):
+        text = json.dumps(countries_geojson(countries), ensure_ascii=False,
+                          separators=(",", ":"))
+        (dest / BASEMAP_FILE).write_text(text, encoding="utf-8")
+        written.append(dest / BASEMAP_FILE)
     return written
 
 
@@ -166,7 +174,11 @@ def base_map(
         m.default_js = []
         m.default_css = []
     m.add_child(OfflineAssets(assets, prefix, SEA[basemap]), name="offline_assets")
-    if basemap != "none":
+    if basemap != "none" and assets == "served" and _is_default(countries):
+        # the browser fetches (and caches) the static file instead of ~550 KB in every map
+        folium.map.CustomPane("basemap", z_index=150, pointer_events=False).add_to(m)
+        m.add_child(_ServedBasemap(prefix, *LAND[basemap]))
+    elif basemap != "none":
         if countries is None:
             countries = default_countries()
         if countries is not None and len(countries):
@@ -187,6 +199,49 @@ def base_map(
             max_zoom=18, subdomains="abcd", control=False,
         ).add_to(m)
     return m
+
+
+@cache
+def _default_iso3() -> tuple[str, ...] | None:
+    countries = default_countries()
+    return None if countries is None else tuple(countries["iso3"].astype(str))
+
+
+def _is_default(countries: Any) -> bool:
+    """True if ``countries`` is (a copy of) the gazetteer's countries, or None for them:
+    the shapes the static basemap file holds."""
+    default = _default_iso3()
+    if default is None or not static_basemap_path().is_file():
+        return False
+    if countries is None:
+        return True
+    return len(countries) == len(default) and tuple(countries["iso3"].astype(str)) == default
+
+
+def static_basemap_path() -> Path:
+    """The committed basemap file the dashboard serves (dashboard/static/leaflet/)."""
+    return Path(__file__).resolve().parents[1] / "static" / ASSET_DIR / BASEMAP_FILE
+
+
+class _ServedBasemap(MacroElement):
+    """The vector basemap fetched from the app's own static files (same origin)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        fetch({{ this.url }}).then(function (r) { return r.json(); }).then(function (gj) {
+            L.geoJSON(gj, {pane: "basemap", interactive: false, style: {{ this.style }}})
+                .addTo({{ this._parent.get_name() }});
+        }).catch(function () {});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, prefix: str, fill: str, stroke: str):
+        super().__init__()
+        self._name = "ServedBasemap"
+        self.url = json.dumps(f"{prefix.rstrip('/')}/{ASSET_DIR}/{BASEMAP_FILE}")
+        self.style = json.dumps(
+            {"fillColor": fill, "fillOpacity": 1.0, "color": stroke, "weight": 0.6}
+        )
 
 
 class _StaticStyle(MacroElement):
@@ -218,12 +273,37 @@ def default_countries() -> Any:
         return None
 
 
+_GEOJSON_MEMO: dict[tuple[int, int, float, float], tuple[weakref.ref, dict]] = {}
+_GEOJSON_MEMO_SIZE = 8
+
+
 def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.01) -> dict:
     """Country shapes as a small GeoJSON dict: simplified, snapped to ``grid`` degrees.
 
     Only iso3 and name are kept as properties; the shapes are the vector basemap and the
     hotspot choropleth, so they must stay small (DESIGN §10: a map under 2 MB).
+    Memoised per frame (while it lives) and settings: simplifying the world's shapes on
+    every redraw cost ~100 ms. Callers get their own feature and properties dicts, so
+    restyling them cannot change the memo; the geometries are shared, never to be mutated.
     """
+    key = (id(countries), len(countries), tolerance, grid)
+    hit = _GEOJSON_MEMO.get(key)
+    if hit is None or hit[0]() is not countries:
+        fc = _build_countries_geojson(countries, tolerance, grid)
+        try:
+            ref = weakref.ref(countries)
+        except TypeError:
+            return fc
+        while len(_GEOJSON_MEMO) >= _GEOJSON_MEMO_SIZE:
+            _GEOJSON_MEMO.pop(next(iter(_GEOJSON_MEMO)))
+        _GEOJSON_MEMO[key] = hit = (ref, fc)
+    fc = hit[1]
+    return {"type": fc["type"], "features": [
+        {"type": "Feature", "properties": dict(f["properties"]), "geometry": f["geometry"]}
+        for f in fc["features"]]}
+
+
+def _build_countries_geojson(countries: Any, tolerance: float, grid: float) -> dict:
     geoms = np.asarray(countries.geometry.values, dtype=object)
     ok = ~shapely.is_missing(geoms)
     geoms = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
