@@ -288,27 +288,16 @@ def to_query_params(state: ViewState) -> dict[str, str | list[str]]:
 # ---- what the state selects --------------------------------------------------------------
 
 
-def record_mask(dataset: Dataset, state: ViewState) -> np.ndarray:
+def record_mask(dataset: Dataset, state: ViewState, *, countries: Any = None) -> np.ndarray:
     """Records the state selects: years, attribute filters and the focus place.
 
-    Records of unknown year are left out when a year range is set (as in the flows).
+    The same rule as the maps' (:func:`dashboard.maps.flows.filtered_records`): records
+    of unknown year drop out when a year range is set, and focusing on a country
+    includes its cities, so the page's figures and the map's caveat agree.
     """
-    rec = dataset.records
-    mask = np.ones(len(rec), dtype=bool)
-    if state.years is not None:
-        year = pd.to_numeric(rec["year"], errors="coerce").to_numpy(dtype="float64",
-                                                                     na_value=np.nan)
-        mask &= (year >= state.years[0]) & (year <= state.years[1])
-    for col, values in state.filters.items():
-        if col in rec:
-            mask &= rec[col].astype(str).isin(list(values)).to_numpy(dtype=bool, na_value=False)
-    if state.focus:
-        key = dataset.places["key"].astype(str).to_numpy()
-        at = np.flatnonzero(key == state.focus)
-        stops = dataset.stops
-        hit = stops["record_id"].to_numpy()[np.isin(stops["place_id"].to_numpy(), at)]
-        mask &= np.isin(rec["record_id"].to_numpy(), hit)
-    return mask
+    from dashboard.maps.flows import filtered_records
+
+    return filtered_records(dataset, state.to_flow_query(), countries=countries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,9 +312,9 @@ class KeyFigures:
     years: tuple[int, int] | None
 
 
-def key_figures(dataset: Dataset, state: ViewState) -> KeyFigures:
+def key_figures(dataset: Dataset, state: ViewState, *, countries: Any = None) -> KeyFigures:
     """Records, cases, places and years of what ``state`` selects in ``dataset``."""
-    mask = record_mask(dataset, state)
+    mask = record_mask(dataset, state, countries=countries)
     rec = dataset.records[mask]
     count = pd.array(rec["count"], dtype="Int64")
     ids = rec["record_id"].to_numpy()

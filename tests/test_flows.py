@@ -174,3 +174,22 @@ def test_arcs_bow_gently_on_the_map_and_pairs_stay_apart():
         assert np.all(side.max(axis=1) > 0.10)  # bowed to the right of travel ...
         assert np.all(side.max(axis=1) < 0.20)  # ... gently
         assert np.all(side.min(axis=1) > -0.01)  # and never to the left: pairs stay apart
+
+
+@pytest.mark.parametrize("level", ["place", "country"])
+def test_focus_on_a_country_counts_its_cities_in_the_map_and_the_page_alike(level):
+    from dashboard.state import ViewState, key_figures
+
+    # Karachi and Lahore are cities in Pakistan; Bangladesh -> Pakistan names the country
+    routes = [([0, 4, 3], 10, 2015), ([1, 3], 7, 2016), ([2, 0], 6, 2018), ([6, 7], 8, 2020),
+              ([2, 4], 5, 2019)]
+    ds = make_dataset(routes)
+    state = ViewState(focus="country:PAK", level=level, k=0)
+    r = compute_flows(ds, state.to_flow_query(), countries=make_countries())
+    figures = key_figures(ds, state, countries=make_countries())
+    assert r.summary.records_selected == figures.records == 3  # Karachi, Lahore, Karachi
+    assert r.summary.cases_selected == figures.cases == 23
+    origin_only = compute_flows(ds, FlowQuery(focus="country:PAK", focus_roles=("origin",),
+                                              level=level, suppress=0),
+                                countries=make_countries())
+    assert origin_only.summary.records_selected == 2

@@ -226,22 +226,57 @@ def _nodes(
 # --------------------------------------------------------------------------- selection
 
 
-def _record_mask(dataset: Dataset, q: FlowQuery) -> np.ndarray:
+def filtered_records(
+    dataset: Dataset, query: FlowQuery, *, countries: gpd.GeoDataFrame | None = None
+) -> np.ndarray:
+    """Which records ``query`` selects (a boolean mask over ``dataset.records``).
+
+    The one rule behind every count a user sees (the map's caveat, the page headers, the
+    insights): years (records of unknown year drop out when a range is set), attribute
+    values, and the focus place. Focusing on a country includes its cities and other
+    places in it, at every level; a region (``region:<subregion>``) includes its countries.
+    Only stops in one of ``focus_roles`` count for the focus.
+    """
     rec = dataset.records
     mask = np.ones(len(rec), dtype=bool)
-    if q.years is not None:
+    if query.years is not None:
         year = pd.to_numeric(rec["year"], errors="coerce")
         year = year.to_numpy(dtype="float64", na_value=np.nan)
-        lo, hi = q.years
+        lo, hi = query.years
         ok = ~np.isnan(year)
         if lo is not None:
             ok &= year >= lo
         if hi is not None:
             ok &= year <= hi
         mask &= ok
-    for col, values in q.attributes.items():
-        mask &= rec[col].astype(str).isin([str(v) for v in values]).to_numpy()
+    for col, values in query.attributes.items():
+        if col in rec:
+            mask &= rec[col].astype(str).isin([str(v) for v in values]).to_numpy(
+                dtype=bool, na_value=False)
+    if query.focus:
+        mask &= _focus_records(dataset, query, countries)
     return mask
+
+
+def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame | None
+                   ) -> np.ndarray:
+    places = dataset.places
+    key = places["key"].astype(str).to_numpy()
+    iso = places["iso3"].astype(str).to_numpy() if "iso3" in places else np.full(len(key), "")
+    at = (key == q.focus) | (np.char.add("country:", iso.astype(str)) == q.focus)
+    if q.focus.startswith("region:"):
+        if countries is None:
+            countries = _default_countries()
+        node_of_place, nodes, _ = _nodes(places, "region", countries)
+        at |= (nodes["key"].to_numpy() == q.focus)[node_of_place]
+    stops = dataset.stops
+    pid = stops["place_id"].to_numpy(dtype=np.int64)
+    ok = (pid >= 0) & (pid < len(at))
+    hit = ok & at[np.clip(pid, 0, max(len(at) - 1, 0))] if len(at) else ok & False
+    if tuple(q.focus_roles) != ROLES:
+        hit &= stops["role"].astype(str).isin(list(q.focus_roles)).to_numpy(dtype=bool)
+    rec = dataset.records
+    return np.isin(rec["record_id"].to_numpy(), stops["record_id"].to_numpy()[hit])
 
 
 def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
@@ -324,10 +359,10 @@ def compute_flows(
     """
     q = query or FlowQuery()
     q.validate(dataset)
-    if countries is None and q.level != "place":
+    if countries is None and (q.level != "place" or (q.focus or "").startswith("region:")):
         countries = _default_countries()
     rec = dataset.records
-    mask = _record_mask(dataset, q)
+    mask = filtered_records(dataset, q, countries=countries)
 
     count = pd.array(rec["count"], dtype="Int64")
     nocount = np.asarray(count.isna(), dtype=bool)
@@ -344,15 +379,6 @@ def compute_flows(
     pos = _record_positions(rec, rid)
     valid = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
     keep_stop = valid & mask[np.where(pos >= 0, pos, 0)]
-    if q.focus:
-        foc = np.flatnonzero((nodes["key"] == q.focus).to_numpy())
-        raw = np.flatnonzero((dataset.places["key"].astype(str) == q.focus).to_numpy())
-        hit_node = np.isin(node_of_place[np.clip(pid, 0, None)], foc) | np.isin(pid, raw)
-        role_ok = np.isin(rc, [ROLES.index(r) for r in q.focus_roles])
-        hit = keep_stop & hit_node & role_ok
-        focus_rec = np.zeros(len(rec), dtype=bool)
-        focus_rec[pos[hit]] = True
-        keep_stop &= focus_rec[np.where(pos >= 0, pos, 0)]
     rid, pid, rc, pos = rid[keep_stop], pid[keep_stop], rc[keep_stop], pos[keep_stop]
     node = node_of_place[pid]
     sel = np.zeros(len(rec), dtype=bool)
