@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from _browser import NEEDS_BROWSER
 from _maps_data import PLACES, make_countries, make_dataset, make_places
 
 from dashboard.maps.exports import write_html
@@ -17,26 +17,10 @@ from dashboard.maps.flow_map import FlowMapOptions, flow_map
 from dashboard.maps.flows import FlowQuery, compute_flows
 from dashboard.maps.hotspot_map import HotspotOptions, compute_hotspots, hotspot_map
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 EVIL = ("<img src=x onerror=window.__pwned=1>${window.__pwned=1}`\\`</script>"
         "<svg onload=window.__pwned=1>")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium)"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+pytestmark = NEEDS_BROWSER  # the session `browser` fixture is in conftest.py
 
 
 def open_page(browser, path: Path):
