@@ -48,15 +48,18 @@ def _pieces(value: str, pattern: re.Pattern) -> list[str]:
 
 
 def split_entries(entries: pa.Array, pattern: str) -> tuple[pa.Array, np.ndarray]:
-    """Pieces of each entry split on ``pattern``, trimmed, missing ones dropped.
+    """Pieces of each entry split on ``pattern``, cleaned, missing ones dropped.
 
-    Returns the pieces in order and, for each piece, the index of its entry.
+    Returns the pieces in order and, for each piece, the index of its entry. Pieces are
+    cleaned once per distinct piece: a few thousand, where the cells may be 200,000.
     """
     lists = pc.split_pattern_regex(pc.cast(entries, pa.string()), pattern)
-    flat = pc.utf8_trim_whitespace(lists.flatten())
-    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
-    keep = ~missing_mask(flat)
-    return flat.filter(pa.array(keep)), parent[keep].astype(np.int64)
+    pieces = pc.dictionary_encode(lists.flatten())
+    distinct = clean_text(pc.cast(pieces.dictionary, pa.string()))
+    codes = pieces.indices.to_numpy(zero_copy_only=False)
+    keep = (~missing_mask(distinct))[codes]
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)[keep]
+    return distinct.take(pa.array(codes[keep])), parent.astype(np.int64)
 
 
 def comma_lists(table: TableLike, column: str, cols: dict[str, Any]) -> bool:
@@ -93,13 +96,13 @@ def transit_slots(
     """Pooled ids of each transit piece, one array (a grid slot) per position in the list."""
     pattern = _SPLIT_COMMAS if split_commas else _SPLIT
     if hint is None:
-        codes, entries = text.codes, clean_text(text.dictionary)
+        codes, entries = text.codes, text.dictionary
         entry_hints = None
     else:
         nh = len(hint.dictionary)
         codes, uniq = pd.factorize(text.codes.astype(np.int64) * nh + hint.codes)
         uniq = np.asarray(uniq, np.int64)
-        entries = clean_text(text.dictionary).take(pa.array(uniq // nh))
+        entries = text.dictionary.take(pa.array(uniq // nh))
         h = clean_text(hint.dictionary)
         h = pc.if_else(pa.array(missing_mask(h)), "", h)
         entry_hints = h.take(pa.array(uniq % nh))
