@@ -1,9 +1,10 @@
-"""Benchmark: `routemap check` and `routemap geocode` on 1,000,000 route rows, measured
+"""Benchmark: `routemap check`, `geocode` and `map` on 1,000,000 route rows, measured
 side by side with `pandas.read_csv` of the same file, in one run.
 
     python tests/bench/bench_check.py [--rows N]
 
-Target (DESIGN §10): check within 2x of reading the same CSV with pandas. Each command
+Targets (DESIGN §10): check within 2x of reading the same CSV with pandas; the map
+adds at most half again to check, and its HTML stays under 2 MB. Each command
 runs in a fresh interpreter, as a user runs it, so start-up and imports count for both
 sides; the best of three runs is reported.
 """
@@ -85,9 +86,14 @@ def main() -> None:
     check = best_of([routemap, "check", str(source), "--json"], args.runs)
     geocode = best_of([routemap, "geocode", str(source), "-o", str(OUT / "geocoded.csv")],
                       args.runs)
+    html = OUT / "map.html"
+    mapped = best_of([routemap, "map", str(source), "-o", str(html)], args.runs)
     print(f"{'pandas.read_csv':<28}{read:7.2f} s   1.00x")
     print(f"{'routemap check --json':<28}{check:7.2f} s   {check / read:.2f}x  (target <= 2x)")
     print(f"{'routemap geocode':<28}{geocode:7.2f} s   {geocode / read:.2f}x")
+    print(f"{'routemap map (flows)':<28}{mapped:7.2f} s   {mapped / read:.2f}x  "
+          f"= check + {mapped / check - 1:.0%} (target <= +50%), "
+          f"HTML {html.stat().st_size / 1e6:.2f} MB (target < 2 MB)")
 
 
 if __name__ == "__main__":
