@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from loaders.aliases import AliasTarget, save_alias
+from loaders.gazetteer import Gazetteer
 from loaders.model import Dataset
 from loaders.report import LoadReport
 
@@ -44,7 +45,8 @@ def review_frame(dataset: Dataset) -> pd.DataFrame:
     """Places to review: unresolved first, then fuzzy matches by rising score.
 
     Columns: place_id, text (as written), country (written beside it), match, matched
-    (the name it was matched to, for fuzzy), suggestion, score, rows (stops naming it).
+    (the name it was matched to, for fuzzy), key (the gazetteer key of that match, for
+    fuzzy), suggestion, score, rows (stops naming it).
     """
     places = dataset.places
     stops = dataset.stops
@@ -58,14 +60,72 @@ def review_frame(dataset: Dataset) -> pd.DataFrame:
         "country": places["country_hint"].astype(str).to_numpy()[pick],
         "match": match.to_numpy()[pick],
         "matched": places["name"].astype(str).to_numpy()[pick],
+        "key": places["key"].astype(str).to_numpy()[pick],
         "suggestion": places["suggestion"].astype(str).to_numpy()[pick],
         "score": pd.to_numeric(places["score"], errors="coerce").to_numpy()[pick],
         "rows": rows[pick],
     })
-    df.loc[df["match"] == "unresolved", "matched"] = ""
+    df.loc[df["match"] == "unresolved", ["matched", "key"]] = ""
     order = np.lexsort((-df["rows"].to_numpy(), df["score"].fillna(-1).to_numpy(),
                         (df["match"] != "unresolved").to_numpy()))
     return df.iloc[order].reset_index(drop=True)
+
+
+def problem_text(match: str, guess: str, score: float) -> str:
+    """What is wrong with a place under review, in words an analyst reads at a glance."""
+    if match == "fuzzy":
+        return f"guessed as {guess}: please check"
+    if guess:
+        return f"not found; closest name {guess}"
+    return "not found; no name is close"
+
+
+def review_table(todo: pd.DataFrame) -> pd.DataFrame:
+    """The review as shown: place as written, rows, what is wrong, the best guess.
+
+    ``suggestion`` holds the best guess either way: the fuzzy match a place was drawn
+    as, or the closest name of a place that was not found.
+    """
+    fuzzy = todo["match"] == "fuzzy"
+    guess = todo["matched"].where(fuzzy, todo["suggestion"]).astype(str)
+    problem = [problem_text(m, g, s) for m, g, s in
+               zip(todo["match"], guess, todo["score"], strict=True)]
+    return pd.DataFrame({
+        "text": todo["text"], "country": todo["country"], "rows": todo["rows"],
+        "problem": problem, "suggestion": guess,
+        "score": todo["score"].where(guess != "", np.nan),
+    })
+
+
+def place_label(name: str, kind: str = "", iso3: str = "") -> str:
+    """"Karachi (city, PAK)": a gazetteer place as a person tells it from its namesakes."""
+    where = ", ".join(str(v) for v in (kind, iso3) if str(v or ""))
+    return f"{name} ({where})" if where else str(name)
+
+
+def suggested_place(row: pd.Series, gazetteer: Gazetteer) -> tuple[str, str] | None:
+    """(gazetteer key, label) of the best guess for a review row, or None.
+
+    A fuzzy match names its key; a suggestion is only a name, so it is looked up again
+    (beside the row's country, if any) and the first place of exactly that name wins.
+    """
+    if row["match"] == "fuzzy":
+        key = str(row["key"])
+        if key not in gazetteer.places.index:
+            return None
+        p = gazetteer.places.loc[key]
+        return key, place_label(p["name"], p["kind"], p["iso3"])
+    name = str(row["suggestion"] or "")
+    if not name:
+        return None
+    hits = gazetteer.search(name, 10, country=str(row["country"]) or None)
+    if hits.empty:
+        return None
+    same = hits[hits["name"].astype(str).str.casefold() == name.casefold()]
+    if same.empty:
+        return None
+    hit = same.iloc[0]
+    return str(hit["key"]), place_label(hit["name"], hit["kind"], hit["iso3"])
 
 
 def save_fix(text: str, country: str, *, key: str = "", name: str = "",

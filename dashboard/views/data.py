@@ -25,7 +25,8 @@ from loaders.model import Dataset
 
 UPLOAD = "data_upload"  # {"name", "data", "digest"} of the file being worked on
 OVERRIDE = "data_override"  # {"layout": str | None, "columns": dict | None}
-FLASH = "data_flash"  # (kind, message) shown once after an action
+FLASH = "data_flash"  # (kind, message, section) shown once after an action, where it was made
+OPEN = "data_open"  # a library id to show on the Routes page (set by a button's callback)
 TYPES = ["csv", "tsv", "txt", "xlsx", "json", "geojson", "parquet"]
 
 
@@ -41,8 +42,23 @@ def accept_upload(data: bytes, name: str) -> None:
         del st.session_state[key]
 
 
-def _flash(kind: str, message: str) -> None:
-    st.session_state[FLASH] = (kind, message)
+def _flash(kind: str, message: str, section: str) -> None:
+    st.session_state[FLASH] = (kind, message, section)
+
+
+def _show_flash(section: str) -> None:
+    """The message of the last action, shown in the section where the button was: a
+    message at the top of a long page goes unseen by someone working at the bottom.
+
+    Always one element, shown or not: a message that comes and goes must not shift what
+    follows, or Streamlit remounts it and a tab the analyst chose jumps back to the first.
+    """
+    slot = st.empty()
+    flash = st.session_state.get(FLASH)
+    if flash and flash[2] == section:
+        del st.session_state[FLASH]
+        kind, message, _ = flash
+        (slot.success if kind == "success" else slot.error)(md(message))
 
 
 # ---- callbacks ----------------------------------------------------------------------------
@@ -62,27 +78,35 @@ def _reset_override() -> None:
         del st.session_state[key]
 
 
-def _fix(text: str, country: str, **target: Any) -> None:
+def _fix(text: str, country: str, label: str, **target: Any) -> None:
     try:
         review.save_fix(text, country, **target)
     except RoutemapError as e:
-        _flash("error", str(e))
+        _flash("error", str(e), "review")
     else:
-        _flash("success", f"Saved: {text!r} is now resolved that way in this and later uploads.")
+        beside = f" next to {country}" if country else ""
+        _flash("success", f"Fixed: {text}{beside} is now {label}, here and in every later "
+               "upload.", "review")
 
 
 def _fix_from_search(text: str, country: str, results_key: str) -> None:
     key = st.session_state.get(results_key)
     if not key:
-        _flash("error", "Pick a place from the search results first.")
+        _flash("error", "Pick a place from the search results first.", "review")
         return
-    _fix(text, country, key=key)
+    p = get_gazetteer().places.loc[key]
+    _fix(text, country, review.place_label(p["name"], p["kind"], p["iso3"]), key=key)
 
 
 def _fix_from_coordinates(text: str, country: str, i: int) -> None:
     ss = st.session_state
-    _fix(text, country, name=ss.get(f"fix_name_{i}", ""), lat=ss.get(f"fix_lat_{i}"),
-         lon=ss.get(f"fix_lon_{i}"))
+    lat, lon = ss.get(f"fix_lat_{i}"), ss.get(f"fix_lon_{i}")
+    if lat is None or lon is None:
+        _flash("error", "Enter both a latitude and a longitude, in decimal degrees "
+               "(Karachi is 24.86, 67.01).", "review")
+        return
+    name = str(ss.get(f"fix_name_{i}", "")).strip() or text
+    _fix(text, country, f"{name} at {lat:.4f}, {lon:.4f}", name=name, lat=lat, lon=lon)
 
 
 def _save_to_library(dataset: Dataset) -> None:
@@ -93,31 +117,37 @@ def _save_to_library(dataset: Dataset) -> None:
                                licence=ss.get("save_licence", ""),
                                synthetic=bool(ss.get("save_synthetic")))
     except RoutemapError as e:
-        _flash("error", str(e))
+        _flash("error", str(e), "save")
         return
     select_dataset(entry.id)
-    _flash("success", f"Saved {entry.name!r} to the library; the map pages now show it.")
+    _flash("success", f"Saved {entry.name!r} to the library; the map pages now show it.",
+           "save")
 
 
 def _rename(dataset_id: str) -> None:
     try:
         entry = Library().rename(dataset_id, st.session_state.get(f"rename_{dataset_id}", ""))
     except RoutemapError as e:
-        _flash("error", str(e))
+        _flash("error", str(e), "library")
     else:
-        _flash("success", f"Renamed to {entry.name!r}.")
+        _flash("success", f"Renamed to {entry.name!r}.", "library")
 
 
 def _delete(dataset_id: str) -> None:
     if not st.session_state.get(f"confirm_{dataset_id}"):
-        _flash("error", "Tick the box to confirm the deletion first.")
+        _flash("error", "Tick the box to confirm the deletion first.", "library")
         return
     try:
         Library().delete(dataset_id)
     except RoutemapError as e:
-        _flash("error", str(e))
+        _flash("error", str(e), "library")
     else:
-        _flash("success", "Deleted from the library.")
+        _flash("success", "Deleted from the library.", "library")
+
+
+def _open(dataset_id: str) -> None:
+    select_dataset(dataset_id)
+    st.session_state[OPEN] = dataset_id
 
 
 # ---- sections -----------------------------------------------------------------------------
@@ -165,16 +195,21 @@ def _mapping(dataset: Dataset | None, names: list[str]) -> None:
 def _report(dataset: Dataset) -> None:
     rep = dataset.report
     st.subheader("Report")
-    c = st.columns(5)
+    c = st.columns(6)
     c[0].metric("Rows read", f"{rep.rows_read:,}")
     c[1].metric("Rows kept", f"{rep.rows_kept:,}")
     c[2].metric("Rows rejected", f"{rep.rows_rejected:,}")
     c[3].metric("Places", f"{rep.places_unique:,}")
     c[4].metric("Places resolved", f"{rep.places_resolved:,}")
+    c[5].metric("Places not found", f"{rep.places_unique - rep.places_resolved:,}")
     left, right = st.columns([2, 1])
     with left:
-        st.caption("Problems (line in the file)")
-        st.dataframe(review.problems_frame(rep), hide_index=True, height=240)
+        problems = review.problems_frame(rep)
+        if problems.empty:
+            st.caption("Problems: none; every row was read as it stands.")
+        else:
+            st.caption("Problems (line in the file)")
+            st.dataframe(problems, hide_index=True, height=min(240, 38 + 35 * len(problems)))
     with right:
         st.caption("Places by method")
         st.dataframe(review.methods_frame(rep), hide_index=True)
@@ -182,54 +217,99 @@ def _report(dataset: Dataset) -> None:
         st.caption("Set aside (aggregate rows): " + md(", ".join(rep.set_aside)))
 
 
+_REVIEW_COLUMNS = {
+    "text": st.column_config.TextColumn("Place as written"),
+    "country": st.column_config.TextColumn("Country beside it"),
+    "rows": st.column_config.NumberColumn("Rows", format="%d"),
+    "problem": st.column_config.TextColumn("What is wrong", width="large"),
+    "suggestion": st.column_config.TextColumn("Best guess"),
+    "score": st.column_config.NumberColumn("Similarity (of 100)", format="%.0f"),
+}
+
+
 def _review(dataset: Dataset) -> None:
     st.subheader("Review places")
+    _show_flash("review")
     todo = review.review_frame(dataset)
     if todo.empty:
-        st.success("Every place was resolved exactly.")
+        st.success("Nothing to review: every place was found.")
         return
-    st.dataframe(todo.drop(columns=["place_id"]), hide_index=True, height=240)
+    st.caption("A place **not found** is left off the map (its rows are kept). A **guessed** "
+               "place is drawn where the guess puts it, which may be wrong. Fix each one "
+               "once: the fix is kept on this machine and applied to every later upload.")
+    table = review.review_table(todo)
+    columns = {k: v for k, v in _REVIEW_COLUMNS.items()
+               if k != "country" or table["country"].ne("").any()}
+    st.dataframe(table, hide_index=True, column_order=list(columns), column_config=columns,
+                 height=min(240, 38 + 35 * len(table)))
     # widgets are keyed on the place id, which a reload after a fix does not change
     labels = {int(r.place_id): f"{r.text}" + (f" ({r.country})" if r.country else "")
-              + f" — {r.match}, {r.rows} rows" for r in todo.itertuples()}
+              + f" — {'guessed' if r.match == 'fuzzy' else 'not found'}, "
+              + (f"{r.rows} rows" if r.rows != 1 else "1 row") for r in todo.itertuples()}
     i = st.selectbox("Place to fix", list(labels), format_func=labels.get, key="fix_pick")
     row = todo.set_index("place_id").loc[i]
     text, country = str(row["text"]), str(row["country"])
-    if row["matched"]:
-        st.write(f"Matched to **{md(row['matched'])}** with score {row['score']:.0f}.")
-    elif row["suggestion"]:
-        st.write(f"Suggestion: **{md(row['suggestion'])}**.")
+    gazetteer = get_gazetteer()
+    guess = review.suggested_place(row, gazetteer)
+    written = f"**{md(text)}**" + (f" (next to {md(country)})" if country else "")
+    if row["match"] == "fuzzy":
+        st.write(f"{written} was not found as written and was guessed to be "
+                 f"**{md(guess[1] if guess else row['matched'])}** (similarity "
+                 f"{row['score']:.0f} of 100). If that is right, confirm it; if not, "
+                 "choose the right place below.")
+    elif guess:
+        st.write(f"{written} was not found. The closest name is **{md(guess[1])}** "
+                 f"(similarity {row['score']:.0f} of 100). Use it if it is the place meant; "
+                 "otherwise search below, or enter its coordinates.")
+    else:
+        st.write(f"{written} was not found and no name is close to it. Search for it "
+                 "under another spelling below, or enter its coordinates.")
+    with st.container():  # one element either way, so the tabs below keep their place
+        if guess:
+            verb = "Confirm" if row["match"] == "fuzzy" else "Use"
+            st.button(f"{verb} {guess[1]}", on_click=_fix, args=(text, country, guess[1]),
+                      kwargs={"key": guess[0]}, type="primary", key=f"fix_guess_{i}")
     search, coords = st.tabs(["Search the gazetteer", "Enter coordinates"])
     with search:
-        q = st.text_input("Search", value=str(row["suggestion"] or text), key=f"fix_q_{i}")
+        q = st.text_input("Search for a place by name", value=str(row["suggestion"] or text),
+                          key=f"fix_q_{i}")
         try:
-            hits = get_gazetteer().search(q, 10, country=country or None)
+            hits = gazetteer.search(q, 10, country=country or None)
         except RoutemapError as e:
             st.error(str(e))
             hits = None
         if hits is None or hits.empty:
             st.caption("No place found; try another spelling, or enter coordinates.")
         else:
-            options = dict(zip(hits["key"], hits.itertuples(), strict=True))
-            st.radio("Results", list(options), key=f"fix_hit_{i}",
-                     format_func=lambda k: f"{options[k].name} ({options[k].kind}, "
-                     f"{options[k].iso3 or '-'}) score {options[k].score:.0f}")
+            options = {h.key: f"{review.place_label(h.name, h.kind, h.iso3)}, similarity "
+                       f"{h.score:.0f}" for h in hits.itertuples()}
+            st.radio("Results", list(options), key=f"fix_hit_{i}", format_func=options.get)
             st.button("Use this place", on_click=_fix_from_search,
-                      args=(text, country, f"fix_hit_{i}"), type="primary")
+                      args=(text, country, f"fix_hit_{i}"))
     with coords:
+        st.caption("For a place the gazetteer does not have: give the name to show on the "
+                   "map and its position in decimal degrees (north and east positive).")
         st.text_input("Name to show", value=text, key=f"fix_name_{i}")
         c1, c2 = st.columns(2)
-        c1.number_input("Latitude", min_value=-90.0, max_value=90.0, value=0.0,
-                        format="%.4f", key=f"fix_lat_{i}")
-        c2.number_input("Longitude", min_value=-180.0, max_value=180.0, value=0.0,
-                        format="%.4f", key=f"fix_lon_{i}")
+        c1.number_input("Latitude", min_value=-90.0, max_value=90.0, value=None,
+                        format="%.4f", placeholder="e.g. 24.8608", key=f"fix_lat_{i}")
+        c2.number_input("Longitude", min_value=-180.0, max_value=180.0, value=None,
+                        format="%.4f", placeholder="e.g. 67.0104", key=f"fix_lon_{i}")
         st.button("Use these coordinates", on_click=_fix_from_coordinates,
                   args=(text, country, i))
 
 
 def _save(dataset: Dataset, upload: dict[str, Any]) -> None:
     st.subheader("Save to the library")
-    with st.form("save_form"):
+    _show_flash("save")
+    same = [e for e in Library().list() if e.checksum == upload["digest"]]
+    if same:
+        st.info(md("This file is already in the library as " + ", ".join(
+            f"'{e.name}' (saved {e.created[:10]})" for e in same)
+            + "; saving it again adds another copy."))
+    # Enter in a field must not save: an analyst types the name, presses Enter, and the
+    # dataset was saved without its source and licence (and again at the next Enter).
+    with st.form("save_form", enter_to_submit=False):
         st.text_input("Name", value=Path(upload["name"]).stem, key="save_name")
         st.text_input("Source", value=dataset.meta.source, key="save_source")
         st.text_input("Licence", value=dataset.meta.licence, key="save_licence")
@@ -241,6 +321,7 @@ def _save(dataset: Dataset, upload: dict[str, Any]) -> None:
 
 def _library() -> None:
     st.header("Library")
+    _show_flash("library")
     library = Library()
     entries, skipped = library.scan()
     for s in skipped:
@@ -258,6 +339,8 @@ def _library() -> None:
                           f"{e.report.get('places_resolved', 0):,} of "
                           f"{e.report.get('places_unique', 0):,} resolved; sha256 "
                           f"{e.checksum[:12]}…"))
+            st.button("Show it on the map pages", key=f"do_open_{e.id}", on_click=_open,
+                      args=(e.id,), type="primary")
             c1, c2 = st.columns(2)
             with c1:
                 st.text_input("New name", value=e.name, key=f"rename_{e.id}")
@@ -269,10 +352,9 @@ def _library() -> None:
 
 # ---- the page -----------------------------------------------------------------------------
 
+if st.session_state.pop(OPEN, None):
+    st.switch_page("views/routes.py")
 st.title("Data")
-if FLASH in st.session_state:
-    kind, message = st.session_state.pop(FLASH)
-    (st.success if kind == "success" else st.error)(md(message))
 
 file = st.file_uploader("Upload a dataset (CSV, TSV, Excel, JSON, GeoJSON, Parquet)",
                         type=TYPES, key="data_file")
@@ -300,3 +382,6 @@ else:
             _save(dataset, upload)
 
 _library()
+if FLASH in st.session_state:  # its section was not drawn (the upload is gone)
+    kind, message, _ = st.session_state.pop(FLASH)
+    (st.success if kind == "success" else st.error)(md(message))

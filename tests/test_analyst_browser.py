@@ -1,0 +1,189 @@
+"""The analyst's journey in a real browser (DESIGN §1, §7), across a server restart.
+
+Acceptance: "An analyst uploads a file with misspelt places, fixes them in the review,
+saves; after a restart the dataset and the fixes are there." One ``routemap serve`` on a
+temporary ROUTEMAP_HOME takes the upload, the three kinds of fix (the suggestion, a
+gazetteer search, coordinates) and the save; a second server on the same home must show
+the saved dataset (its map draws) and apply the fixes to the same file uploaded again.
+Requests off this machine are aborted and recorded; there must be none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _browser import (
+    EXCEPTION,
+    NEEDS_SERVER,
+    SHOTS,
+    offline_page,
+    open_page,
+    serve,
+    settle,
+    wait_for_map,
+)
+
+from loaders.library import Library
+
+pytestmark = NEEDS_SERVER
+
+# Karachee: a suggestion only (score < 85); Saudia Arabiya: a fuzzy match (>= 85);
+# Zzyzx Springs: nothing close. Dubay and Kuala Lumpor are alternate spellings the
+# gazetteer already knows, so they never reach the review.
+CSV = (b"origin,transit,destination,count,year\n"
+       b"Karachee,Dubay,Saudia Arabiya,12,2019\n"
+       b"Dhaka,Karachee,Kuala Lumpor,9,2020\n"
+       b"Zzyzx Springs,,Dubay,7,2021\n"
+       b"Kathmandu,Delhi,Saudia Arabiya,5,2021\n")
+WIDTH, HEIGHT = 1440, 2800  # tall: Streamlit scrolls an inner block, not the page
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"analyst_{name}.png"), full_page=True)
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def upload(page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.locator('[data-testid="stMetric"]', has_text="Rows read").wait_for(timeout=30000)
+    settle(page)
+
+
+def review_labels(page) -> list[str]:
+    """The places the review offers to fix, as the 'Place to fix' list shows them."""
+    page.locator('.st-key-fix_pick button[aria-label="Open"]').click()
+    options = page.locator('[role="option"]')
+    options.first.wait_for(timeout=10000)
+    labels = options.all_inner_texts()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    return labels
+
+
+def pick(page, text: str) -> None:
+    """Choose the place to fix whose label starts with ``text``."""
+    page.locator('.st-key-fix_pick button[aria-label="Open"]').click()
+    page.locator('[role="option"]', has_text=text).first.click()
+    settle(page)
+
+
+def click(page, label: str) -> None:
+    page.get_by_role("button", name=label, exact=True).click()
+    settle(page)
+
+
+def type_into(page, label: str, value: str) -> None:
+    """Fill a text or number input and commit it (Streamlit reruns on Enter)."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Enter")
+    settle(page)
+
+
+def flash(page) -> str:
+    return " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+
+
+def no_exception(page) -> None:
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+
+
+def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path) -> None:
+    home, outside = tmp_path / "home", []
+    home.mkdir()
+    csv = tmp_path / "cases.csv"
+    csv.write_bytes(CSV)
+
+    with serve(browser, home, tmp_path / "serve1.log") as url, \
+            offline_page(browser, outside, WIDTH, HEIGHT) as page:
+        open_page(page, url, "data")
+        upload(page, csv)
+        no_exception(page)
+        labels = review_labels(page)
+        assert labels == ["Zzyzx Springs — not found, 1 row", "Karachee — not found, 2 rows",
+                          "Saudia Arabiya — guessed, 2 rows"]
+        assert metric(page, "Places not found") == "2"
+        shot(page, "1_uploaded")
+
+        # 1. the suggestion, in one click
+        pick(page, "Karachee")
+        said = page.locator('[data-testid="stMarkdownContainer"]',
+                            has_text="was not found. The closest name is").inner_text()
+        assert "Karachee" in said
+        assert "Karachi (city, PAK)" in said
+        shot(page, "2_suggestion")
+        click(page, "Use Karachi (city, PAK)")
+        no_exception(page)
+        assert "Fixed: Karachee is now Karachi (city, PAK)" in flash(page)
+        assert metric(page, "Places not found") == "1"
+
+        # 2. a gazetteer search for the guessed one
+        pick(page, "Saudia Arabiya")
+        assert page.get_by_role("button", name="Confirm Saudi Arabia (country, SAU)").count()
+        type_into(page, "Search for a place by name", "Saudi Arabia")
+        page.get_by_text("Saudi Arabia (country, SAU), similarity 100").click()
+        settle(page)
+        click(page, "Use this place")
+        no_exception(page)
+        assert "Fixed: Saudia Arabiya is now Saudi Arabia (country, SAU)" in flash(page)
+        assert review_labels(page) == ["Zzyzx Springs — not found, 1 row"]
+
+        # 3. coordinates for a place no gazetteer has
+        page.get_by_role("tab", name="Enter coordinates").click()
+        click(page, "Use these coordinates")  # nothing entered: a clear error, no fix
+        assert "Enter both a latitude and a longitude" in flash(page)
+        type_into(page, "Latitude", "35.1436")
+        type_into(page, "Longitude", "-116.1042")
+        shot(page, "3_coordinates")
+        click(page, "Use these coordinates")
+        no_exception(page)
+        assert "Zzyzx Springs is now Zzyzx Springs at 35.1436, -116.1042" in flash(page)
+        assert metric(page, "Places not found") == "0"
+        assert metric(page, "Places resolved") == "8"
+        assert page.get_by_text("Nothing to review: every place was found.").count() == 1
+
+        for label, value in [("Name", "Gulf routes 2019-21"),
+                             ("Source", "Field office interviews"), ("Licence", "CC BY 4.0")]:
+            page.get_by_label(label, exact=True).fill(value)
+            page.get_by_label(label, exact=True).press("Enter")  # must not save yet
+        settle(page)
+        assert Library(home).list() == []
+        click(page, "Save")
+        no_exception(page)
+        assert "Saved 'Gulf routes 2019-21' to the library" in flash(page)
+        assert "already in the library as 'Gulf routes 2019-21'" in flash(page)
+        shot(page, "4_saved")
+
+    [entry] = Library(home).list()
+    assert (entry.name, entry.source, entry.licence) == ("Gulf routes 2019-21",
+                                                         "Field office interviews", "CC BY 4.0")
+    assert entry.report["places_resolved"] == entry.report["places_unique"] == 8
+
+    with serve(browser, home, tmp_path / "serve2.log") as url, \
+            offline_page(browser, outside, WIDTH, HEIGHT) as page:
+        open_page(page, url, "data")
+        page.get_by_text("Gulf routes 2019-21 — 4 records").click()
+        page.wait_for_timeout(300)
+        shot(page, "5_library_after_restart")
+        page.get_by_role("button", name="Show it on the map pages").click()
+        page.locator("h1", has_text="Routes").first.wait_for(timeout=30000)
+        settle(page)
+        no_exception(page)
+        assert f"ds={entry.id}" in page.url
+        assert metric(page, "Records") == "4"
+        assert wait_for_map(page, 15) >= 15  # 8 places and 7 arcs at least
+        shot(page, "6_routes_after_restart")
+
+        open_page(page, url, "data")
+        upload(page, csv)
+        no_exception(page)
+        assert metric(page, "Places not found") == "0"
+        assert page.get_by_text("Nothing to review: every place was found.").count() == 1
+        shot(page, "7_same_file_again")
+
+    assert outside == []
