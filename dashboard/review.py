@@ -35,10 +35,24 @@ def problems_frame(report: LoadReport) -> pd.DataFrame:
     return df.rename(columns={"row": "line", "kept": "row kept"})
 
 
+METHOD_MEANINGS = {
+    "exact": "name found as written",
+    "alias": "another spelling or script",
+    "code": "country code",
+    "user": "your fix",
+    "coordinates": "coordinates in the file",
+    "fuzzy": "guessed: please check",
+    "unresolved": "not found",
+}
+
+
 def methods_frame(report: LoadReport) -> pd.DataFrame:
-    """Distinct places by how they were resolved (alias, code, exact, fuzzy, ...)."""
+    """Distinct places by how they were resolved (alias, code, exact, fuzzy, ...), each
+    method with what it means, since "alias" or "fuzzy" says little to an analyst."""
     items = sorted(report.by_method.items(), key=lambda kv: -kv[1])
-    return pd.DataFrame(items, columns=["method", "places"])
+    df = pd.DataFrame(items, columns=["method", "places"])
+    df.insert(1, "meaning", [METHOD_MEANINGS.get(m, "") for m in df["method"]])
+    return df
 
 
 def review_frame(dataset: Dataset) -> pd.DataFrame:
@@ -71,7 +85,7 @@ def review_frame(dataset: Dataset) -> pd.DataFrame:
     return df.iloc[order].reset_index(drop=True)
 
 
-def problem_text(match: str, guess: str, score: float) -> str:
+def problem_text(match: str, guess: str) -> str:
     """What is wrong with a place under review, in words an analyst reads at a glance."""
     if match == "fuzzy":
         return f"guessed as {guess}: please check"
@@ -88,8 +102,7 @@ def review_table(todo: pd.DataFrame) -> pd.DataFrame:
     """
     fuzzy = todo["match"] == "fuzzy"
     guess = todo["matched"].where(fuzzy, todo["suggestion"]).astype(str)
-    problem = [problem_text(m, g, s) for m, g, s in
-               zip(todo["match"], guess, todo["score"], strict=True)]
+    problem = [problem_text(m, g) for m, g in zip(todo["match"], guess, strict=True)]
     return pd.DataFrame({
         "text": todo["text"], "country": todo["country"], "rows": todo["rows"],
         "problem": problem, "suggestion": guess,

@@ -27,6 +27,7 @@ UPLOAD = "data_upload"  # {"name", "data", "digest"} of the file being worked on
 OVERRIDE = "data_override"  # {"layout": str | None, "columns": dict | None}
 FLASH = "data_flash"  # (kind, message, section) shown once after an action, where it was made
 OPEN = "data_open"  # a library id to show on the Routes page (set by a button's callback)
+LIKELY = 80.0  # a suggestion this similar gets the primary button
 TYPES = ["csv", "tsv", "txt", "xlsx", "json", "geojson", "parquet"]
 
 
@@ -266,9 +267,11 @@ def _review(dataset: Dataset) -> None:
                  "under another spelling below, or enter its coordinates.")
     with st.container():  # one element either way, so the tabs below keep their place
         if guess:
-            verb = "Confirm" if row["match"] == "fuzzy" else "Use"
-            st.button(f"{verb} {guess[1]}", on_click=_fix, args=(text, country, guess[1]),
-                      kwargs={"key": guess[0]}, type="primary", key=f"fix_guess_{i}")
+            # a far suggestion ("Springs" for "Zzyzx Springs") is offered, not pushed
+            likely = row["match"] == "fuzzy" or row["score"] >= LIKELY
+            st.button(f"{'Confirm' if row['match'] == 'fuzzy' else 'Use'} {guess[1]}",
+                      on_click=_fix, args=(text, country, guess[1]), kwargs={"key": guess[0]},
+                      type="primary" if likely else "secondary", key=f"fix_guess_{i}")
     search, coords = st.tabs(["Search the gazetteer", "Enter coordinates"])
     with search:
         q = st.text_input("Search for a place by name", value=str(row["suggestion"] or text),
