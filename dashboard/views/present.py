@@ -81,7 +81,9 @@ def present_map(result: FlowResult, state: ViewState, title: str) -> folium.Map:
     m = flow_map(result, FlowMapOptions(
         colour_by="role" if state.colour_by == COLOUR_ROLE else "attribute",
         basemap="dark" if state.basemap == "dark" else "vector", assets="served",
-        prefix=PREFIX, title=title, present=True, countries=_countries(),
+        # the slide title is the page heading right above; in the map it collided with
+        # the SYNTHETIC banner at presenting size
+        prefix=PREFIX, title="", present=True, countries=_countries(),
     ))
     for name, child in list(m._children.items()):
         if isinstance(child, folium.TileLayer):
@@ -199,7 +201,7 @@ shown = state.with_(k=k)
 title = str(slide["name"]) if slide else f"Current view: {sl.default_name(state)}"
 
 st.title(md(title))
-nav = st.columns([1.2, 0.8, 1.2, 6.0], vertical_alignment="center")
+nav = st.columns([1.8, 0.7, 1.8, 5.0], vertical_alignment="center")
 args = (slides, index)
 nav[0].button("◀ Previous", key="present_prev", shortcut="PageUp",
               disabled=not slides or index == 0, on_click=_step,
