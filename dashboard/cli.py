@@ -43,8 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr and exit 2, like every other failure."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="routemap",
         description="Map human-trafficking routes and hotspots. FILE may be a path or a "
         "bundled sample: 'demo' (synthetic) or 'seed' (routes named in the seed article).",

@@ -167,3 +167,16 @@ def test_geocode_command_on_real_spellings(tmp_path):
         and abs(float(r["text_lon"]) - float(r["lon"])) < 0.6
     ]
     assert len(near) / sum(r["kind"] == "city" for r in placed) >= 0.95
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["check"], ["map", "demo", "-o", "x.html", "--years", "abc"], ["geocode", "demo"]],
+)
+def test_argument_errors_are_one_line_and_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("routemap")
