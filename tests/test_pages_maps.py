@@ -108,11 +108,24 @@ def test_hotspots_page_has_map_and_ranked_table_for_the_role() -> None:
     args = map_args(at)
     assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
     assert "Cases as origin" in args["html"]
-    table = at.dataframe[0].value
-    assert list(table.columns)[:4] == ["#", "Place", "Kind", "Cases"]
-    assert table["#"].tolist()[:3] == [1, 2, 3]
+    countries, places = at.dataframe[0].value, at.dataframe[1].value
+    assert list(countries.columns) == ["#", "Country", "Cases"]
+    assert list(places.columns)[:4] == ["#", "Place", "Kind", "Cases"]
+    assert places["#"].tolist()[:3] == [1, 2, 3]
     names = [b.proto.help for b in at.get("download_button")]
     assert "demo_hotspots-origin_all-years_k5.csv" in names
+
+
+def test_hotspot_country_ranking_counts_cities_in_their_country() -> None:
+    at = app("views/hotspots.py", role="destination")
+    assert not at.exception
+    countries, places = at.dataframe[0].value, at.dataframe[1].value
+    first = countries.iloc[0]
+    assert first["Country"] == "Malaysia"
+    # Malaysia as written plus Kuala Lumpur: the country row holds both, as the map does
+    malaysia = int(places.loc[places["Place"] == "Malaysia", "Cases"].iloc[0].replace(",", ""))
+    kl = int(places.loc[places["Place"] == "Kuala Lumpur", "Cases"].iloc[0].replace(",", ""))
+    assert int(first["Cases"].replace(",", "")) == malaysia + kl
 
 
 def test_clicked_place_reads_only_known_keys_from_the_end_of_the_popup() -> None:

@@ -43,6 +43,18 @@ def ranked(hot: HotspotResult, k: int, rows: int = TABLE_ROWS) -> pd.DataFrame:
     })
 
 
+def ranked_countries(hot: HotspotResult, k: int) -> pd.DataFrame:
+    """Countries as the choropleth shades them: each country's cities counted in."""
+    c = hot.countries.drop(columns="geometry")
+    c = c.assign(_order=c["value"].fillna(-1)).sort_values(["_order", "name"],
+                                                           ascending=[False, True])
+    return pd.DataFrame({
+        "#": range(1, len(c) + 1),
+        "Country": c["name"].astype(str).to_numpy(),
+        "Cases": [f"fewer than {k}" if pd.isna(v) else f"{int(v):,}" for v in c["value"]],
+    })
+
+
 state, dataset = sidebar()
 dkey = data_cache.dataset_key(state.dataset)
 st.title("Hotspots")
@@ -62,15 +74,28 @@ left, right = st.columns([3, 2])
 with left:
     hotspot_view(payload, dataset, dkey, state)
 with right:
-    st.markdown(f"**Places ranked by cases {md(ROLE_WORDS.get(state.role, state.role))}**")
-    table = ranked(hot, hot.flows.withheld.threshold or state.k)
-    if table.empty:
-        st.info("No place in this view: widen the years or filters.")
-    else:
-        st.dataframe(table, hide_index=True, width="stretch", height=map_cache.MAP_HEIGHT - 40)
-        if len(hot.table) > TABLE_ROWS:
-            st.caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV export "
-                       "has them all.")
+    st.markdown(f"**Ranked by cases {md(ROLE_WORDS.get(state.role, state.role))}**")
+    k_shown = hot.flows.withheld.threshold or state.k
+    by_country, by_place = st.tabs(["Countries", "Every place"])
+    with by_country:
+        countries = ranked_countries(hot, k_shown)
+        if countries.empty:
+            st.info("No country in this view: widen the years or filters.")
+        else:
+            st.caption("As the map shades them: a country's cities count towards it.")
+            st.dataframe(countries, hide_index=True, width="stretch",
+                         height=map_cache.MAP_HEIGHT - 90)
+    with by_place:
+        table = ranked(hot, k_shown)
+        if table.empty:
+            st.info("No place in this view: widen the years or filters.")
+        else:
+            st.caption("Each place as the data names it: a country, a city or a region.")
+            st.dataframe(table, hide_index=True, width="stretch",
+                         height=map_cache.MAP_HEIGHT - 90)
+            if len(hot.table) > TABLE_ROWS:
+                st.caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV "
+                           "export has them all.")
 st.caption(md(hot.flows.withheld.message()))
 with st.container(border=True):
     st.markdown("  \n".join(md(line) for line in hotspot_caveat(hot).lines()))
