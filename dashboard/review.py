@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loaders.aliases import AliasTarget, save_alias
+from loaders.aliases import AliasTarget, load_aliases, save_alias
 from loaders.gazetteer import Gazetteer
 from loaders.model import Dataset
 from loaders.report import LoadReport
@@ -155,6 +155,18 @@ def save_fix(text: str, country: str, *, key: str = "", name: str = "",
         target = AliasTarget(name=name.strip() or text, lat=float("nan") if lat is None else lat,
                              lon=float("nan") if lon is None else lon, kind="coordinates")
     return save_alias(text, target, country_hint=country)
+
+
+def fixes_frame() -> pd.DataFrame:
+    """The saved place fixes, one row each: the text fixed (normalised), the country it
+    holds beside (or empty), and what it now means, in words."""
+    rows = []
+    for key, t in load_aliases().items():
+        text, _, country = key.partition("|")
+        means = (f"{t.name or t.key} at {t.lat:.4f}, {t.lon:.4f}" if t.is_explicit
+                 else t.key)
+        rows.append((key, text, country, means))
+    return pd.DataFrame(rows, columns=["key", "text", "country", "means"])
 
 
 # ---- the column-mapping override -----------------------------------------------------------

@@ -186,4 +186,16 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         assert page.get_by_text("Nothing to review: every place was found.").count() == 1
         shot(page, "7_same_file_again")
 
+        # a fix can be undone: forget Zzyzx Springs and it is back in the review
+        page.get_by_text("Your place fixes (3)").click()
+        page.locator('.st-key-forget_pick button[aria-label="Open"]').click()
+        page.locator('[role="option"]', has_text="zzyzx springs").first.click()
+        settle(page)
+        click(page, "Forget this fix")
+        no_exception(page)
+        assert "Forgot the fix of zzyzx springs" in flash(page)
+        assert page.get_by_text("Your place fixes (2)").count() == 1
+        shot(page, "8_fix_forgotten")
+        assert review_labels(page) == ["Zzyzx Springs — not found, 1 row"]
+
     assert outside == []

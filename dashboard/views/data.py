@@ -17,6 +17,7 @@ import streamlit as st
 from dashboard import review
 from dashboard.views import data_cache
 from dashboard.views.sidebar import md, select_dataset
+from loaders.aliases import remove_alias
 from loaders.errors import RoutemapError
 from loaders.gazetteer import get_gazetteer
 from loaders.layouts import LAYOUTS
@@ -144,6 +145,19 @@ def _delete(dataset_id: str) -> None:
         _flash("error", str(e), "library")
     else:
         _flash("success", "Deleted from the library.", "library")
+
+
+def _forget(fixes: dict[str, tuple[str, str]]) -> None:
+    key = st.session_state.get("forget_pick")
+    if key not in fixes:
+        return
+    text, country = fixes[key]
+    try:
+        remove_alias(text, country_hint=country)
+    except RoutemapError as e:
+        _flash("error", str(e), "fixes")
+    else:
+        _flash("success", f"Forgot the fix of {text}; later uploads read it afresh.", "fixes")
 
 
 def _open(dataset_id: str) -> None:
@@ -322,6 +336,32 @@ def _save(dataset: Dataset, upload: dict[str, Any]) -> None:
                               type="primary")
 
 
+def _fixes() -> None:
+    """The fixes kept so far, so a wrong one (a hasty "Use Springs") can be undone."""
+    try:
+        fixes = review.fixes_frame()
+    except RoutemapError as e:
+        st.error(str(e))
+        return
+    with st.expander(f"Your place fixes ({len(fixes)})",
+                     expanded=FLASH in st.session_state
+                     and st.session_state[FLASH][2] == "fixes"):
+        _show_flash("fixes")
+        if fixes.empty:
+            st.caption("None yet: fixes made in the review are listed here.")
+            return
+        places = get_gazetteer().places
+        fixes["means"] = [review.place_label(*places.loc[m, ["name", "kind", "iso3"]])
+                          if m in places.index else m for m in fixes["means"]]
+        st.dataframe(fixes.drop(columns=["key"]), hide_index=True, column_config={
+            "text": "Place as written", "country": "Only beside", "means": "Now means"})
+        by_key = {r.key: (r.text, r.country) for r in fixes.itertuples()}
+        st.selectbox("Fix to forget", list(by_key), key="forget_pick",
+                     format_func=lambda k: by_key[k][0] + (f" (beside {by_key[k][1]})"
+                                                           if by_key[k][1] else ""))
+        st.button("Forget this fix", on_click=_forget, args=(by_key,))
+
+
 def _library() -> None:
     st.header("Library")
     _show_flash("library")
@@ -384,6 +424,7 @@ else:
             _review(dataset)
             _save(dataset, upload)
 
+_fixes()
 _library()
 if FLASH in st.session_state:  # its section was not drawn (the upload is gone)
     kind, message, _ = st.session_state.pop(FLASH)
