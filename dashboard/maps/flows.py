@@ -27,12 +27,18 @@ import pandas as pd
 import shapely
 
 from dashboard.maps.arcs import arc_coords
-from dashboard.maps.suppression import DEFAULT_K, Withheld, suppress_flows, suppress_places
+from dashboard.maps.suppression import (
+    DEFAULT_K,
+    Withheld,
+    suppress_flow_columns,
+    suppress_places,
+)
 from loaders.errors import RoutemapError
 from loaders.model import ROLES, Dataset
 
 LEVELS = ("place", "country", "region")
 LEG_ROLES = tuple(f"{a}→{b}" for a in ROLES for b in ROLES)
+DENSE_LIMIT = 8_000_000  # group x value cells summed densely in _dominant
 
 
 class QueryError(RoutemapError):
@@ -309,8 +315,20 @@ def _dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups
     """For each group, the value with the largest summed weight (vectorised)."""
     if n_groups == 0:
         return np.zeros(0, dtype=np.int64)
-    tot = np.bincount(group * n_values + value, weights=weight, minlength=n_groups * n_values)
-    return tot.reshape(n_groups, n_values).argmax(axis=1)
+    pair = group.astype(np.int64) * n_values + value
+    if n_groups * n_values <= DENSE_LIMIT:
+        tot = np.bincount(pair, weights=weight, minlength=n_groups * n_values)
+        return tot.reshape(n_groups, n_values).argmax(axis=1)
+    # many values (a free-text attribute): sum per pair present, not per possible pair;
+    # the same sums in the same order, and ties go to the lowest value as argmax does
+    code, pairs = pd.factorize(pair)
+    tot = np.bincount(code, weights=weight, minlength=len(pairs))
+    g, v = pairs // n_values, pairs % n_values
+    order = np.lexsort((v, -tot, g))
+    lead = order[np.r_[True, g[order][1:] != g[order][:-1]]]
+    out = np.zeros(n_groups, dtype=np.int64)
+    out[g[lead]] = v[lead]
+    return out
 
 
 def _first_visits(rid: np.ndarray, node: np.ndarray, max_gap: int = 32) -> np.ndarray:
@@ -364,10 +382,8 @@ def compute_flows(
     rec = dataset.records
     mask = filtered_records(dataset, q, countries=countries)
 
-    count = pd.array(rec["count"], dtype="Int64")
-    nocount = np.asarray(count.isna(), dtype=bool)
-    cnt = np.where(nocount, 0, count.to_numpy(dtype="float64", na_value=0.0)).astype(np.int64)
-    year = pd.to_numeric(rec["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    nocount, cnt = _counts(rec["count"])
+    year = _years(rec["year"])
     colour_codes, colour_labels = None, None
     if q.colour_by:
         colour_codes, colour_labels = pd.factorize(rec[q.colour_by].astype(str))
@@ -377,50 +393,50 @@ def compute_flows(
 
     rid, pid, rc = _ordered_stops(dataset.stops)
     pos = _record_positions(rec, rid)
-    valid = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
-    keep_stop = valid & mask[np.where(pos >= 0, pos, 0)]
-    rid, pid, rc, pos = rid[keep_stop], pid[keep_stop], rc[keep_stop], pos[keep_stop]
+    keep_stop = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
+    if not mask.all():
+        keep_stop &= mask[np.where(pos >= 0, pos, 0)]
+    if not keep_stop.all():
+        rid, pid, rc, pos = rid[keep_stop], pid[keep_stop], rc[keep_stop], pos[keep_stop]
     node = node_of_place[pid]
     sel = np.zeros(len(rec), dtype=bool)
     sel[pos] = True
     sel_idx = np.flatnonzero(sel)
 
     # ---- legs -> flows
-    same = rid[1:] == rid[:-1]
-    lf, lt = node[:-1][same], node[1:][same]
-    lrole = (rc[:-1][same].astype(np.int64) * 3 + rc[1:][same])
-    lpos = pos[:-1][same]
-    if q.leg_roles is not None:
-        ok = np.isin(lrole, [LEG_ROLES.index(r) for r in q.leg_roles])
-        lf, lt, lrole, lpos = lf[ok], lt[ok], lrole[ok], lpos[ok]
+    leg = np.flatnonzero(rid[1:] == rid[:-1])
+    lf, lt = node[leg], node[leg + 1]
+    lrole = rc[leg].astype(np.int64) * 3 + rc[leg + 1]
     internal = lf == lt
     n_internal = int(internal.sum())
-    lf, lt, lrole, lpos = lf[~internal], lt[~internal], lrole[~internal], lpos[~internal]
-    fcode, uniq = pd.factorize(lf * n_nodes + lt)
+    drop = internal
+    if q.leg_roles is not None:
+        unwanted = ~np.isin(lrole, [LEG_ROLES.index(r) for r in q.leg_roles])
+        n_internal = int((internal & ~unwanted).sum())
+        drop = internal | unwanted
+    if drop.any():
+        leg, lf, lt, lrole = leg[~drop], lf[~drop], lt[~drop], lrole[~drop]
+    lpos = pos[leg]
+    fcode, uniq = pd.factorize(_pair_keys(lf, lt, n_nodes))
     nf = len(uniq)
     lcnt = cnt[lpos]
-    lnc = nocount[lpos]
     weight = lcnt + 1e-3
-    flows = pd.DataFrame(
-        {
-            "from_id": (uniq // max(n_nodes, 1)).astype(np.int64),
-            "to_id": (uniq % max(n_nodes, 1)).astype(np.int64),
-            "count": np.bincount(fcode, weights=lcnt, minlength=nf).astype(np.int64),
-            "records": np.bincount(fcode, minlength=nf).astype(np.int64),
-            "uncounted": np.bincount(fcode, weights=lnc, minlength=nf).astype(np.int64),
-        }
-    )
+    width = max(n_nodes, 1)
+    flows = {
+        "from_id": (uniq // width).astype(np.int64),
+        "to_id": (uniq % width).astype(np.int64),
+        "count": np.bincount(fcode, weights=lcnt, minlength=nf).astype(np.int64),
+        "records": np.bincount(fcode, minlength=nf).astype(np.int64),
+        "uncounted": np.bincount(fcode, weights=nocount[lpos], minlength=nf).astype(np.int64),
+    }
     flows["year_min"], flows["year_max"] = _minmax(fcode, year[lpos], nf)
     flows["leg_role"] = _dominant(fcode, lrole, weight, nf, len(LEG_ROLES))
     if colour_codes is not None:
         flows["colour"] = _dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
 
     # ---- place totals
-    out_in = np.zeros((3, n_nodes))
-    scnt = cnt[pos]
-    for r in range(3):
-        m = rc == r
-        out_in[r] = np.bincount(node[m], weights=scnt[m], minlength=n_nodes)
+    by_role = np.bincount(node * 3 + rc, weights=cnt[pos], minlength=n_nodes * 3)
+    out_in = by_role.reshape(n_nodes, 3).T
     first = _first_visits(rid, node)
     pnode, ppos = node[first], pos[first]
     plo, phi = _minmax(pnode, year[ppos], n_nodes)
@@ -442,60 +458,100 @@ def compute_flows(
     # ---- suppression, then minimum and top-N
     k = q.suppress
     roll_parent = parent if q.rollup_small else None
-    flows, corr_w, cases_w, corr_r = suppress_flows(flows, roll_parent, k)
+    kept, corr_w, cases_w, corr_r = suppress_flow_columns(flows, roll_parent, k)
+    if kept is None:
+        kept = {**flows, "rolled_up": np.zeros(nf, dtype=bool)}
     places, vals_w, places_r = suppress_places(places, roll_parent, k)
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r,
     )
+    # largest first, ties in order of first appearance (a stable descending sort)
+    order = np.lexsort((-kept["records"], -kept["count"]))
     if q.min_count > 0:
-        flows = flows[flows["count"] >= q.min_count]
-    flows = flows.sort_values(["count", "records"], ascending=False, kind="stable")
-    flows = flows.reset_index(drop=True)
-    flows["shown"] = True if q.top is None else np.arange(len(flows)) < q.top
+        order = order[kept["count"][order] >= q.min_count]
+    kept = {c: v[order] for c, v in kept.items()}
+    n_kept = len(order)
+    kept["shown"] = np.ones(n_kept, dtype=bool) if q.top is None else np.arange(n_kept) < q.top
 
-    flows_gdf = _flows_frame(flows, nodes, colour_labels)
+    flows_gdf, drawn = _flows_frame(kept, nodes, colour_labels)
     places_gdf = _places_frame(places, nodes)
     years_sel = year[sel_idx]
     years_sel = years_sel[~np.isnan(years_sel)]
-    shown = flows_gdf[flows_gdf["shown"] & flows_gdf.geometry.notna()]
+    shown = kept["shown"]
     summary = FlowSummary(
         name=dataset.meta.name, source=dataset.meta.source, synthetic=bool(dataset.meta.synthetic),
         level=q.level, records_total=len(rec), records_selected=len(sel_idx),
         cases_selected=int(cnt[sel_idx].sum()), uncounted_selected=int(nocount[sel_idx].sum()),
         years=(int(years_sel.min()), int(years_sel.max())) if len(years_sel) else None,
-        flows_total=len(flows_gdf), flows_shown=len(shown),
-        cases_shown=int(shown["count"].sum()),
-        flows_unmapped=int((flows_gdf["shown"] & flows_gdf.geometry.isna()).sum()),
+        flows_total=n_kept, flows_shown=int((shown & drawn).sum()),
+        cases_shown=int(kept["count"][shown & drawn].sum()),
+        flows_unmapped=int((shown & ~drawn).sum()),
         internal_legs=n_internal,
     )
     return FlowResult(flows_gdf, places_gdf, withheld, summary, q)
+
+
+def _counts(count: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(reported without a number, count with 0 there) as numpy arrays."""
+    if not isinstance(count.dtype, pd.Int64Dtype):
+        count = pd.Series(pd.array(count, dtype="Int64"))
+    return count.isna().to_numpy(dtype=bool), count.to_numpy(dtype=np.int64, na_value=0)
+
+
+def _years(year: pd.Series) -> np.ndarray:
+    """Years as float64, NaN where unknown or not a number."""
+    if not pd.api.types.is_integer_dtype(year.dtype):
+        year = pd.to_numeric(year, errors="coerce")
+    return year.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """One integer per (a, b) pair of node ids below ``n``; 32 bits when they fit (faster)."""
+    if n * n < 2**32:
+        return a.astype(np.uint32) * np.uint32(n) + b.astype(np.uint32)
+    return a * n + b
 
 
 def _int_or_na(values: Any) -> pd.arrays.IntegerArray:
     return pd.array(pd.Series(values, dtype="float64").round(), dtype="Int64")
 
 
-def _flows_frame(flows: pd.DataFrame, nodes: pd.DataFrame, colour_labels: Any) -> gpd.GeoDataFrame:
-    f, t = flows["from_id"].to_numpy(), flows["to_id"].to_numpy()
+def _take_text(values: pd.Series, idx: np.ndarray) -> Any:
+    """``values[idx]`` typed as pandas would type it, taken in Arrow when it is text.
+
+    Building a text column from a million Python strings is most of the cost of the
+    flows table; taking from the few thousand node names in Arrow is not.
+    """
+    small = pd.Series(values.to_numpy(dtype=object))
+    if len(idx) and isinstance(small.dtype, pd.StringDtype):
+        return small.array.take(idx)
+    return small.to_numpy(dtype=object)[idx]
+
+
+def _flows_frame(flows: Mapping[str, np.ndarray], nodes: pd.DataFrame, colour_labels: Any
+                 ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The flows table with arcs for the shown flows; also which rows have an arc."""
+    f, t = flows["from_id"], flows["to_id"]
     out = pd.DataFrame(
         {
-            "from_key": nodes["key"].to_numpy()[f],
-            "to_key": nodes["key"].to_numpy()[t],
-            "from_name": nodes["name"].to_numpy()[f],
-            "to_name": nodes["name"].to_numpy()[t],
-            "leg_role": np.asarray(LEG_ROLES, dtype=object)[flows["leg_role"].to_numpy(dtype=int)],
-            "count": flows["count"].to_numpy(dtype=np.int64),
-            "records": flows["records"].to_numpy(dtype=np.int64),
-            "uncounted": flows["uncounted"].to_numpy(dtype=np.int64),
-            "year_min": _int_or_na(flows["year_min"].to_numpy()),
-            "year_max": _int_or_na(flows["year_max"].to_numpy()),
-            "rolled_up": flows["rolled_up"].to_numpy(dtype=bool),
-            "shown": flows["shown"].to_numpy(dtype=bool),
+            "from_key": _take_text(nodes["key"], f),
+            "to_key": _take_text(nodes["key"], t),
+            "from_name": _take_text(nodes["name"], f),
+            "to_name": _take_text(nodes["name"], t),
+            "leg_role": _take_text(pd.Series(list(LEG_ROLES)), flows["leg_role"].astype(np.int64)),
+            "count": flows["count"].astype(np.int64),
+            "records": flows["records"].astype(np.int64),
+            "uncounted": flows["uncounted"].astype(np.int64),
+            "year_min": _int_or_na(flows["year_min"]),
+            "year_max": _int_or_na(flows["year_max"]),
+            "rolled_up": flows["rolled_up"].astype(bool),
+            "shown": flows["shown"].astype(bool),
         }
     )
     if colour_labels is not None:
-        out["colour_value"] = np.asarray(colour_labels, dtype=object)[flows["colour"].to_numpy(int)]
+        out["colour_value"] = _take_text(pd.Series(np.asarray(colour_labels, dtype=object)),
+                                         flows["colour"].astype(np.int64))
     lon0, lat0 = nodes["lon"].to_numpy()[f], nodes["lat"].to_numpy()[f]
     lon1, lat1 = nodes["lon"].to_numpy()[t], nodes["lat"].to_numpy()[t]
     drawable = out["shown"].to_numpy() & ~np.isnan(lon0 + lat0 + lon1 + lat1)
@@ -507,7 +563,8 @@ def _flows_frame(flows: pd.DataFrame, nodes: pd.DataFrame, colour_labels: Any) -
         geoms[idx] = shapely.linestrings(
             coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)
         )
-    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+    return gdf, drawable
 
 
 def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame:

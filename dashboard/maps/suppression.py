@@ -14,10 +14,13 @@ Works on integer node ids; ``parent[i]`` is the node that node ``i`` rolls up in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 DEFAULT_K = 5
 
@@ -54,10 +57,10 @@ class Withheld:
         return text + "."
 
 
-def _first_of_max(df: pd.DataFrame, by: list[str], col: str) -> pd.Series:
-    """For each group, ``col`` of the row with the largest count (ties: first)."""
-    order = df.sort_values("count", ascending=False, kind="stable")
-    return order.groupby(by, sort=False)[col].first()
+def _is_small(count: np.ndarray, uncounted: np.ndarray, k: int) -> np.ndarray:
+    """Counts below ``k``; a flow reported only without a number is never small."""
+    no_number = (count == 0) & (uncounted > 0)
+    return (count < k) & ~no_number
 
 
 def suppress_flows(
@@ -66,46 +69,122 @@ def suppress_flows(
     """Withhold flows whose count is below ``k``, rolling small ones up first.
 
     ``flows`` has from_id, to_id, count, records, uncounted, year_min, year_max, leg_role
-    and optionally colour. Returns (kept flows with a ``rolled_up`` column, corridors
-    withheld, cases withheld, corridors rolled up).
+    and optionally colour, one row per (from_id, to_id). Returns (kept flows with a
+    ``rolled_up`` column, corridors withheld, cases withheld, corridors rolled up).
     """
     flows = flows.assign(rolled_up=False)
     if k <= 1 or flows.empty:
         return flows, 0, 0, 0
-    no_number = (flows["count"] == 0) & (flows["uncounted"] > 0)
-    small = (flows["count"] < k) & ~no_number
-    keep, low = flows[~small], flows[small]
-    if low.empty:
+    cols = {c: _column(flows[c]) for c in flows.columns}
+    out, withheld, cases, rolled = suppress_flow_columns(cols, parent, k)
+    if out is None:
         return flows, 0, 0, 0
-    rolled_n = 0
+    return pd.DataFrame(out), withheld, cases, rolled
+
+
+def _column(s: pd.Series) -> Any:
+    return s.array if isinstance(s.dtype, ExtensionDtype) else s.to_numpy()
+
+
+def suppress_flow_columns(
+    cols: Mapping[str, Any], parent: np.ndarray | None, k: int
+) -> tuple[dict[str, Any] | None, int, int, int]:
+    """:func:`suppress_flows` on a mapping of equal-length columns (numpy arrays).
+
+    The array form lets ``compute_flows`` skip building DataFrames for a million
+    corridors. Returns None in place of the columns when nothing is withheld or rolled
+    up (the input stands, with ``rolled_up`` all False), else the kept columns.
+    """
+    if k <= 1 or len(cols["count"]) == 0:
+        return None, 0, 0, 0
+    count = np.asarray(cols["count"])
+    small = _is_small(count, np.asarray(cols["uncounted"]), k)
+    if not small.any():
+        return None, 0, 0, 0
+    low = np.flatnonzero(small)
+    keep = np.flatnonzero(~small)
+    kept = {c: v[keep] for c, v in cols.items()}
+    kept["rolled_up"] = np.zeros(len(keep), dtype=bool)
     if parent is not None:
-        pf, pt = parent[low["from_id"].to_numpy()], parent[low["to_id"].to_numpy()]
-        movable = (pf != pt) & ((pf != low["from_id"].to_numpy()) | (pt != low["to_id"].to_numpy()))
-        moved = low[movable].assign(from_id=pf[movable], to_id=pt[movable])
-        if not moved.empty:
-            both = pd.concat([keep, moved], ignore_index=True)
-            by = ["from_id", "to_id"]
-            grouped = both.groupby(by, sort=False)
-            agg = grouped.agg(
-                count=("count", "sum"), records=("records", "sum"), uncounted=("uncounted", "sum"),
-                year_min=("year_min", "min"), year_max=("year_max", "max"),
-                rolled_up=("rolled_up", "any"),
-            )
-            agg["leg_role"] = _first_of_max(both, by, "leg_role")
-            if "colour" in both.columns:
-                agg["colour"] = _first_of_max(both, by, "colour")
-            moved_keys = pd.MultiIndex.from_frame(moved[by])
-            agg.loc[agg.index.isin(moved_keys), "rolled_up"] = True
-            agg = agg.reset_index()
-            # a rolled-up corridor that is still below k is withheld like any other
-            ok = (agg["count"] >= k) | ((agg["count"] == 0) & (agg["uncounted"] > 0))
-            # which moved rows ended in a shown corridor?
-            shown_keys = pd.MultiIndex.from_frame(agg.loc[ok & agg["rolled_up"], by])
-            landed = pd.MultiIndex.from_frame(moved[by]).isin(shown_keys)
-            rolled_n = int(landed.sum())
-            lost = pd.concat([low[~movable], moved[~landed]])
-            return agg[ok].reset_index(drop=True), len(lost), int(lost["count"].sum()), rolled_n
-    return keep.reset_index(drop=True), len(low), int(low["count"].sum()), rolled_n
+        frm, to = np.asarray(cols["from_id"])[low], np.asarray(cols["to_id"])[low]
+        pf, pt = parent[frm], parent[to]
+        movable = (pf != pt) & ((pf != frm) | (pt != to))
+        if movable.any():
+            return _roll_up(cols, keep, low, movable, pf, pt, parent, k)
+    return kept, len(low), int(count[low].sum()), 0
+
+
+def _roll_up(cols: Mapping[str, Any], keep: np.ndarray, low: np.ndarray, movable: np.ndarray,
+             pf: np.ndarray, pt: np.ndarray, parent: np.ndarray, k: int
+             ) -> tuple[dict[str, Any], int, int, int]:
+    """Merge the movable small flows into their parents' corridors, then withhold.
+
+    Groups are the kept flows in order, then the new parent corridors in order of first
+    appearance; each takes the leg role (and colour) of its member with the largest
+    count, the first one on ties, as a stable sort by count would.
+    """
+    mv = low[movable]
+    mf, mt = pf[movable], pt[movable]
+    frm, to = np.asarray(cols["from_id"]), np.asarray(cols["to_id"])
+    n_ids = max(len(parent), int(max(frm.max(), to.max())) + 1)
+    kf, kt = frm[keep], to[keep]
+    # only kept corridors between nodes that others roll into can take in moved flows
+    target = np.zeros(n_ids, dtype=bool)
+    target[parent] = True
+    cand = np.flatnonzero(target[kf] & target[kt])
+    key_c = kf[cand].astype(np.int64) * n_ids + kt[cand]
+    key_m = mf.astype(np.int64) * n_ids + mt
+    codes, uniq = pd.factorize(np.concatenate([key_c, key_m]))
+    code_m = codes[len(cand):]
+    n_keep = len(keep)
+    g = n_keep + code_m - len(cand)
+    old = code_m < len(cand)
+    g[old] = cand[code_m[old]]
+    n_new = len(uniq) - len(cand)
+    new_keys = uniq[len(cand):]
+    id_dtype = np.result_type(frm.dtype, parent.dtype)
+
+    def grow(values: np.ndarray, fill: Any) -> np.ndarray:
+        return np.concatenate([values, np.full(n_new, fill, dtype=values.dtype)])
+
+    count = np.asarray(cols["count"])
+    out: dict[str, Any] = {
+        "from_id": np.concatenate([kf, new_keys // n_ids]).astype(id_dtype),
+        "to_id": np.concatenate([kt, new_keys % n_ids]).astype(id_dtype),
+    }
+    for c in ("count", "records", "uncounted"):
+        v = np.asarray(cols[c])
+        total = grow(v[keep], 0)
+        np.add.at(total, g, v[mv])
+        out[c] = total
+    for c, fold in (("year_min", np.fmin), ("year_max", np.fmax)):
+        v = np.asarray(cols[c], dtype="float64")
+        ext = grow(v[keep], np.nan)
+        fold.at(ext, g, v[mv])
+        out[c] = ext
+    rolled_up = np.zeros(n_keep + n_new, dtype=bool)
+    rolled_up[g] = True
+    out["rolled_up"] = rolled_up
+    # the moved member with the largest count per group (first on ties) ...
+    order = np.lexsort((np.arange(len(mv)), -count[mv].astype(np.int64), g))
+    lead = order[np.r_[True, g[order][1:] != g[order][:-1]]]
+    lead_g = g[lead]
+    # ... wins over the kept flow of its group only with a strictly larger count
+    wins = np.ones(len(lead), dtype=bool)
+    was_kept = lead_g < n_keep
+    wins[was_kept] = count[mv[lead[was_kept]]] > count[keep[lead_g[was_kept]]]
+    for c in ("leg_role", "colour"):
+        if c in cols:
+            v = np.asarray(cols[c])
+            pick = grow(v[keep], 0)
+            pick[lead_g[wins]] = v[mv[lead[wins]]]
+            out[c] = pick
+    # a rolled-up corridor that is still below k is withheld like any other
+    ok = ~_is_small(out["count"], out["uncounted"], k)
+    landed = ok[g]
+    lost = np.concatenate([low[~movable], mv[~landed]])
+    shown = {c: v[ok] for c, v in out.items()}
+    return shown, len(lost), int(count[lost].sum()), int(landed.sum())
 
 
 TOTAL_COLUMNS = ("out", "through", "in")
