@@ -288,20 +288,24 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
 def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
     ids = records["record_id"].to_numpy()
     if len(ids) and ids[0] == 0 and ids[-1] == len(ids) - 1 and np.all(ids[1:] > ids[:-1]):
-        return rid.astype(np.int64)
+        return rid.astype(np.int64, copy=False)
     return pd.Index(ids).get_indexer(rid)
 
 
 def _ordered_stops(stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """record_id, place_id and role code (0/1/2) of every stop, sorted by (record, seq)."""
     rid = stops["record_id"].to_numpy(dtype=np.int64)
-    seq = stops["seq"].to_numpy(dtype=np.int64)
+    seq = stops["seq"].to_numpy()
+    if seq.dtype.kind not in "iu":
+        seq = seq.astype(np.int64)
     role = stops["role"]
     if isinstance(role.dtype, pd.CategoricalDtype) and tuple(role.cat.categories) == ROLES:
         rc = role.cat.codes.to_numpy(dtype=np.int8)
     else:
         rc = pd.Categorical(role.astype(str), categories=list(ROLES)).codes.astype(np.int8)
-    pid = stops["place_id"].to_numpy(dtype=np.int64)
+    pid = stops["place_id"].to_numpy()
+    if pid.dtype.kind not in "iu":
+        pid = pid.astype(np.int64)
     if len(rid) > 1:
         d = np.diff(rid)
         if not np.all((d > 0) | ((d == 0) & (np.diff(seq) > 0))):
@@ -315,6 +319,12 @@ def _dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups
     """For each group, the value with the largest summed weight (vectorised)."""
     if n_groups == 0:
         return np.zeros(0, dtype=np.int64)
+    # count only the values that occur (order kept, so ties still go to the lowest)
+    present = np.flatnonzero(np.bincount(value, minlength=n_values))
+    if len(present) < n_values:
+        rank = np.zeros(n_values, dtype=np.int64)
+        rank[present] = np.arange(len(present))
+        return present[_dominant(group, rank[value], weight, n_groups, len(present))]
     pair = group.astype(np.int64) * n_values + value
     if n_groups * n_values <= DENSE_LIMIT:
         tot = np.bincount(pair, weights=weight, minlength=n_groups * n_values)
@@ -354,8 +364,10 @@ def _minmax(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, 
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     ok = ~np.isnan(values)
-    np.minimum.at(lo, group[ok], values[ok])
-    np.maximum.at(hi, group[ok], values[ok])
+    if not ok.all():
+        group, values = group[ok], values[ok]
+    np.minimum.at(lo, group, values)
+    np.maximum.at(hi, group, values)
     lo[np.isinf(lo)] = np.nan
     hi[np.isinf(hi)] = np.nan
     return lo, hi
@@ -398,28 +410,28 @@ def compute_flows(
         keep_stop &= mask[np.where(pos >= 0, pos, 0)]
     if not keep_stop.all():
         rid, pid, rc, pos = rid[keep_stop], pid[keep_stop], rc[keep_stop], pos[keep_stop]
-    node = node_of_place[pid]
+    # 32-bit node ids halve the memory the per-stop and per-leg arrays move
+    node = (node_of_place.astype(np.int32) if n_nodes < 2**31 else node_of_place)[pid]
     sel = np.zeros(len(rec), dtype=bool)
     sel[pos] = True
     sel_idx = np.flatnonzero(sel)
 
-    # ---- legs -> flows
-    leg = np.flatnonzero(rid[1:] == rid[:-1])
-    lf, lt = node[leg], node[leg + 1]
-    lrole = rc[leg].astype(np.int64) * 3 + rc[leg + 1]
-    internal = lf == lt
-    n_internal = int(internal.sum())
-    drop = internal
+    # ---- legs -> flows (masks over consecutive stops: no gathers of a million legs)
+    same = rid[1:] == rid[:-1]
+    internal = same & (node[1:] == node[:-1])
+    legs = same & ~internal
+    pair_role = rc[:-1] * np.int8(3) + rc[1:]  # the leg's role, as an index into LEG_ROLES
     if q.leg_roles is not None:
-        unwanted = ~np.isin(lrole, [LEG_ROLES.index(r) for r in q.leg_roles])
-        n_internal = int((internal & ~unwanted).sum())
-        drop = internal | unwanted
-    if drop.any():
-        leg, lf, lt, lrole = leg[~drop], lf[~drop], lt[~drop], lrole[~drop]
-    lpos = pos[leg]
+        wanted = np.isin(pair_role, [LEG_ROLES.index(r) for r in q.leg_roles])
+        internal &= wanted
+        legs &= wanted
+    n_internal = int(internal.sum())
+    lf, lt, lpos = node[:-1][legs], node[1:][legs], pos[:-1][legs]
+    lrole = pair_role[legs]
     fcode, uniq = pd.factorize(_pair_keys(lf, lt, n_nodes))
     nf = len(uniq)
-    lcnt = cnt[lpos]
+    cnt_f = cnt.astype(np.float64)  # bincount sums float weights; convert once per record
+    lcnt = cnt_f[lpos]
     weight = lcnt + 1e-3
     width = max(n_nodes, 1)
     flows = {
@@ -427,7 +439,10 @@ def compute_flows(
         "to_id": (uniq % width).astype(np.int64),
         "count": np.bincount(fcode, weights=lcnt, minlength=nf).astype(np.int64),
         "records": np.bincount(fcode, minlength=nf).astype(np.int64),
-        "uncounted": np.bincount(fcode, weights=nocount[lpos], minlength=nf).astype(np.int64),
+        "uncounted": (
+            np.bincount(fcode, weights=nocount[lpos], minlength=nf).astype(np.int64)
+            if nocount.any() else np.zeros(nf, dtype=np.int64)
+        ),
     }
     flows["year_min"], flows["year_max"] = _minmax(fcode, year[lpos], nf)
     flows["leg_role"] = _dominant(fcode, lrole, weight, nf, len(LEG_ROLES))
@@ -435,7 +450,7 @@ def compute_flows(
         flows["colour"] = _dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
 
     # ---- place totals
-    by_role = np.bincount(node * 3 + rc, weights=cnt[pos], minlength=n_nodes * 3)
+    by_role = np.bincount(node * 3 + rc, weights=cnt_f[pos], minlength=n_nodes * 3)
     out_in = by_role.reshape(n_nodes, 3).T
     first = _first_visits(rid, node)
     pnode, ppos = node[first], pos[first]
@@ -458,20 +473,15 @@ def compute_flows(
     # ---- suppression, then minimum and top-N
     k = q.suppress
     roll_parent = parent if q.rollup_small else None
-    kept, corr_w, cases_w, corr_r = suppress_flow_columns(flows, roll_parent, k)
-    if kept is None:
-        kept = {**flows, "rolled_up": np.zeros(nf, dtype=bool)}
+    table, rows, corr_w, cases_w, corr_r = suppress_flow_columns(flows, roll_parent, k)
     places, vals_w, places_r = suppress_places(places, roll_parent, k)
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r,
     )
-    # largest first, ties in order of first appearance (a stable descending sort)
-    order = np.lexsort((-kept["records"], -kept["count"]))
-    if q.min_count > 0:
-        order = order[kept["count"][order] >= q.min_count]
-    kept = {c: v[order] for c, v in kept.items()}
-    n_kept = len(order)
+    take = _ranked(table["count"], table["records"], rows, q.min_count)
+    kept = {c: v[take] for c, v in table.items()}
+    n_kept = len(take)
     kept["shown"] = np.ones(n_kept, dtype=bool) if q.top is None else np.arange(n_kept) < q.top
 
     flows_gdf, drawn = _flows_frame(kept, nodes, colour_labels)
@@ -510,11 +520,47 @@ def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """One integer per (a, b) pair of node ids below ``n``; 32 bits when they fit (faster)."""
     if n * n < 2**32:
         return a.astype(np.uint32) * np.uint32(n) + b.astype(np.uint32)
-    return a * n + b
+    return a.astype(np.int64) * n + b
+
+
+def _ranked(count: np.ndarray, records: np.ndarray, rows: np.ndarray | None,
+            min_count: int) -> np.ndarray:
+    """Positions of the rows kept, at least ``min_count``, by count then records, largest
+    first; ties keep their order (a stable descending sort)."""
+    idx = np.arange(len(count)) if rows is None else np.flatnonzero(rows)
+    if min_count > 0:
+        idx = idx[count[idx] >= min_count]
+    c, r = count[idx], records[idx]
+    if len(idx) == 0:
+        return idx
+    span = int(r.max()) - int(r.min()) + 1
+    if int(c.max()) - int(c.min()) < (2**62) // span:
+        key = (int(c.max()) - c) * span + (int(r.max()) - r)
+        return idx[_stable_argsort(key.astype(np.uint64))]
+    return idx[np.lexsort((-r, -c))]
+
+
+def _stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for non-negative integers, as 16-bit radix passes.
+
+    numpy radix-sorts 16-bit keys in linear time; two or three passes over the digits
+    beat one comparison sort of a million 64-bit keys several times over.
+    """
+    order = np.arange(len(key))
+    top = int(key.max()) if len(key) else 0
+    shift = 0
+    while shift == 0 or top >> shift:
+        digit = ((key[order] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    return order
 
 
 def _int_or_na(values: Any) -> pd.arrays.IntegerArray:
-    return pd.array(pd.Series(values, dtype="float64").round(), dtype="Int64")
+    """Whole numbers as nullable Int64, <NA> where NaN."""
+    v = np.asarray(values, dtype="float64")
+    missing = np.isnan(v)
+    return pd.arrays.IntegerArray(np.where(missing, 0, np.round(v)).astype(np.int64), missing)
 
 
 def _take_text(values: pd.Series, idx: np.ndarray) -> Any:
@@ -540,14 +586,15 @@ def _flows_frame(flows: Mapping[str, np.ndarray], nodes: pd.DataFrame, colour_la
             "from_name": _take_text(nodes["name"], f),
             "to_name": _take_text(nodes["name"], t),
             "leg_role": _take_text(pd.Series(list(LEG_ROLES)), flows["leg_role"].astype(np.int64)),
-            "count": flows["count"].astype(np.int64),
-            "records": flows["records"].astype(np.int64),
-            "uncounted": flows["uncounted"].astype(np.int64),
+            "count": flows["count"].astype(np.int64, copy=False),
+            "records": flows["records"].astype(np.int64, copy=False),
+            "uncounted": flows["uncounted"].astype(np.int64, copy=False),
             "year_min": _int_or_na(flows["year_min"]),
             "year_max": _int_or_na(flows["year_max"]),
-            "rolled_up": flows["rolled_up"].astype(bool),
-            "shown": flows["shown"].astype(bool),
-        }
+            "rolled_up": flows["rolled_up"].astype(bool, copy=False),
+            "shown": flows["shown"].astype(bool, copy=False),
+        },
+        copy=False,  # fresh arrays, not shared with the caller
     )
     if colour_labels is not None:
         out["colour_value"] = _take_text(pd.Series(np.asarray(colour_labels, dtype=object)),
@@ -563,7 +610,7 @@ def _flows_frame(flows: Mapping[str, np.ndarray], nodes: pd.DataFrame, colour_la
         geoms[idx] = shapely.linestrings(
             coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)
         )
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), copy=False)
     return gdf, drawable
 
 

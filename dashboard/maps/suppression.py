@@ -76,10 +76,10 @@ def suppress_flows(
     if k <= 1 or flows.empty:
         return flows, 0, 0, 0
     cols = {c: _column(flows[c]) for c in flows.columns}
-    out, withheld, cases, rolled = suppress_flow_columns(cols, parent, k)
-    if out is None:
+    out, rows, withheld, cases, rolled = suppress_flow_columns(cols, parent, k)
+    if rows is None:
         return flows, 0, 0, 0
-    return pd.DataFrame(out), withheld, cases, rolled
+    return pd.DataFrame({c: v[rows] for c, v in out.items()}), withheld, cases, rolled
 
 
 def _column(s: pd.Series) -> Any:
@@ -88,81 +88,82 @@ def _column(s: pd.Series) -> Any:
 
 def suppress_flow_columns(
     cols: Mapping[str, Any], parent: np.ndarray | None, k: int
-) -> tuple[dict[str, Any] | None, int, int, int]:
+) -> tuple[dict[str, Any], np.ndarray | None, int, int, int]:
     """:func:`suppress_flows` on a mapping of equal-length columns (numpy arrays).
 
-    The array form lets ``compute_flows`` skip building DataFrames for a million
-    corridors. Returns None in place of the columns when nothing is withheld or rolled
-    up (the input stands, with ``rolled_up`` all False), else the kept columns.
+    The array form lets ``compute_flows`` skip building and copying tables of a million
+    corridors. Returns (columns with ``rolled_up``: the input's rows, then any new
+    rolled-up corridors; the rows to keep as a boolean mask, or None for all of them;
+    corridors withheld; cases withheld; corridors rolled up).
     """
-    if k <= 1 or len(cols["count"]) == 0:
-        return None, 0, 0, 0
+    n = len(cols["count"])
+    out = {**cols, "rolled_up": np.zeros(n, dtype=bool)}
+    if k <= 1 or n == 0:
+        return out, None, 0, 0, 0
     count = np.asarray(cols["count"])
     small = _is_small(count, np.asarray(cols["uncounted"]), k)
     if not small.any():
-        return None, 0, 0, 0
+        return out, None, 0, 0, 0
     low = np.flatnonzero(small)
-    keep = np.flatnonzero(~small)
-    kept = {c: v[keep] for c, v in cols.items()}
-    kept["rolled_up"] = np.zeros(len(keep), dtype=bool)
     if parent is not None:
         frm, to = np.asarray(cols["from_id"])[low], np.asarray(cols["to_id"])[low]
         pf, pt = parent[frm], parent[to]
         movable = (pf != pt) & ((pf != frm) | (pt != to))
         if movable.any():
-            return _roll_up(cols, keep, low, movable, pf, pt, parent, k)
-    return kept, len(low), int(count[low].sum()), 0
+            return _roll_up(cols, small, low, movable, pf, pt, parent, k)
+    return out, ~small, len(low), int(count[low].sum()), 0
 
 
-def _roll_up(cols: Mapping[str, Any], keep: np.ndarray, low: np.ndarray, movable: np.ndarray,
+def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movable: np.ndarray,
              pf: np.ndarray, pt: np.ndarray, parent: np.ndarray, k: int
-             ) -> tuple[dict[str, Any], int, int, int]:
+             ) -> tuple[dict[str, Any], np.ndarray, int, int, int]:
     """Merge the movable small flows into their parents' corridors, then withhold.
 
     Groups are the kept flows in order, then the new parent corridors in order of first
     appearance; each takes the leg role (and colour) of its member with the largest
-    count, the first one on ties, as a stable sort by count would.
+    count, the first one on ties, as a stable sort by count would. The columns keep
+    every input row (small ones are masked out) so nothing large is copied twice.
     """
+    n = len(small)
     mv = low[movable]
     mf, mt = pf[movable], pt[movable]
     frm, to = np.asarray(cols["from_id"]), np.asarray(cols["to_id"])
     n_ids = max(len(parent), int(max(frm.max(), to.max())) + 1)
-    kf, kt = frm[keep], to[keep]
     # only kept corridors between nodes that others roll into can take in moved flows
     target = np.zeros(n_ids, dtype=bool)
     target[parent] = True
-    cand = np.flatnonzero(target[kf] & target[kt])
-    key_c = kf[cand].astype(np.int64) * n_ids + kt[cand]
+    cand = np.flatnonzero(~small & target[frm] & target[to])
+    key_c = frm[cand].astype(np.int64) * n_ids + to[cand]
     key_m = mf.astype(np.int64) * n_ids + mt
     codes, uniq = pd.factorize(np.concatenate([key_c, key_m]))
     code_m = codes[len(cand):]
-    n_keep = len(keep)
-    g = n_keep + code_m - len(cand)
+    g = n + code_m - len(cand)
     old = code_m < len(cand)
     g[old] = cand[code_m[old]]
     n_new = len(uniq) - len(cand)
     new_keys = uniq[len(cand):]
     id_dtype = np.result_type(frm.dtype, parent.dtype)
 
-    def grow(values: np.ndarray, fill: Any) -> np.ndarray:
-        return np.concatenate([values, np.full(n_new, fill, dtype=values.dtype)])
+    def grow(values: np.ndarray, fill: Any, dtype: Any = None) -> np.ndarray:
+        dtype = values.dtype if dtype is None else dtype
+        return np.concatenate([values, np.full(n_new, fill, dtype=dtype)], dtype=dtype)
 
     count = np.asarray(cols["count"])
     out: dict[str, Any] = {
-        "from_id": np.concatenate([kf, new_keys // n_ids]).astype(id_dtype),
-        "to_id": np.concatenate([kt, new_keys % n_ids]).astype(id_dtype),
+        "from_id": np.concatenate([frm, new_keys // n_ids], dtype=id_dtype),
+        "to_id": np.concatenate([to, new_keys % n_ids], dtype=id_dtype),
     }
     for c in ("count", "records", "uncounted"):
         v = np.asarray(cols[c])
-        total = grow(v[keep], 0)
+        total = grow(v, 0)
         np.add.at(total, g, v[mv])
         out[c] = total
     for c, fold in (("year_min", np.fmin), ("year_max", np.fmax)):
         v = np.asarray(cols[c], dtype="float64")
-        ext = grow(v[keep], np.nan)
+        ext = grow(v, np.nan)
         fold.at(ext, g, v[mv])
         out[c] = ext
-    rolled_up = np.zeros(n_keep + n_new, dtype=bool)
+    rolled_up = np.zeros(n + n_new, dtype=bool)
     rolled_up[g] = True
     out["rolled_up"] = rolled_up
     # the moved member with the largest count per group (first on ties) ...
@@ -171,20 +172,20 @@ def _roll_up(cols: Mapping[str, Any], keep: np.ndarray, low: np.ndarray, movable
     lead_g = g[lead]
     # ... wins over the kept flow of its group only with a strictly larger count
     wins = np.ones(len(lead), dtype=bool)
-    was_kept = lead_g < n_keep
-    wins[was_kept] = count[mv[lead[was_kept]]] > count[keep[lead_g[was_kept]]]
+    was_kept = lead_g < n
+    wins[was_kept] = count[mv[lead[was_kept]]] > count[lead_g[was_kept]]
     for c in ("leg_role", "colour"):
         if c in cols:
             v = np.asarray(cols[c])
-            pick = grow(v[keep], 0)
+            pick = grow(v, 0)
             pick[lead_g[wins]] = v[mv[lead[wins]]]
             out[c] = pick
     # a rolled-up corridor that is still below k is withheld like any other
     ok = ~_is_small(out["count"], out["uncounted"], k)
     landed = ok[g]
     lost = np.concatenate([low[~movable], mv[~landed]])
-    shown = {c: v[ok] for c, v in out.items()}
-    return shown, len(lost), int(count[lost].sum()), int(landed.sum())
+    rows = ok & np.concatenate([~small, np.ones(n_new, dtype=bool)])
+    return out, rows, len(lost), int(count[lost].sum()), int(landed.sum())
 
 
 TOTAL_COLUMNS = ("out", "through", "in")
