@@ -9,10 +9,8 @@ RoutemapError: one line on stderr, exit 2.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import sys
-import threading
 from typing import Any
 
 from loaders.errors import RoutemapError
@@ -99,32 +97,10 @@ def run_map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_map_modules(kind: str) -> None:
-    """Import what draws the map: folium, branca and geopandas take ~0.3 s to import."""
-    from dashboard.maps import exports, flow_map, flows  # noqa: F401
-
-    if kind == "hotspots":
-        from dashboard.maps import hotspot_map  # noqa: F401
-
-
-def _preload(kind: str) -> threading.Thread:
-    """Start importing the map modules on the other core while the file is read."""
-
-    def work() -> None:
-        with contextlib.suppress(Exception):  # the main thread imports again and reports
-            _import_map_modules(kind)
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    return thread
-
-
 def _run(args: argparse.Namespace) -> None:
     from loaders.load import load_dataset
 
-    preload = _preload(args.kind)
     ds = load_dataset(args.file, layout=getattr(args, "layout", None))
-    preload.join()
     from dashboard.maps import exports
     from dashboard.maps.flow_map import FlowMapOptions, flow_map
     from dashboard.maps.flows import FlowQuery, compute_flows
