@@ -193,3 +193,40 @@ def test_focus_on_a_country_counts_its_cities_in_the_map_and_the_page_alike(leve
                                               level=level, suppress=0),
                                 countries=make_countries())
     assert origin_only.summary.records_selected == 2
+
+
+def test_radix_ranking_is_a_stable_sort():
+    from dashboard.maps.flows import _stable_argsort
+
+    rng = np.random.default_rng(2)
+    for high in (3, 2**20, 2**40, 2**62):
+        key = rng.integers(0, high, 5000).astype(np.uint64)
+        np.testing.assert_array_equal(_stable_argsort(key), np.argsort(key, kind="stable"))
+
+
+def test_largest_first_ties_in_order_of_first_appearance():
+    r = flows_of(routes=[([6, 7], 2, 2019), ([0, 3], 2, 2019), ([1, 3], 5, 2019),
+                         ([2, 7], 2, 2019), ([2, 7], 0, 2019)])
+    # by count, then records (Bangladesh -> Lima has two), then as first seen
+    assert list(zip(r.flows["from_key"], r.flows["count"], strict=True)) == [
+        ("city:2", 5), ("country:BGD", 2), ("city:4", 2), ("city:1", 2)]
+
+
+def test_dominant_colour_is_the_same_counted_sparsely(monkeypatch):
+    from dashboard.maps import flows as flows_module
+
+    q = FlowQuery(suppress=0, colour_by="gender")
+    dense = flows_of(q).flows
+    monkeypatch.setattr(flows_module, "DENSE_LIMIT", 0)  # as for an attribute of many values
+    sparse = flows_of(q).flows
+    pd.testing.assert_frame_equal(pd.DataFrame(dense), pd.DataFrame(sparse))
+    assert row(sparse, "city:1", "country:ARE")["leg_role"] == "origin→transit"
+
+
+def test_pair_keys_past_32_bits_stay_distinct():
+    from dashboard.maps.flows import _pair_keys
+
+    a = np.array([0, 70_000, 69_999], dtype=np.int32)
+    b = np.array([70_000, 0, 69_999], dtype=np.int32)
+    keys = _pair_keys(a, b, 70_001)
+    assert keys.tolist() == [70_000, 70_000 * 70_001, 69_999 * 70_001 + 69_999]

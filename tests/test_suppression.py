@@ -87,3 +87,89 @@ def test_suppress_flows_directly():
 def test_withheld_message_singular():
     assert Withheld(threshold=10, corridors=1, cases=1).message().startswith(
         "1 corridor and 1 case withheld (counts below 10)")
+
+
+def _reference_suppress(rows: list[dict], parent: np.ndarray, k: int) -> tuple[list, int, int, int]:
+    """The roll-up rule written plainly, one flow at a time, to check the vectorised one."""
+
+    def small(r: dict) -> bool:
+        return r["count"] < k and not (r["count"] == 0 and r["uncounted"] > 0)
+
+    keep = [dict(r, moved=False) for r in rows if not small(r)]
+    moved, lost = [], []
+    for r in (r for r in rows if small(r)):
+        pf, pt = int(parent[r["from_id"]]), int(parent[r["to_id"]])
+        if pf != pt and (pf, pt) != (r["from_id"], r["to_id"]):
+            moved.append(dict(r, from_id=pf, to_id=pt, moved=True))
+        else:
+            lost.append(r)
+    if not moved:
+        return keep, len(lost), sum(r["count"] for r in lost), 0
+    groups: dict[tuple, list] = {}
+    for r in keep + moved:
+        groups.setdefault((r["from_id"], r["to_id"]), []).append(r)
+    out, rolled = [], 0
+    for (f, t), members in groups.items():
+        years_lo = [m["year_min"] for m in members if not np.isnan(m["year_min"])]
+        years_hi = [m["year_max"] for m in members if not np.isnan(m["year_max"])]
+        lead = max(members, key=lambda m: m["count"])  # the first of the largest
+        g = {"from_id": f, "to_id": t, "moved": any(m["moved"] for m in members),
+             "count": sum(m["count"] for m in members),
+             "records": sum(m["records"] for m in members),
+             "uncounted": sum(m["uncounted"] for m in members),
+             "year_min": min(years_lo, default=np.nan), "year_max": max(years_hi, default=np.nan),
+             "leg_role": lead["leg_role"], "colour": lead["colour"]}
+        if small(g):
+            lost += [m for m in members if m["moved"]]
+        else:
+            out.append(g)
+            rolled += sum(m["moved"] for m in members)
+    return out, len(lost), sum(r["count"] for r in lost), rolled
+
+
+def test_roll_up_matches_the_rule_written_plainly():
+    rng = np.random.default_rng(5)
+    for case in range(200):
+        n_places, n_countries = int(rng.integers(2, 8)), int(rng.integers(1, 3))
+        parent = np.arange(n_places + n_countries)
+        in_country = rng.random(n_places) < 0.7
+        parent[:n_places][in_country] = n_places + rng.integers(0, n_countries, in_country.sum())
+        ids = len(parent)
+        pairs = [(a, b) for a in range(ids) for b in range(ids) if a != b]
+        pick = rng.choice(len(pairs), int(rng.integers(1, min(len(pairs), 15) + 1)), replace=False)
+        m = len(pick)
+        counts = rng.integers(0, 8 if case % 2 else 2, m)  # small counts: ties, zeros
+        year = np.where(rng.random(m) < 0.2, np.nan, rng.integers(2000, 2010, m).astype(float))
+        flows = pd.DataFrame({
+            "from_id": [pairs[i][0] for i in pick], "to_id": [pairs[i][1] for i in pick],
+            "count": counts, "records": counts + 1,
+            "uncounted": np.where(rng.random(m) < 0.3, 1, 0),
+            "year_min": year, "year_max": year + rng.integers(0, 3, m),
+            "leg_role": rng.integers(0, 9, m), "colour": rng.integers(0, 3, m),
+        })
+        k = int(rng.integers(2, 7))
+        want, n_w, cases_w, rolled_w = _reference_suppress(flows.to_dict("records"), parent, k)
+        got, n, cases, rolled = suppress_flows(flows, parent, k)
+        assert (n, cases, rolled) == (n_w, cases_w, rolled_w)
+        cols = ["from_id", "to_id", "count", "records", "uncounted", "leg_role", "colour"]
+        assert got[cols].values.tolist() == [[r[c] for c in cols] for r in want]
+        assert got["rolled_up"].tolist() == [r["moved"] for r in want]
+        for c in ("year_min", "year_max"):
+            np.testing.assert_array_equal(got[c].to_numpy(float), [r[c] for r in want])
+
+
+def test_a_rolled_up_corridor_keeps_the_role_of_its_largest_member_the_first_on_ties():
+    flows = pd.DataFrame({
+        "from_id": [3, 0, 1, 5], "to_id": [4, 4, 4, 4], "count": [0, 0, 2, 2],
+        "records": [2, 1, 2, 2], "uncounted": [2, 0, 0, 0], "year_min": [2019.0] * 4,
+        "year_max": [2019.0] * 4, "leg_role": [1, 5, 2, 6],
+    })
+    parent = np.array([3, 3, 2, 3, 4, 3])  # 0, 1 and 5 are cities in country 3
+    kept, n, cases, rolled = suppress_flows(flows, parent, 3)
+    assert (n, cases, rolled) == (0, 0, 3)
+    # Lahore -> 4 and 5 -> 4 tie at 2, the larger count: the first of them gives the role
+    assert kept[["from_id", "to_id", "count", "uncounted", "leg_role"]].values.tolist() == [
+        [3, 4, 4, 2, 2]]
+    # all at 0: the kept no-number corridor comes first and keeps its role
+    kept, *_ = suppress_flows(flows.assign(count=0), parent, 3)
+    assert kept[["count", "uncounted", "leg_role"]].values.tolist() == [[0, 2, 1]]
