@@ -230,3 +230,11 @@ def test_pair_keys_past_32_bits_stay_distinct():
     b = np.array([70_000, 0, 69_999], dtype=np.int32)
     keys = _pair_keys(a, b, 70_001)
     assert keys.tolist() == [70_000, 70_000 * 70_001, 69_999 * 70_001 + 69_999]
+
+
+def test_colour_by_an_attribute_with_missing_values():
+    routes = [([6, 7], 8, 2020), ([0, 3], 2, 2019), ([0, 3], 9, 2019)]
+    ds = make_dataset(routes, attrs={"gender": pd.Series(["f", "m", None], dtype="str")})
+    r = compute_flows(ds, FlowQuery(suppress=0, colour_by="gender"), countries=make_countries())
+    assert row(r.flows, "city:4", "city:5")["colour_value"] == "f"
+    assert pd.isna(row(r.flows, "city:1", "city:3")["colour_value"])  # 9 of 11 cases unknown

@@ -398,7 +398,9 @@ def compute_flows(
     year = _years(rec["year"])
     colour_codes, colour_labels = None, None
     if q.colour_by:
-        colour_codes, colour_labels = pd.factorize(rec[q.colour_by].astype(str))
+        # a missing value is a value of its own (code -1 would sum into another group)
+        colour_codes, colour_labels = pd.factorize(rec[q.colour_by].astype(str),
+                                                   use_na_sentinel=False)
 
     node_of_place, nodes, parent = _nodes(dataset.places, q.level, countries)
     n_nodes = len(nodes)
