@@ -37,24 +37,32 @@ def place_names(count: int, rng: np.random.Generator) -> np.ndarray:
     return names
 
 
-def write_routes(path: Path, rows: int, seed: int = 7) -> None:
+def write_routes(path: Path, rows: int, corridors: int = 0, seed: int = 7) -> None:
+    """``rows`` route rows over ~3,000 names. With ``corridors`` = 0 every stop is drawn
+    on its own (about a million distinct corridors: the hardest case for aggregation);
+    otherwise rows repeat that many distinct routes, as case data does."""
     rng = np.random.default_rng(seed)
     names = place_names(3000, rng)
-    weights = 1.0 / np.arange(1, len(names) + 1)  # a few busy corridors, a long tail
+    weights = 1.0 / np.arange(1, len(names) + 1)  # a few busy places, a long tail
     weights /= weights.sum()
-    pick = lambda n: names[rng.choice(len(names), size=n, p=weights)]  # noqa: E731
-    transits = rng.integers(0, 3, size=rows)
-    first, second = pick(rows), pick(rows)
-    sep = SEPARATORS[rng.integers(0, len(SEPARATORS), size=rows)]
-    transit = np.where(transits == 0, "", np.where(transits == 1, first, first + sep + second))
-    frame = pd.DataFrame(
+    n = corridors or rows
+    pick = lambda k: names[rng.choice(len(names), size=k, p=weights)]  # noqa: E731
+    transits = rng.integers(0, 3, size=n)
+    first, second = pick(n), pick(n)
+    sep = SEPARATORS[rng.integers(0, len(SEPARATORS), size=n)]
+    routes = pd.DataFrame(
         {
-            "origin": pick(rows),
-            "transit": transit,
-            "destination": pick(rows),
-            "count": rng.integers(1, 40, size=rows),
-            "year": rng.integers(2000, 2025, size=rows),
+            "origin": pick(n),
+            "transit": np.where(transits == 0, "",
+                                np.where(transits == 1, first, first + sep + second)),
+            "destination": pick(n),
         }
+    )
+    if corridors:
+        busy = 1.0 / np.arange(1, n + 1) ** 0.8
+        routes = routes.iloc[rng.choice(n, size=rows, p=busy / busy.sum())]
+    frame = routes.reset_index(drop=True).assign(
+        count=rng.integers(1, 40, size=rows), year=rng.integers(2000, 2025, size=rows)
     )
     frame.to_csv(path, index=False)
 
@@ -72,11 +80,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--corridors", type=int, default=0,
+                        help="distinct routes the rows repeat (0: every row its own)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    source = OUT / f"routes_{args.rows}.csv"
+    suffix = f"_{args.corridors}corridors" if args.corridors else ""
+    source = OUT / f"routes_{args.rows}{suffix}.csv"
     if not source.exists():
-        write_routes(source, args.rows)
+        write_routes(source, args.rows, args.corridors)
     routemap = str(Path(sys.executable).with_name("routemap"))
     size_mb = source.stat().st_size / 1e6
     print(f"{args.rows:,} route rows, {size_mb:.1f} MB: {source}")
