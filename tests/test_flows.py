@@ -196,12 +196,12 @@ def test_focus_on_a_country_counts_its_cities_in_the_map_and_the_page_alike(leve
 
 
 def test_radix_ranking_is_a_stable_sort():
-    from dashboard.maps.flows import _stable_argsort
+    from dashboard.maps._grouping import stable_argsort
 
     rng = np.random.default_rng(2)
     for high in (3, 2**20, 2**40, 2**62):
         key = rng.integers(0, high, 5000).astype(np.uint64)
-        np.testing.assert_array_equal(_stable_argsort(key), np.argsort(key, kind="stable"))
+        np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
 
 
 def test_largest_first_ties_in_order_of_first_appearance():
@@ -213,22 +213,22 @@ def test_largest_first_ties_in_order_of_first_appearance():
 
 
 def test_dominant_colour_is_the_same_counted_sparsely(monkeypatch):
-    from dashboard.maps import flows as flows_module
+    from dashboard.maps import _grouping
 
     q = FlowQuery(suppress=0, colour_by="gender")
     dense = flows_of(q).flows
-    monkeypatch.setattr(flows_module, "DENSE_LIMIT", 0)  # as for an attribute of many values
+    monkeypatch.setattr(_grouping, "DENSE_LIMIT", 0)  # as for an attribute of many values
     sparse = flows_of(q).flows
     pd.testing.assert_frame_equal(pd.DataFrame(dense), pd.DataFrame(sparse))
     assert row(sparse, "city:1", "country:ARE")["leg_role"] == "origin→transit"
 
 
 def test_pair_keys_past_32_bits_stay_distinct():
-    from dashboard.maps.flows import _pair_keys
+    from dashboard.maps._grouping import pair_keys
 
     a = np.array([0, 70_000, 69_999], dtype=np.int32)
     b = np.array([70_000, 0, 69_999], dtype=np.int32)
-    keys = _pair_keys(a, b, 70_001)
+    keys = pair_keys(a, b, 70_001)
     assert keys.tolist() == [70_000, 70_000 * 70_001, 69_999 * 70_001 + 69_999]
 
 

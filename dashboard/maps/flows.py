@@ -26,6 +26,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard.maps._grouping import (
+    dominant,
+    first_visits,
+    minmax,
+    pair_keys,
+    ranked,
+)
 from dashboard.maps.arcs import arc_coords
 from dashboard.maps.suppression import (
     DEFAULT_K,
@@ -38,7 +45,6 @@ from loaders.model import ROLES, Dataset
 
 LEVELS = ("place", "country", "region")
 LEG_ROLES = tuple(f"{a}→{b}" for a in ROLES for b in ROLES)
-DENSE_LIMIT = 8_000_000  # group x value cells summed densely in _dominant
 
 
 class QueryError(RoutemapError):
@@ -314,65 +320,6 @@ def _ordered_stops(stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
     return rid, pid, rc
 
 
-def _dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups: int,
-              n_values: int) -> np.ndarray:
-    """For each group, the value with the largest summed weight (vectorised)."""
-    if n_groups == 0:
-        return np.zeros(0, dtype=np.int64)
-    # count only the values that occur (order kept, so ties still go to the lowest)
-    present = np.flatnonzero(np.bincount(value, minlength=n_values))
-    if len(present) < n_values:
-        rank = np.zeros(n_values, dtype=np.int64)
-        rank[present] = np.arange(len(present))
-        return present[_dominant(group, rank[value], weight, n_groups, len(present))]
-    pair = group.astype(np.int64) * n_values + value
-    if n_groups * n_values <= DENSE_LIMIT:
-        tot = np.bincount(pair, weights=weight, minlength=n_groups * n_values)
-        return tot.reshape(n_groups, n_values).argmax(axis=1)
-    # many values (a free-text attribute): sum per pair present, not per possible pair;
-    # the same sums in the same order, and ties go to the lowest value as argmax does
-    code, pairs = pd.factorize(pair)
-    tot = np.bincount(code, weights=weight, minlength=len(pairs))
-    g, v = pairs // n_values, pairs % n_values
-    order = np.lexsort((v, -tot, g))
-    lead = order[np.r_[True, g[order][1:] != g[order][:-1]]]
-    out = np.zeros(n_groups, dtype=np.int64)
-    out[g[lead]] = v[lead]
-    return out
-
-
-def _first_visits(rid: np.ndarray, node: np.ndarray, max_gap: int = 32) -> np.ndarray:
-    """Mask of stops that are a record's first visit to their node (rid sorted).
-
-    Routes are short, so comparing each stop with the few before it in the same record
-    is much faster than hashing (record, node) pairs; very long routes fall back to that.
-    """
-    first = np.ones(len(rid), dtype=bool)
-    for d in range(1, max_gap + 1):
-        same = rid[d:] == rid[:-d]
-        if not same.any():
-            return first
-        first[d:] &= ~(same & (node[d:] == node[:-d]))
-    n = int(node.max()) + 1 if len(node) else 1
-    _, idx = np.unique(rid * n + node, return_index=True)
-    first[:] = False
-    first[idx] = True
-    return first
-
-
-def _minmax(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.full(n, np.inf)
-    hi = np.full(n, -np.inf)
-    ok = ~np.isnan(values)
-    if not ok.all():
-        group, values = group[ok], values[ok]
-    np.minimum.at(lo, group, values)
-    np.maximum.at(hi, group, values)
-    lo[np.isinf(lo)] = np.nan
-    hi[np.isinf(hi)] = np.nan
-    return lo, hi
-
-
 # --------------------------------------------------------------------------- compute
 
 
@@ -430,7 +377,7 @@ def compute_flows(
     n_internal = int(internal.sum())
     lf, lt, lpos = node[:-1][legs], node[1:][legs], pos[:-1][legs]
     lrole = pair_role[legs]
-    fcode, uniq = pd.factorize(_pair_keys(lf, lt, n_nodes))
+    fcode, uniq = pd.factorize(pair_keys(lf, lt, n_nodes))
     nf = len(uniq)
     cnt_f = cnt.astype(np.float64)  # bincount sums float weights; convert once per record
     lcnt = cnt_f[lpos]
@@ -446,17 +393,17 @@ def compute_flows(
             if nocount.any() else np.zeros(nf, dtype=np.int64)
         ),
     }
-    flows["year_min"], flows["year_max"] = _minmax(fcode, year[lpos], nf)
-    flows["leg_role"] = _dominant(fcode, lrole, weight, nf, len(LEG_ROLES))
+    flows["year_min"], flows["year_max"] = minmax(fcode, year[lpos], nf)
+    flows["leg_role"] = dominant(fcode, lrole, weight, nf, len(LEG_ROLES))
     if colour_codes is not None:
-        flows["colour"] = _dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
+        flows["colour"] = dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
 
     # ---- place totals
     by_role = np.bincount(node * 3 + rc, weights=cnt_f[pos], minlength=n_nodes * 3)
     out_in = by_role.reshape(n_nodes, 3).T
-    first = _first_visits(rid, node)
+    first = first_visits(rid, node)
     pnode, ppos = node[first], pos[first]
-    plo, phi = _minmax(pnode, year[ppos], n_nodes)
+    plo, phi = minmax(pnode, year[ppos], n_nodes)
     places = pd.DataFrame(
         {
             "out": out_in[0].astype(np.int64),
@@ -481,7 +428,7 @@ def compute_flows(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r,
     )
-    take = _ranked(table["count"], table["records"], rows, q.min_count)
+    take = ranked(table["count"], table["records"], rows, q.min_count)
     kept = {c: v[take] for c, v in table.items()}
     n_kept = len(take)
     kept["shown"] = np.ones(n_kept, dtype=bool) if q.top is None else np.arange(n_kept) < q.top
@@ -516,46 +463,6 @@ def _years(year: pd.Series) -> np.ndarray:
     if not pd.api.types.is_integer_dtype(year.dtype):
         year = pd.to_numeric(year, errors="coerce")
     return year.to_numpy(dtype="float64", na_value=np.nan)
-
-
-def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """One integer per (a, b) pair of node ids below ``n``; 32 bits when they fit (faster)."""
-    if n * n < 2**32:
-        return a.astype(np.uint32) * np.uint32(n) + b.astype(np.uint32)
-    return a.astype(np.int64) * n + b
-
-
-def _ranked(count: np.ndarray, records: np.ndarray, rows: np.ndarray | None,
-            min_count: int) -> np.ndarray:
-    """Positions of the rows kept, at least ``min_count``, by count then records, largest
-    first; ties keep their order (a stable descending sort)."""
-    idx = np.arange(len(count)) if rows is None else np.flatnonzero(rows)
-    if min_count > 0:
-        idx = idx[count[idx] >= min_count]
-    c, r = count[idx], records[idx]
-    if len(idx) == 0:
-        return idx
-    span = int(r.max()) - int(r.min()) + 1
-    if int(c.max()) - int(c.min()) < (2**62) // span:
-        key = (int(c.max()) - c) * span + (int(r.max()) - r)
-        return idx[_stable_argsort(key.astype(np.uint64))]
-    return idx[np.lexsort((-r, -c))]
-
-
-def _stable_argsort(key: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, kind="stable")`` for non-negative integers, as 16-bit radix passes.
-
-    numpy radix-sorts 16-bit keys in linear time; two or three passes over the digits
-    beat one comparison sort of a million 64-bit keys several times over.
-    """
-    order = np.arange(len(key))
-    top = int(key.max()) if len(key) else 0
-    shift = 0
-    while shift == 0 or top >> shift:
-        digit = ((key[order] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
-        shift += 16
-    return order
 
 
 def _int_or_na(values: Any) -> pd.arrays.IntegerArray:
