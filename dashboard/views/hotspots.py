@@ -55,6 +55,15 @@ def ranked_countries(hot: HotspotResult, k: int) -> pd.DataFrame:
     })
 
 
+def ranked_tab(tab, table: pd.DataFrame, noun: str, caption: str) -> None:
+    with tab:
+        if table.empty:
+            st.info(f"No {noun} in this view: widen the years or filters.")
+            return
+        st.caption(caption)
+        st.dataframe(table, hide_index=True, width="stretch", height=map_cache.MAP_HEIGHT - 90)
+
+
 state, dataset = sidebar()
 dkey = data_cache.dataset_key(state.dataset)
 st.title("Hotspots")
@@ -76,26 +85,14 @@ with left:
 with right:
     st.markdown(f"**Ranked by cases {md(ROLE_WORDS.get(state.role, state.role))}**")
     k_shown = hot.flows.withheld.threshold or state.k
-    by_country, by_place = st.tabs(["Countries", "Every place"])
-    with by_country:
-        countries = ranked_countries(hot, k_shown)
-        if countries.empty:
-            st.info("No country in this view: widen the years or filters.")
-        else:
-            st.caption("As the map shades them: a country's cities count towards it.")
-            st.dataframe(countries, hide_index=True, width="stretch",
-                         height=map_cache.MAP_HEIGHT - 90)
-    with by_place:
-        table = ranked(hot, k_shown)
-        if table.empty:
-            st.info("No place in this view: widen the years or filters.")
-        else:
-            st.caption("Each place as the data names it: a country, a city or a region.")
-            st.dataframe(table, hide_index=True, width="stretch",
-                         height=map_cache.MAP_HEIGHT - 90)
-            if len(hot.table) > TABLE_ROWS:
-                st.caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV "
-                           "export has them all.")
+    tabs = st.tabs(["Countries", "Every place"])
+    ranked_tab(tabs[0], ranked_countries(hot, k_shown), "country",
+               "As the map shades them: a country's cities count towards it.")
+    ranked_tab(tabs[1], ranked(hot, k_shown), "place",
+               "Each place as the data names it: a country, a city or a region.")
+    if len(hot.table) > TABLE_ROWS:
+        tabs[1].caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV "
+                        "export has them all.")
 st.caption(md(hot.flows.withheld.message()))
 with st.container(border=True):
     st.markdown("  \n".join(md(line) for line in hotspot_caveat(hot).lines()))
