@@ -54,11 +54,25 @@ def upload(page, path: Path) -> None:
     settle(page)
 
 
+def open_list(page, key: str, text: str = "") -> None:
+    """Open the selectbox ``key`` until its options (with ``text``) show: on a busy
+    machine the first click can land while Streamlit is still redrawing the widget."""
+    option = page.locator('[role="option"]', has_text=text).first
+    for _ in range(4):
+        page.locator(f'.st-key-{key} button[aria-label="Open"]').click()
+        try:
+            option.wait_for(timeout=5000)
+            return
+        except Exception:  # closed again by a rerun: settle and retry
+            page.keyboard.press("Escape")
+            settle(page)
+    option.wait_for(timeout=5000)
+
+
 def review_labels(page) -> list[str]:
     """The places the review offers to fix, as the 'Place to fix' list shows them."""
-    page.locator('.st-key-fix_pick button[aria-label="Open"]').click()
+    open_list(page, "fix_pick")
     options = page.locator('[role="option"]')
-    options.first.wait_for(timeout=10000)
     labels = options.all_inner_texts()
     page.keyboard.press("Escape")
     page.wait_for_timeout(300)
@@ -67,7 +81,7 @@ def review_labels(page) -> list[str]:
 
 def pick(page, text: str) -> None:
     """Choose the place to fix whose label starts with ``text``."""
-    page.locator('.st-key-fix_pick button[aria-label="Open"]').click()
+    open_list(page, "fix_pick", text)
     page.locator('[role="option"]', has_text=text).first.click()
     settle(page)
 
@@ -188,7 +202,8 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
 
         # a fix can be undone: forget Zzyzx Springs and it is back in the review
         page.get_by_text("Your place fixes (3)").click()
-        page.locator('.st-key-forget_pick button[aria-label="Open"]').click()
+        settle(page)
+        open_list(page, "forget_pick", "zzyzx springs")
         page.locator('[role="option"]', has_text="zzyzx springs").first.click()
         settle(page)
         click(page, "Forget this fix")
