@@ -17,6 +17,22 @@ COMMANDS = ("serve", "check", "geocode", "map")
 EXIT_OK, EXIT_UNUSABLE = 0, 2
 
 
+def console_main() -> None:
+    """The ``routemap`` console script: :func:`main`, then a quick exit.
+
+    A command that loaded a million rows holds about a gigabyte of arrays, and the
+    interpreter's orderly teardown of them took 0.15 s after the work was done. Every
+    file is written and closed by then, so once stdout and stderr are flushed there is
+    nothing left to clean up; the server (``serve``) exits the ordinary way.
+    """
+    code = main()
+    if sys.argv[1:2] in (["check"], ["geocode"], ["map"]):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
