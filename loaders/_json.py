@@ -73,15 +73,27 @@ def parse_json(text: str, name: str, ndjson: bool = False) -> Any:
         except json.JSONDecodeError as e:
             if e.msg != "Extra data":
                 raise _error(name, e) from None
-    out = []
+    out: list[Any] = []
+    first_error = None
     for i, line in enumerate(text.splitlines()):
         if not line.strip():
             continue
         try:
             out.append(_loads(line))
         except json.JSONDecodeError as e:
-            raise _error(name, e, i) from None
+            # one broken line is one rejected row, not a lost file
+            out.append(_BrokenLine(f"line {i + 1} is not valid JSON: {e.msg}"))
+            first_error = first_error or _error(name, e, i)
+    if first_error is not None and all(isinstance(r, _BrokenLine) for r in out):
+        raise first_error
     return out
+
+
+class _BrokenLine:
+    """A line of newline-delimited JSON that did not parse, kept to be reported."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 def is_geojson(doc: Any) -> bool:
@@ -135,6 +147,10 @@ def _from_records(records: list[Any], name: str, limits: Limits, file_format: st
     problems = list(problems)
     lines = []
     for i, r in enumerate(records, start=1):
+        if isinstance(r, _BrokenLine):
+            rejected += 1
+            problems.append(Problem(i, None, f"{r.message}; rejected"))
+            continue
         if not isinstance(r, dict):
             rejected += 1
             problems.append(Problem(i, None, f"record {i} is {_dump(r)[:40]!r}, not an object;"

@@ -328,8 +328,17 @@ def test_malformed_json_names_line_and_column() -> None:
     with pytest.raises(UnreadableFileError, match=r"line 3, column 10") as e:
         read_table(b'[\n {"a": 1},\n {"a": 2,,}\n]', name="f.json")
     assert "\n" not in str(e.value)
-    with pytest.raises(UnreadableFileError, match=r"line 2"):
-        read_table(b'{"a": 1}\n{"a": \n', name="f.ndjson")
+    with pytest.raises(UnreadableFileError, match=r"line 1"):
+        read_table(b'{"a": \nnot json\n', name="f.ndjson")
+
+
+def test_a_broken_ndjson_line_is_one_rejected_row() -> None:
+    t = read_table(b'{"a": 1}\n{"a": \n{"a": 3}\n', name="f.ndjson")
+    assert rows(t) == [{"a": "1"}, {"a": "3"}]
+    assert (t.rows_read, t.rejected) == (3, 1)
+    [problem] = t.problems
+    assert problem.row == 2
+    assert "line 2 is not valid JSON" in problem.message
 
 
 def test_geojson() -> None:
