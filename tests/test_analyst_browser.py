@@ -99,8 +99,20 @@ def type_into(page, label: str, value: str) -> None:
     settle(page)
 
 
-def flash(page) -> str:
-    return " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+def expect_flash(page, expect: str) -> None:
+    text = flash(page, expect)
+    assert expect in text, text
+
+
+def flash(page, expect: str = "", tries: int = 40) -> str:
+    """The messages shown; with ``expect``, wait (a rerun on a busy machine can land
+    after the status widget has come and gone) until one of them holds it."""
+    for _ in range(tries):
+        text = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+        if expect in text:
+            break
+        page.wait_for_timeout(250)
+    return text
 
 
 def no_exception(page) -> None:
@@ -133,7 +145,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         shot(page, "2_suggestion")
         click(page, "Use Karachi (city, PAK)")
         no_exception(page)
-        assert "Fixed: Karachee is now Karachi (city, PAK)" in flash(page)
+        expect_flash(page, "Fixed: Karachee is now Karachi (city, PAK)")
         assert metric(page, "Places not found") == "1"
 
         # 2. a gazetteer search for the guessed one
@@ -144,19 +156,19 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         settle(page)
         click(page, "Use this place")
         no_exception(page)
-        assert "Fixed: Saudia Arabiya is now Saudi Arabia (country, SAU)" in flash(page)
+        expect_flash(page, "Fixed: Saudia Arabiya is now Saudi Arabia (country, SAU)")
         assert review_labels(page) == ["Zzyzx Springs — not found, 1 row"]
 
         # 3. coordinates for a place no gazetteer has
         page.get_by_role("tab", name="Enter coordinates").click()
         click(page, "Use these coordinates")  # nothing entered: a clear error, no fix
-        assert "Enter both a latitude and a longitude" in flash(page)
+        expect_flash(page, "Enter both a latitude and a longitude")
         type_into(page, "Latitude", "35.1436")
         type_into(page, "Longitude", "-116.1042")
         shot(page, "3_coordinates")
         click(page, "Use these coordinates")
         no_exception(page)
-        assert "Zzyzx Springs is now Zzyzx Springs at 35.1436, -116.1042" in flash(page)
+        expect_flash(page, "Zzyzx Springs is now Zzyzx Springs at 35.1436, -116.1042")
         assert metric(page, "Places not found") == "0"
         assert metric(page, "Places resolved") == "8"
         assert page.get_by_text("Nothing to review: every place was found.").count() == 1
@@ -169,8 +181,8 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         assert Library(home).list() == []
         click(page, "Save")
         no_exception(page)
-        assert "Saved 'Gulf routes 2019-21' to the library" in flash(page)
-        assert "already in the library as 'Gulf routes 2019-21'" in flash(page)
+        expect_flash(page, "Saved 'Gulf routes 2019-21' to the library")
+        expect_flash(page, "already in the library as 'Gulf routes 2019-21'")
         shot(page, "4_saved")
 
     [entry] = Library(home).list()
@@ -208,7 +220,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         settle(page)
         click(page, "Forget this fix")
         no_exception(page)
-        assert "Forgot the fix of zzyzx springs" in flash(page)
+        expect_flash(page, "Forgot the fix of zzyzx springs")
         assert page.get_by_text("Your place fixes (2)").count() == 1
         shot(page, "8_fix_forgotten")
         assert review_labels(page) == ["Zzyzx Springs — not found, 1 row"]
