@@ -219,3 +219,15 @@ def test_served_maps_fetch_the_static_basemap_and_inline_maps_carry_it():
     assert a["features"][0] is not b["features"][0]
     a["features"][0]["properties"]["style"] = {"fillColor": "#000000"}
     assert "style" not in countries_geojson(world)["features"][0]["properties"]
+
+
+def test_caveat_names_the_filters_so_a_passed_on_map_says_what_it_leaves_out():
+    from loaders.load import load_dataset
+
+    demo = load_dataset("demo", aliases=False)
+    query = FlowQuery(focus="country:PAK", attributes={"exploitation": ["sexual"]},
+                      min_count=10, level="country")
+    html = flow_map(compute_flows(demo, query), FlowMapOptions()).get_root().render()
+    assert "Filters: exploitation: sexual; routes through Pakistan; corridors of 10+ cases" in html
+    plain = flow_map(compute_flows(demo, FlowQuery()), FlowMapOptions()).get_root().render()
+    assert "Filters:" not in plain

@@ -229,10 +229,24 @@ def _n(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+def filters_line(result: FlowResult) -> str:
+    """"Filters: exploitation: sexual; routes through Pakistan": what narrowed the view,
+    so a map passed on without its link still says what it leaves out."""
+    q = result.query
+    parts = [f"{col}: {', '.join(str(v) for v in values)}"
+             for col, values in sorted(q.attributes.items()) if values]
+    if q.focus:
+        named = result.places.loc[result.places["key"] == q.focus, "name"]
+        parts.append(f"routes through {named.iloc[0] if len(named) else q.focus}")
+    if q.min_count:
+        parts.append(f"corridors of {q.min_count:,}+ cases")
+    return "Filters: " + "; ".join(parts) if parts else ""
+
+
 def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
     """The caveat box content for a flow result."""
     s = result.summary
-    extra = []
+    extra = [line for line in [filters_line(result)] if line]
     n_pl = int(result.places.geometry.notna().sum())
     if max_nodes is not None and n_pl > max_nodes:
         drawn = len(drawn_places(result, max_nodes))
