@@ -117,7 +117,8 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _guess_legacy(data: bytes) -> str:
-    """charset-normalizer's guess when it reads as a non-Latin script, else Windows-1252.
+    """charset-normalizer's guess when it reads as a non-Latin script, else Windows-1250
+    where that reads more letters than Windows-1252, else Windows-1252.
 
     On short samples it often names some other Latin code page (cp775, cp850, latin-1)
     for Western text; Windows-1252 is the common legacy case. A guess that turns the
@@ -137,7 +138,17 @@ def _guess_legacy(data: bytes) -> str:
     scripts = sum(1 for c in high if c.isalpha() and ord(c) >= 0x370)
     if high and scripts > 0.5 * len(high):
         return best.encoding
+    # Central European text (Łódź, Wrocław, Śląsk, Iaşi): Windows-1252 turns its letters
+    # into symbols (£, ³, ¹), so Windows-1250 wins only where it reads more letters
+    if _letters(sample, "cp1250") > _letters(sample, "cp1252"):
+        return "cp1250"
     return "cp1252"
+
+
+def _letters(sample: bytes, encoding: str) -> int:
+    """How many of the sample's non-ASCII bytes decode to letters in ``encoding``."""
+    text = sample.decode(encoding, errors="replace")
+    return sum(1 for c in text if ord(c) > 127 and c.isalpha())
 
 
 # --- dialect and header -----------------------------------------------------------------

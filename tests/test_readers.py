@@ -445,3 +445,18 @@ def test_lone_carriage_return_files() -> None:
     t = read_table(b"a,b\r1,2\r3,4\r", name="mac.csv")  # classic Mac line ends
     assert rows(t) == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
     assert t.line_of(np.arange(2)).tolist() == [2, 3]
+
+
+def test_central_european_windows_1250_reads_its_letters() -> None:
+    text = "origin,destination\nWrocław,Łódź\nKraków,Gdańsk\nŚląsk,Poznań\nIaşi,Chişinău\n"
+    t = read_table(text.encode("cp1250"), name="pl.csv")
+    assert t.encoding == "cp1250"
+    assert rows(t)[0] == {"origin": "Wrocław", "destination": "Łódź"}
+    assert rows(t)[3]["destination"] == "Chişinău"
+
+
+def test_western_windows_1252_is_not_taken_for_1250() -> None:
+    text = "origin,destination\nCôte d’Ivoire,Bénin\nSão Tomé,Zürich\n"
+    t = read_table(text.encode("cp1252"), name="fr.csv")
+    assert t.encoding == "cp1252"
+    assert rows(t)[1] == {"origin": "São Tomé", "destination": "Zürich"}
