@@ -150,7 +150,7 @@ def format_report(report) -> str:
         for problem in report.problems[:50]:
             where = f"line {problem.row}" if problem.row is not None else "file"
             column = f" [{problem.column}]" if problem.column else ""
-            kept = " (row kept)" if problem.kept else ""
+            kept = " (row kept)" if problem.kept and problem.row is not None else ""
             lines.append(f"  {where}{column}: {problem.message}{kept}")
         if len(report.problems) > 50:
             lines.append(f"  … and {len(report.problems) - 50} more (use --json for all)")
