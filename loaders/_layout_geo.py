@@ -117,7 +117,7 @@ def build_coordinates(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         return _build_points(table, cols)
     from loaders._layout_routes import build_wide
 
-    return build_wide(table, cols, layout="coordinates")
+    return build_wide(table, cols)
 
 
 def _roles_from(table: TableLike, name: str | None, default: int) -> np.ndarray:

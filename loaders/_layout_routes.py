@@ -42,11 +42,6 @@ _SPLIT_COMMAS = re.compile(r"\s*(?:;|\||->|=>|—>|–>|→|⇒|➝|➔|>|›|»
 _ROLE_CODE = {"origin": ORIGIN, "transit": TRANSIT, "destination": DESTINATION}
 
 
-def _pieces(value: str, pattern: re.Pattern) -> list[str]:
-    missing = set(MISSING_PLACES)
-    return [p for p in (x.strip() for x in pattern.split(value)) if p.lower() not in missing]
-
-
 def split_entries(entries: pa.Array, pattern: str) -> tuple[pa.Array, np.ndarray]:
     """Pieces of each entry split on ``pattern``, cleaned, missing ones dropped.
 
@@ -81,12 +76,14 @@ def comma_lists(table: TableLike, column: str, cols: dict[str, Any]) -> bool:
             if any("," in v for v in values):
                 return False
             whole.update(v.strip().lower() for v in values)
-    values = [v for v in encode(table, column).values if "," in v]
+    entries = encode(table, column).values
+    values = [v for v in entries if "," in v]
     if not values:
         return False
-    for v in encode(table, column).values:
+    for v in entries:
         whole.update(p.strip().lower() for p in _SPLIT.split(v) if "," not in p)
-    known = sum(all(p.lower() in whole for p in _pieces(v, _SPLIT_COMMAS)) for v in values)
+    whole.update(MISSING_PLACES)  # a missing piece ("A, unknown") does not count against
+    known = sum(all(p.strip().lower() in whole for p in _SPLIT_COMMAS.split(v)) for v in values)
     return known >= len(values) / 2
 
 
@@ -192,7 +189,7 @@ def attributes_of(
     return out
 
 
-def build_wide(table: TableLike, cols: dict[str, Any], layout: str = "routes") -> RawRoutes:
+def build_wide(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     """One record per row; stops origin, transits in order, destination."""
     problems, pool = Problems(table), QueryPool()
     count, has_count = read_counts(table, cols.get("count"), problems)
@@ -214,7 +211,7 @@ def build_wide(table: TableLike, cols: dict[str, Any], layout: str = "routes") -
 def build_legs(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     """Legs chained by route id and leg order; without a route id each leg is a record."""
     if not cols.get("route_id"):
-        return build_wide(table, {**cols, "transit": []}, layout="legs")
+        return build_wide(table, {**cols, "transit": []})
     n = table.data.num_rows
     problems, pool = Problems(table), QueryPool()
     count, has_count = read_counts(table, cols.get("count"), problems)

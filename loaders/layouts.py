@@ -391,7 +391,7 @@ def build_routes(table: TableLike, spec: LayoutSpec) -> RawRoutes:
     if spec.layout == "routes":
         from loaders._layout_routes import build_wide
 
-        return build_wide(table, spec.columns, layout="routes")
+        return build_wide(table, spec.columns)
     if spec.layout == "legs":
         from loaders._layout_routes import build_legs
 
