@@ -9,9 +9,10 @@ and description, which the dataset library and the SYNTHETIC banner read.
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from geodata import data_path
 
 SAMPLES: dict[str, str] = {
     "demo": "Synthetic demo: 4,000 case records along South and Central Asian corridors",
@@ -21,10 +22,6 @@ SAMPLES: dict[str, str] = {
 
 def _samples_dir() -> Path:
     """The folder of the samples inside the installed ``geodata`` package."""
-    try:
-        from geodata import data_path
-    except ImportError:  # an older geodata without data_path: ask importlib directly
-        return Path(str(files("geodata").joinpath("samples")))
     return data_path("samples")
 
 
