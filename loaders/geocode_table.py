@@ -93,10 +93,10 @@ def geocode_column(
     n_rows = len(text.codes)
     if hint_column:
         hint = encode(table, hint_column)
-        pair = text.codes.astype(np.int64) * max(len(hint.dictionary), 1) + hint.codes
-        distinct, inverse = np.unique(pair, return_inverse=True)
-        text_of = distinct // max(len(hint.dictionary), 1)
-        hint_of = distinct % max(len(hint.dictionary), 1)
+        nh = max(len(hint.dictionary), 1)
+        distinct, inverse = np.unique(text.codes.astype(np.int64) * nh + hint.codes,
+                                      return_inverse=True)
+        text_of, hint_of = distinct // nh, distinct % nh
         hints = [hint.values[h].strip() for h in hint_of]
     else:
         text_of = np.arange(len(text.dictionary))
