@@ -174,36 +174,37 @@ def base_map(
         m.default_js = []
         m.default_css = []
     m.add_child(OfflineAssets(assets, prefix, SEA[basemap]), name="offline_assets")
-    if basemap != "none" and assets == "served" and _is_default(countries):
-        # the browser fetches (and caches) the static file instead of ~550 KB in every map
-        folium.map.CustomPane("basemap", z_index=150, pointer_events=False).add_to(m)
-        m.add_child(_ServedBasemap(prefix, *LAND[basemap]))
-    elif basemap != "none" and _is_default(countries):
-        # the committed basemap file, as is: simplifying the world's shapes again costs
-        # ~0.2 s of every exported map
-        folium.map.CustomPane("basemap", z_index=150, pointer_events=False).add_to(m)
-        m.add_child(_InlineBasemap(*LAND[basemap]))
-    elif basemap != "none":
-        if countries is None:
-            countries = default_countries()
-        if countries is not None and len(countries):
-            folium.map.CustomPane("basemap", z_index=150, pointer_events=False).add_to(m)
-            fill, stroke = LAND[basemap]
-            layer = folium.GeoJson(
-                countries_geojson(countries),
-                name="Countries",
-                pane="basemap",
-                interactive=False,
-                control=False,
-            )
-            m.add_child(layer)
-            m.add_child(_StaticStyle(layer, fill, stroke))
+    if basemap != "none":
+        _add_countries(m, countries, assets, prefix, *LAND[basemap])
     if basemap in TILES:
         folium.TileLayer(
             tiles=TILES[basemap], attr=TILE_ATTRIBUTION, name=f"{basemap} tiles",
             max_zoom=18, subdomains="abcd", control=False,
         ).add_to(m)
     return m
+
+
+def _add_countries(m: folium.Map, countries: Any, assets: str, prefix: str, fill: str,
+                   stroke: str) -> None:
+    """The vector basemap in its own pane below everything else, if there are shapes."""
+    default = _is_default(countries)
+    if not default:
+        countries = default_countries() if countries is None else countries
+        if countries is None or not len(countries):
+            return
+    folium.map.CustomPane("basemap", z_index=150, pointer_events=False).add_to(m)
+    if default and assets == "served":
+        # the browser fetches (and caches) the static file instead of ~550 KB in every map
+        m.add_child(_ServedBasemap(prefix, fill, stroke))
+    elif default:
+        # the committed basemap file, as is: simplifying the world's shapes again costs
+        # ~0.2 s of every exported map
+        m.add_child(_InlineBasemap(fill, stroke))
+    else:
+        layer = folium.GeoJson(countries_geojson(countries), name="Countries", pane="basemap",
+                               interactive=False, control=False)
+        m.add_child(layer)
+        m.add_child(_StaticStyle(layer, fill, stroke))
 
 
 @cache
@@ -228,6 +229,11 @@ def static_basemap_path() -> Path:
     return Path(__file__).resolve().parents[1] / "static" / ASSET_DIR / BASEMAP_FILE
 
 
+def _land_style(fill: str, stroke: str) -> str:
+    """The basemap's one Leaflet style (JSON) for every country shape."""
+    return json.dumps({"fillColor": fill, "fillOpacity": 1.0, "color": stroke, "weight": 0.6})
+
+
 class _ServedBasemap(MacroElement):
     """The vector basemap fetched from the app's own static files (same origin)."""
 
@@ -244,9 +250,7 @@ class _ServedBasemap(MacroElement):
         super().__init__()
         self._name = "ServedBasemap"
         self.url = json.dumps(f"{prefix.rstrip('/')}/{ASSET_DIR}/{BASEMAP_FILE}")
-        self.style = json.dumps(
-            {"fillColor": fill, "fillOpacity": 1.0, "color": stroke, "weight": 0.6}
-        )
+        self.style = _land_style(fill, stroke)
 
 
 @cache
@@ -269,9 +273,7 @@ class _InlineBasemap(MacroElement):
         super().__init__()
         self._name = "InlineBasemap"
         self.data = _static_basemap_text()
-        self.style = json.dumps(
-            {"fillColor": fill, "fillOpacity": 1.0, "color": stroke, "weight": 0.6}
-        )
+        self.style = _land_style(fill, stroke)
 
 
 class _StaticStyle(MacroElement):
@@ -286,9 +288,7 @@ class _StaticStyle(MacroElement):
     def __init__(self, layer: folium.GeoJson, fill: str, stroke: str):
         super().__init__()
         self.layer = layer
-        self.style = json.dumps(
-            {"fillColor": fill, "fillOpacity": 1.0, "color": stroke, "weight": 0.6}
-        )
+        self.style = _land_style(fill, stroke)
 
 
 def default_countries() -> Any:
@@ -338,7 +338,6 @@ def _build_countries_geojson(countries: Any, tolerance: float, grid: float) -> d
     ok = ~shapely.is_missing(geoms)
     geoms = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
     geoms = shapely.set_precision(geoms, grid)
-    geoms = np.array([_drop_wrapping_slivers(g) for g in geoms], dtype=object)
     iso = countries["iso3"].astype(str).to_numpy()[ok] if "iso3" in countries else None
     name = countries["name"].astype(str).to_numpy()[ok] if "name" in countries else None
     features = []
@@ -354,21 +353,6 @@ def _build_countries_geojson(countries: Any, tolerance: float, grid: float) -> d
             {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(g))}
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def _drop_wrapping_slivers(geom: Any) -> Any:
-    """Drop polygon parts that run more than half way round the world outside Antarctica.
-
-    Such parts are antimeridian artefacts (a ring that jumps from +180 to -180); Leaflet
-    draws them as a band across the whole map.
-    """
-    if geom is None or geom.is_empty:
-        return geom
-    parts = list(getattr(geom, "geoms", [geom]))
-    keep = [p for p in parts if (p.bounds[2] - p.bounds[0]) <= 180.0 or p.bounds[1] < -60.0]
-    if len(keep) == len(parts):
-        return geom
-    return shapely.MultiPolygon(keep) if keep else None
 
 
 def add_raw_html(m: folium.Map, html: str, name: str) -> None:
