@@ -14,16 +14,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import replace
 
 import folium
 import streamlit as st
 
 from dashboard import slides as sl
-from dashboard.maps.flow_map import FlowMapOptions, flow_map
-from dashboard.maps.flows import FlowResult, compute_flows
-from dashboard.state import COLOUR_ROLE, Facets, ViewState, to_query_params
+from dashboard.maps.flow_map import flow_map
+from dashboard.maps.flows import FlowResult
+from dashboard.state import Facets, ViewState
 from dashboard.views import data_cache, map_cache
 from dashboard.views.sidebar import NOTICES, STATE, W, banner, key_figure_row, md, sidebar
 from loaders.errors import RoutemapError
@@ -31,60 +30,37 @@ from loaders.library import Library
 from loaders.model import Dataset
 
 MAP_HEIGHT = 760  # px: most of a 1080-line screen under the title and the slide controls
-PREFIX = "/app/static"  # absolute: st_folium draws inside a component iframe
 CURRENT = "present_slide"  # (dataset id, open slide index or None)
 PENDING = "present_link_slide"  # slide=N from the link, until the slides are loaded
 MESSAGE = "present_message"  # (kind, text) left by a callback for the next run
 
 
-@st.cache_resource(show_spinner=False)
-def _countries() -> Any:
-    """The gazetteer's country shapes, read once per process and never mutated."""
-    from dashboard.maps.offline import default_countries
-
-    return default_countries()
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
-def _flows(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState) -> FlowResult:
-    return compute_flows(_dataset, _state.to_flow_query(), countries=_countries())
-
-
-def _view_key(state: ViewState) -> str:
-    return json.dumps(to_query_params(state), sort_keys=True, ensure_ascii=False)
-
-
-def flows(dataset: Dataset, state: ViewState) -> FlowResult:
-    """Flows of ``state`` (already carrying the presenting K), cached on content."""
-    return _flows(data_cache.dataset_key(state.dataset), _view_key(state), dataset, state)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _payload(dkey: str, vkey: str, title: str, _dataset: Dataset, _state: ViewState
+def _payload(dkey: str, skey: str, _dataset: Dataset, _state: ViewState
              ) -> map_cache.MapPayload | None:
-    return map_cache.payload_of(present_map(flows(_dataset, _state), _state, title))
+    return map_cache.payload_of(present_map(map_cache.flows(_dataset, dkey, _state), _state))
 
 
-def draw(dataset: Dataset, state: ViewState, title: str) -> None:
+def draw(dataset: Dataset, dkey: str, state: ViewState) -> None:
     """Draw the presenting map; its rendered form is cached, so stepping back is instant.
 
     Nothing is read back from the map (no popups here), so panning never reruns the page.
     """
-    payload = _payload(data_cache.dataset_key(state.dataset), _view_key(state), title,
-                       dataset, state)
-    map_cache.draw_map(payload, lambda: present_map(flows(dataset, state), state, title),
+    payload = _payload(dkey, map_cache.state_key(state), dataset, state)
+    map_cache.draw_map(payload,
+                       lambda: present_map(map_cache.flows(dataset, dkey, state), state),
                        key="present_map", height=MAP_HEIGHT)
 
 
-def present_map(result: FlowResult, state: ViewState, title: str) -> folium.Map:
-    """The flow map with large type, drawn offline (any tile layer removed)."""
-    m = flow_map(result, FlowMapOptions(
-        colour_by="role" if state.colour_by == COLOUR_ROLE else "attribute",
-        basemap="dark" if state.basemap == "dark" else "vector", assets="served",
-        # the slide title is the page heading right above; in the map it collided with
-        # the SYNTHETIC banner at presenting size
-        prefix=PREFIX, title="", present=True, countries=_countries(),
-    ))
+def present_map(result: FlowResult, state: ViewState) -> folium.Map:
+    """The flow map with large type, drawn offline (any tile layer removed).
+
+    No title in the map: the slide title is the page heading right above, and in the map
+    it collided with the SYNTHETIC banner at presenting size.
+    """
+    opts = replace(map_cache.flow_map_options(state, present=True),
+                   basemap="dark" if state.basemap == "dark" else "vector")
+    m = flow_map(result, opts)
     for name, child in list(m._children.items()):
         if isinstance(child, folium.TileLayer):
             del m._children[name]
@@ -173,7 +149,8 @@ if "slide" in st.query_params:
 
 state, dataset = sidebar()
 dataset_id = state.dataset
-facets = data_cache.facets(dataset, data_cache.dataset_key(dataset_id))
+dkey = data_cache.dataset_key(dataset_id)
+facets = data_cache.facets(dataset, dkey)
 try:
     slides = sl.load_slides(Library(), dataset_id)
 except RoutemapError as e:
@@ -221,8 +198,8 @@ msg = st.session_state.pop(MESSAGE, None)
 if msg:
     (st.error if msg[0] == "error" else st.success)(md(msg[1]))
 
-draw(dataset, shown, title)
-result = flows(dataset, shown)
+draw(dataset, dkey, shown)
+result = map_cache.flows(dataset, dkey, shown)
 st.markdown(f"#### {md(result.withheld.message())}")
 key_figure_row(dataset, state)
 banner(dataset)
