@@ -121,18 +121,14 @@ def detect_format(data: bytes, name: str) -> tuple[str, list[Problem]]:
     if declared is None:
         return found or "csv", []
     if found is None:
-        if _FAMILY[declared] == "text":
-            return declared, []
-        if _FAMILY[declared] == "excel" and declared != "xls":
+        if declared in ("xlsx", "ods"):
             raise UnreadableFileError(f"{name} is not a readable Excel workbook"
                                       " (it is not a zip container)")
         if declared == "xls":
             raise UnreadableFileError(f"{name} is not a readable Excel workbook")
         if declared == "parquet":
             raise UnreadableFileError(f"{name} is not a Parquet file (no PAR1 header)")
-        if _FAMILY[declared] == "json":
-            return declared, []  # let the JSON parser say where it breaks
-        return declared, []
+        return declared, []  # text as itself; JSON: let the parser say where it breaks
     if _FAMILY.get(found) == _FAMILY[declared]:
         return (declared if found == "json" else found), []
     if found == "json" and _FAMILY[declared] == "text":
