@@ -24,6 +24,7 @@ from loaders._layout_core import (
     NO_PLACE,
     ORIGIN,
     TRANSIT,
+    Column,
     Problems,
     QueryPool,
     TableLike,
@@ -51,6 +52,12 @@ def fmt(lat: np.ndarray, lon: np.ndarray) -> list[str]:
 def _numbers(dictionary: pa.Array) -> np.ndarray:
     text = pd.Series(clean_text(dictionary).to_pylist(), dtype=object).str.replace(",", ".")
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _texts(col: Column) -> np.ndarray:
+    """Cleaned text per dictionary entry (object array), "" where it means "not known"."""
+    text = clean_text(col.dictionary)
+    return np.where(missing_mask(text), "", np.asarray(text.to_pylist(), dtype=object))
 
 
 def coordinate_ids(
@@ -92,16 +99,11 @@ def coordinate_ids(
     text = np.array([""] * len(rows), dtype=object)
     if name:
         nc = encode(table, name)
-        nt = clean_text(nc.dictionary)
-        nm = missing_mask(nt)
-        names = np.where(nm, "", np.asarray(nt.to_pylist(), dtype=object))
-        text = names[nc.codes[rows]]
+        text = _texts(nc)[nc.codes[rows]]
     hint = np.array([""] * len(rows), dtype=object)
     if hint_name:
         hc = encode(table, hint_name)
-        ht = clean_text(hc.dictionary)
-        hints = np.where(missing_mask(ht), "", np.asarray(ht.to_pylist(), dtype=object))
-        hint = hints[hc.codes[rows]]
+        hint = _texts(hc)[hc.codes[rows]]
     unnamed = (text == "") & good
     text[unnamed] = fmt(la[unnamed], lo[unnamed])
     missing = text == ""
@@ -213,9 +215,7 @@ def build_geojson(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
                         ((cols.get("destination") or [None])[0], last & ~single)):
         if name:
             col = encode(table, name)
-            ct = clean_text(col.dictionary)
-            values = np.where(missing_mask(ct), "", np.asarray(ct.to_pylist(), dtype=object))
-            given = values[col.codes[keep]][stop_rec]
+            given = _texts(col)[col.codes[keep]][stop_rec]
             use = where & (given != "")
             text[use] = given[use]
     ids = pool.add(list(text), None, lat, lon)

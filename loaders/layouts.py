@@ -32,13 +32,13 @@ from typing import Any
 
 import numpy as np
 
+from loaders._json import GEOMETRY
 from loaders._layout_core import TableLike, encode, parse_counts
 from loaders.errors import SchemaError
 from loaders.model import RawRoutes
 
 LAYOUTS = ("routes", "legs", "matrix", "ctdc", "coordinates")
 ROLE_KEYS = ("origin", "transit", "destination")
-GEOMETRY = "__geometry__"
 
 _PREFIX = {  # <prefix>_city, <prefix>_country, <prefix>_lat ...
     "origin": ("origin", "source", "from", "orig", "start", "departure", "recruitment", "home"),
