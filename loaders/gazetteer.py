@@ -63,6 +63,7 @@ class Gazetteer:
         )
         self.names = self._build_names(_read("country_names.parquet"), _read("city_names.parquet"))
         self.places = self._build_places()
+        self._city_choices: dict[str, pd.DataFrame] = {}
 
     # ---- building the indexes -------------------------------------------------------
 
@@ -151,6 +152,16 @@ class Gazetteer:
         keep |= (n["name_kind"] == "name") & (n["population"] >= FUZZY_CITY_POPULATION)
         keep &= (n["name_kind"] != "code") & (n["key"].str.len() >= 3)
         return best_per_key(n[keep])
+
+    def city_choices(self, iso3: str) -> pd.DataFrame:
+        """The cities of one country, one row per key (see :func:`best_per_key`): the
+        candidates a country hint adds to fuzzy matching. Computed once per country."""
+        choices = self._city_choices.get(iso3)
+        if choices is None:
+            n = self.names
+            choices = best_per_key(n[(n["place_kind"] == "city") & (n["iso3"] == iso3)], iso3)
+            self._city_choices[iso3] = choices
+        return choices
 
     @cached_property
     def country_keys(self) -> pd.Series:
@@ -245,9 +256,7 @@ class Gazetteer:
         iso3 = self.country_iso3(country) if country else ""
         choices = self.fuzzy_choices
         if iso3:
-            n = self.names
-            local = n[(n["place_kind"] == "city") & (n["iso3"] == iso3)]
-            choices = pd.concat([best_per_key(local, iso3), choices], ignore_index=True)
+            choices = pd.concat([self.city_choices(iso3), choices], ignore_index=True)
         hits = process.extract(key, choices["key"].tolist(), scorer=fuzz.ratio,
                                limit=limit * 4, score_cutoff=50)
         exact = self.lookup(key)

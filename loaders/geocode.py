@@ -26,7 +26,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from loaders.aliases import AliasTarget, alias_key
-from loaders.gazetteer import Gazetteer, best_per_key, get_gazetteer, order_candidates
+from loaders.gazetteer import Gazetteer, get_gazetteer, order_candidates
 from loaders.model import PLACE_COLUMNS
 from loaders.normalize import normalise
 
@@ -180,12 +180,13 @@ def _hint_iso3(gz: Gazetteer, hint_text: list[str]) -> np.ndarray:
     hints = pd.Series(hint_text, dtype=object)
     codes, uniques = pd.factorize(hints)
     countries = gz.country_keys
+    spellings = countries.index.tolist()
     out = []
     for h in uniques:
         k = normalise(h)
         iso3 = countries.get(k, "") if k else ""
         if not iso3 and len(k) >= 4:
-            hit = process.extractOne(k, countries.index.tolist(), scorer=fuzz.ratio,
+            hit = process.extractOne(k, spellings, scorer=fuzz.ratio,
                                      score_cutoff=HINT_ACCEPT)
             iso3 = countries.iloc[hit[2]] if hit else ""
         out.append(iso3)
@@ -241,9 +242,7 @@ def _fuzzy(gz: Gazetteer, res: _Result, keys: np.ndarray, hints: np.ndarray,
         g_rows = group.to_numpy()
         choices = base
         if hint:
-            n = gz.names
-            local = best_per_key(n[(n["place_kind"] == "city") & (n["iso3"] == hint)], hint)
-            choices = pd.concat([local, base], ignore_index=True)
+            choices = pd.concat([gz.city_choices(hint), base], ignore_index=True)
         choice_keys = choices["key"].tolist()
         # Ties go to a city of the hinted country, then a country, a region, a city.
         bonus = ((3 - choices["place_rank"].to_numpy()) * 0.01
