@@ -283,13 +283,12 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     offset = _line_offset(data, first_line)
     if not _NON_SPACE.search(data, offset):
         raise UnreadableFileError(f"{name}: the file has a header but no data rows")
-    body = memoryview(data)[offset:]
     kw = {"name": name, "header": header, "header_line": header_start,
           "first_line": first_line, "delim": delim, "limits": limits, "problems": problems,
           "file_format": file_format, "encoding": encoding}
     table = _fast(data, offset, **kw)
     if table is None:
-        table = _exact(bytes(body).decode("utf-8"), **kw)
+        table = _exact(data[offset:].decode("utf-8"), **kw)
     if table.data.num_rows == 0 and table.rejected == 0:
         raise UnreadableFileError(f"{name}: the file has a header but no data rows")
     return table
