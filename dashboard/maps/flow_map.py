@@ -41,23 +41,34 @@ COORD_DP = 4
 
 
 @dataclass(slots=True)
-class FlowMapOptions:
-    """How to draw: colour scheme, basemap, assets, text, and the width scale in px."""
+class MapOptions:
+    """What every map shares: basemap, assets, legend text, labels, country shapes, height."""
 
-    colour_by: str = "role"  # "role", or "attribute" to use the query's colour_by values
     basemap: str = "vector"
     assets: str = "inline"
     prefix: str = DEFAULT_PREFIX
     title: str = ""
     present: bool = False
+    labels: int = 10  # the largest places named on the map (permanent labels)
+    countries: Any = None
+    height: str = "100%"
+
+    def base_map(self) -> folium.Map:
+        """An empty offline map (offline.base_map) with these options."""
+        return base_map(assets=self.assets, prefix=self.prefix, basemap=self.basemap,
+                        countries=self.countries, height=self.height, zoom_snap=0.25)
+
+
+@dataclass(slots=True)
+class FlowMapOptions(MapOptions):
+    """How to draw routes: colour scheme and the width and radius scales in px."""
+
+    colour_by: str = "role"  # "role", or "attribute" to use the query's colour_by values
     show_nodes: bool = True
     min_width: float = 1.5
     max_width: float = 14.0
     max_radius: float = 22.0
     max_nodes: int | None = 300  # places drawn: ends of drawn arcs, plus the largest N others
-    labels: int = 10  # the largest places named on the map (permanent labels)
-    countries: Any = None
-    height: str = "100%"
 
 
 def width_scale(counts: np.ndarray, max_count: float, lo: float, hi: float) -> np.ndarray:
@@ -354,8 +365,7 @@ def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
 def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> folium.Map:
     """Build the route-flow map for ``result``: arcs, places, legend, caveat, no CDN."""
     opts = options or FlowMapOptions()
-    m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
-                 countries=opts.countries, height=opts.height, zoom_snap=0.25)
+    m = opts.base_map()
     arcs, spec = arc_features(result, opts)
     folium.GeoJson(arcs, name="Routes", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
     if opts.show_nodes:

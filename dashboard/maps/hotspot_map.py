@@ -21,10 +21,16 @@ import pandas as pd
 import shapely
 
 from dashboard.maps.escape import TOOLTIP_JS
-from dashboard.maps.flow_map import PlaceLabels, caveat_for, data_bounds, fit_to_data
+from dashboard.maps.flow_map import (
+    MapOptions,
+    PlaceLabels,
+    caveat_for,
+    data_bounds,
+    fit_to_data,
+)
 from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flows
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
-from dashboard.maps.offline import DEFAULT_PREFIX, base_map, countries_geojson, default_countries
+from dashboard.maps.offline import countries_geojson, default_countries
 from loaders.model import Dataset
 
 HOTSPOT_ROLES = {"origin": "out", "transit": "through", "destination": "in", "all": "total"}
@@ -60,18 +66,10 @@ class HotspotResult:
 
 
 @dataclass(slots=True)
-class HotspotOptions:
-    """How to draw the hotspot map."""
+class HotspotOptions(MapOptions):
+    """How to draw the hotspot map (``labels`` names the countries with the largest values)."""
 
-    basemap: str = "vector"
-    assets: str = "inline"
-    prefix: str = DEFAULT_PREFIX
-    title: str = ""
-    present: bool = False
     show_cells: bool = True
-    labels: int = 10  # the countries with the largest values named on the map
-    countries: Any = None
-    height: str = "100%"
 
 
 def classify(values: np.ndarray, k: int = 5, scheme: str = "fisher_jenks") -> tuple[np.ndarray,
@@ -311,8 +309,7 @@ def hotspot_bounds(hot: HotspotResult) -> np.ndarray:
 def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
     """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
     opts = options or HotspotOptions()
-    m = base_map(assets=opts.assets, prefix=opts.prefix, basemap=opts.basemap,
-                 countries=opts.countries, height=opts.height, zoom_snap=0.25)
+    m = opts.base_map()
     choro, cells, spec = hotspot_features(hot, opts.show_cells)
     folium.GeoJson(choro, name="Countries by count",
                    on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
