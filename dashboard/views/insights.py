@@ -9,14 +9,11 @@ are withheld with the sidebar's K, and each chart says what it withheld.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import streamlit as st
 
 from dashboard import insights as ins
-from dashboard.state import ViewState, record_mask, to_query_params
-from dashboard.views import data_cache
+from dashboard.state import ViewState, record_mask
+from dashboard.views import data_cache, map_cache
 from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
 from loaders.model import Dataset
 
@@ -24,24 +21,13 @@ from loaders.model import Dataset
 PLOT_CONFIG = {"displaylogo": False, "showLink": False}
 
 
-@st.cache_resource(show_spinner=False)
-def _countries() -> Any:
-    """Country names and subregions from the gazetteer, read once per process."""
-    from dashboard.maps.offline import default_countries
-
-    return default_countries()
-
-
-def _view_key(state: ViewState) -> str:
-    return json.dumps(to_query_params(state), sort_keys=True, ensure_ascii=False)
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def _charts(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState
             ) -> tuple[ins.SankeyData, ins.Trend, list[ins.Breakdown]]:
     mask = record_mask(_dataset, _state)
     k = _state.k
-    sankey = ins.sankey_data(_dataset, mask, level=_state.level, k=k, countries=_countries())
+    sankey = ins.sankey_data(_dataset, mask, level=_state.level, k=k,
+                             countries=map_cache.countries())
     trend = ins.trend(_dataset, mask, k=k)
     cols = ins.breakdown_columns(_dataset)
     return sankey, trend, [ins.breakdown(_dataset, mask, c, k=k) for c in cols]
@@ -50,7 +36,8 @@ def _charts(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState
 def charts(dataset: Dataset, state: ViewState
            ) -> tuple[ins.SankeyData, ins.Trend, list[ins.Breakdown]]:
     """Sankey, trend and breakdowns of what ``state`` selects, cached on content."""
-    return _charts(data_cache.dataset_key(state.dataset), _view_key(state), dataset, state)
+    return _charts(data_cache.dataset_key(state.dataset), map_cache.state_key(state), dataset,
+                   state)
 
 
 def _note(text: str) -> None:
