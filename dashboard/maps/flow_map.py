@@ -354,9 +354,10 @@ class PlaceLabels(MacroElement):
 def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
                ) -> list[tuple[float, float, str, float]]:
     """(lat, lon, name, circle radius) of the ``n`` largest drawn places."""
-    pl = drawn_places(result, opts.max_nodes).head(n)
+    drawn = drawn_places(result, opts.max_nodes)
+    pl = drawn.head(n)
     tot = pl["total"].to_numpy(dtype="float64")
-    all_tot = drawn_places(result, opts.max_nodes)["total"].to_numpy(dtype="float64")
+    all_tot = drawn["total"].to_numpy(dtype="float64")
     radius = 3.0 + (opts.max_radius - 3.0) * np.sqrt(tot / max(all_tot.max(initial=0), 1.0))
     return [(float(a), float(b), str(t), float(r)) for a, b, t, r in zip(
         pl["lat"], pl["lon"], pl["name"], radius, strict=True)]

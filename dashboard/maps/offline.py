@@ -33,7 +33,7 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
 ASSET_MODES = ("inline", "served")
@@ -353,8 +353,3 @@ def _build_countries_geojson(countries: Any, tolerance: float, grid: float) -> d
             {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(g))}
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def add_raw_html(m: folium.Map, html: str, name: str) -> None:
-    """Put already-escaped HTML in the page body (used by the legend)."""
-    m.get_root().html.add_child(Element(html), name=name)
