@@ -306,6 +306,19 @@ def hotspot_bounds(hot: HotspotResult) -> np.ndarray:
     return np.asarray(pts, dtype="float64").reshape(-1, 2)
 
 
+def country_labels(hot: HotspotResult, n: int) -> list[tuple[str, float, float]]:
+    """(name, lon, lat) of the ``n`` countries with the largest values, largest first;
+    withheld values and countries without a label point are left out."""
+    c = hot.countries
+    if not n or not len(c):
+        return []
+    vals = c["value"].to_numpy(dtype="float64", na_value=np.nan)
+    lon, lat = label_points(c.geometry)
+    order = [i for i in np.argsort(-np.nan_to_num(vals, nan=-1), kind="stable")
+             if np.isfinite(vals[i]) and np.isfinite(lon[i])][:n]
+    return [(str(c["name"].iloc[i]), float(lon[i]), float(lat[i])) for i in order]
+
+
 def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
     """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
     opts = options or HotspotOptions()
@@ -317,15 +330,10 @@ def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> fo
         folium.GeoJson(cells, name="City density",
                        on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
     MapLegend(spec, hotspot_caveat(hot), title=opts.title, present=opts.present).add_to(m)
-    c = hot.countries
-    if opts.labels and len(c):
-        vals = c["value"].to_numpy(dtype="float64", na_value=np.nan)
-        lon, lat = label_points(c.geometry)
-        order = [i for i in np.argsort(-np.nan_to_num(vals, nan=-1), kind="stable")
-                 if np.isfinite(vals[i]) and np.isfinite(lon[i])][: opts.labels]
-        if order:
-            PlaceLabels([(float(lat[i]), float(lon[i]), str(c["name"].iloc[i]), 0.0)
-                         for i in order], direction="center").add_to(m)
+    rows = country_labels(hot, opts.labels)
+    if rows:
+        PlaceLabels([(lat, lon, name, 0.0) for name, lon, lat in rows],
+                    direction="center").add_to(m)
     pts = hotspot_bounds(hot)
     fit_to_data(m, data_bounds(pts[:, 0], pts[:, 1]), opts.present)
     return m

@@ -447,20 +447,13 @@ def write_hotspot_png(hot: Any, path: str | Path, *, title: str = "", countries:
                       size: tuple[int, int] = SLIDE_SIZE, max_labels: int = 10) -> Path:
     """The hotspot map as a slide: fitted to the countries with data, the largest named."""
     from dashboard.maps.hotspot_map import (
+        country_labels,
         hotspot_bounds,
         hotspot_caveat,
         hotspot_features,
-        label_points,
     )
 
     choro, cells, spec = hotspot_features(hot)
-    c = hot.countries
-    labels: list[Label] = []
-    if len(c):
-        vals = c["value"].to_numpy(dtype="float64", na_value=np.nan)
-        lon, lat = label_points(c.geometry)
-        order = [i for i in np.argsort(-np.nan_to_num(vals, nan=-1), kind="stable")
-                 if np.isfinite(vals[i]) and np.isfinite(lon[i])]
-        labels = [Label(str(c["name"].iloc[i]), lon[i], lat[i]) for i in order[:max_labels]]
+    labels = [Label(*row) for row in country_labels(hot, max_labels)]
     return render_png([choro, cells], spec, hotspot_caveat(hot), path, title=title,
                       countries=countries, size=size, fit=hotspot_bounds(hot), labels=labels)
