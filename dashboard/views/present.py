@@ -24,7 +24,7 @@ from dashboard.maps.flow_map import flow_map
 from dashboard.maps.flows import FlowResult
 from dashboard.state import Facets, ViewState
 from dashboard.views import data_cache, map_cache
-from dashboard.views.sidebar import NOTICES, STATE, W, banner, key_figure_row, md, sidebar
+from dashboard.views.sidebar import banner, key_figure_row, md, show_state, sidebar
 from loaders.errors import RoutemapError
 from loaders.library import Library
 from loaders.model import Dataset
@@ -80,12 +80,7 @@ def _open(slides: list[sl.Slide], index: int | None, facets: Facets, dataset_id:
     st.session_state[CURRENT] = (dataset_id, index)
     if index is None:
         return
-    state, notices = sl.restore_slide(slides[index], facets, dataset_id)
-    st.session_state[STATE] = state
-    st.session_state[NOTICES] = notices
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(W):
-            del st.session_state[key]
+    show_state(*sl.restore_slide(slides[index], facets, dataset_id))
 
 
 def _step(slides: list[sl.Slide], index: int | None, delta: int, facets: Facets,

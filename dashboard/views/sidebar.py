@@ -197,13 +197,19 @@ def sidebar() -> tuple[ViewState, Dataset]:
     return st.session_state[STATE], dataset
 
 
+def show_state(state: ViewState, notices: list[str] | None = None) -> None:
+    """Make the pages show ``state``, the sidebar's widgets reseeded from it on the next
+    run, with ``notices`` above them; call from a callback."""
+    st.session_state[STATE] = state
+    st.session_state[NOTICES] = notices or []
+    _reset_widgets()
+
+
 def select_dataset(dataset_id: str) -> None:
     """Make the map pages show ``dataset_id`` (e.g. just saved); call from a callback."""
     old: ViewState = st.session_state.get(STATE, ViewState())
-    st.session_state[STATE] = old.with_(dataset=dataset_id, years=None, filters={},
-                                        focus=None, colour_by=COLOUR_ROLE)
-    st.session_state[NOTICES] = []
-    _reset_widgets()
+    show_state(old.with_(dataset=dataset_id, years=None, filters={}, focus=None,
+                         colour_by=COLOUR_ROLE))
 
 
 def _reset_widgets() -> None:
