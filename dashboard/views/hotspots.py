@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard.maps.hotspot_map import ROLE_WORDS, HotspotResult, hotspot_caveat
 from dashboard.state import ViewState
 from dashboard.views import data_cache, exports_ui, map_cache
-from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
+from dashboard.views.sidebar import banner, key_figure_row, md, sidebar, year_span
 from loaders.errors import RoutemapError
 from loaders.model import Dataset
 
@@ -33,8 +33,7 @@ def ranked(hot: HotspotResult, k: int, rows: int = TABLE_ROWS) -> pd.DataFrame:
     """The ranked places as shown: withheld values say so instead of a number."""
     t = hot.table.head(rows)
     cases = [f"fewer than {k}" if pd.isna(v) else f"{int(v):,}" for v in t["value"]]
-    years = ["" if pd.isna(a) else (f"{int(a)}" if pd.isna(b) or a == b else f"{int(a)}–{int(b)}")
-             for a, b in zip(t["year_min"], t["year_max"], strict=True)]
+    years = [year_span(a, b) for a, b in zip(t["year_min"], t["year_max"], strict=True)]
     return pd.DataFrame({
         "#": t["rank"].to_numpy(), "Place": t["place"].astype(str).to_numpy(),
         "Kind": t["kind"].astype(str).to_numpy(), "Cases": cases,

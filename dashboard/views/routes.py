@@ -16,9 +16,18 @@ import streamlit as st
 
 from dashboard.maps.flow_map import caveat_for
 from dashboard.maps.flows import FlowResult
-from dashboard.state import ViewState, key_figures
+from dashboard.state import ViewState
 from dashboard.views import data_cache, exports_ui, map_cache
-from dashboard.views.sidebar import NOTICES, STATE, W, banner, md, sidebar
+from dashboard.views.sidebar import (
+    NOTICES,
+    STATE,
+    W,
+    banner,
+    key_figure_row,
+    md,
+    sidebar,
+    year_span,
+)
 from loaders.errors import RoutemapError
 from loaders.model import Dataset
 
@@ -60,10 +69,7 @@ def corridor_table(result: FlowResult, rows: int = TABLE_ROWS) -> pd.DataFrame:
     """The largest corridors after suppression: from, to, cases, records, years."""
     f = result.flows.head(rows)
     lo, hi = f["year_min"], f["year_max"]
-    years = [
-        "" if pd.isna(a) else (f"{int(a)}" if pd.isna(b) or a == b else f"{int(a)}–{int(b)}")
-        for a, b in zip(lo, hi, strict=True)
-    ]
+    years = [year_span(a, b) for a, b in zip(lo, hi, strict=True)]
     return pd.DataFrame({
         "From": f["from_name"].astype(str).to_numpy(),
         "To": f["to_name"].astype(str).to_numpy(),
@@ -76,17 +82,11 @@ def corridor_table(result: FlowResult, rows: int = TABLE_ROWS) -> pd.DataFrame:
 
 def figure_row(dataset: Dataset, state: ViewState, result: FlowResult) -> None:
     """Records, cases, corridors, places and years of the current view."""
-    kf = key_figures(dataset, state)
     s = result.summary
-    c = st.columns(5)
-    c[0].metric("Records", f"{kf.records:,}", help=f"of {kf.records_total:,} in the dataset")
-    c[1].metric("Cases", f"{kf.cases:,}", help=f"{kf.uncounted:,} records reported without a "
-                "number are not counted as cases")
-    c[2].metric("Corridors", f"{s.flows_total:,}", help=f"{s.flows_shown:,} drawn; "
-                f"{result.withheld.corridors:,} withheld (counts below "
-                f"{result.withheld.threshold or 'K'})")
-    c[3].metric("Places", f"{kf.places:,}")
-    c[4].metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
+    key_figure_row(dataset, state, extra=(
+        "Corridors", f"{s.flows_total:,}", f"{s.flows_shown:,} drawn; "
+        f"{result.withheld.corridors:,} withheld (counts below "
+        f"{result.withheld.threshold or 'K'})"))
 
 
 state, dataset = sidebar()

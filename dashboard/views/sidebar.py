@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.state import (
@@ -225,13 +226,27 @@ def banner(dataset: Dataset) -> None:
     st.caption(md(CAVEAT))
 
 
-def key_figure_row(dataset: Dataset, state: ViewState) -> KeyFigures:
-    """Records, cases, places and years of the current selection, as metrics."""
+def key_figure_row(dataset: Dataset, state: ViewState,
+                   extra: tuple[str, str, str] | None = None) -> KeyFigures:
+    """Records, cases, places and years of the current selection, as metrics.
+
+    ``extra`` (label, value, help) is one more metric after the cases (Routes: corridors).
+    """
     kf = key_figures(dataset, state)
-    c = st.columns(4)
-    c[0].metric("Records", f"{kf.records:,}", help=f"of {kf.records_total:,} in the dataset")
-    c[1].metric("Cases", f"{kf.cases:,}", help=f"{kf.uncounted:,} records reported without a "
-                "number are not counted as cases")
-    c[2].metric("Places", f"{kf.places:,}")
-    c[3].metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
+    c = iter(st.columns(5 if extra else 4))
+    next(c).metric("Records", f"{kf.records:,}", help=f"of {kf.records_total:,} in the dataset")
+    next(c).metric("Cases", f"{kf.cases:,}", help=f"{kf.uncounted:,} records reported without "
+                   "a number are not counted as cases")
+    if extra:
+        next(c).metric(extra[0], extra[1], help=extra[2])
+    next(c).metric("Places", f"{kf.places:,}")
+    next(c).metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
     return kf
+
+
+def year_span(lo: Any, hi: Any) -> str:
+    """"2019", or "2017–2019"; "" when ``lo`` is missing (NaN or None) and just ``lo`` when
+    ``hi`` is."""
+    if pd.isna(lo):
+        return ""
+    return f"{int(lo)}" if pd.isna(hi) or lo == hi else f"{int(lo)}–{int(hi)}"
