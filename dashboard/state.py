@@ -111,7 +111,7 @@ def facets_of(dataset: Dataset) -> Facets:
         if 0 < len(uniq) <= MAX_FACET_VALUES:
             attrs[col] = tuple(sorted(str(v) for v in uniq))
     places = dataset.places
-    used = np.unique(dataset.stops["place_id"].to_numpy()) if len(dataset.stops) else []
+    used = np.flatnonzero(dataset.place_uses())
     labels: dict[str, str] = {}
     sub = places.iloc[used] if len(used) else places.iloc[:0]
     for key, name, query, kind in zip(sub["key"].astype(str), sub["name"].astype(str),

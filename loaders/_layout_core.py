@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.model import ROLE_DTYPE, RawRoutes
+from loaders.model import RawRoutes, StopGrid, Stops, stops_frame
 from loaders.report import Problem
 
 ORIGIN, TRANSIT, DESTINATION = 0, 1, 2
@@ -191,6 +191,19 @@ class Problems:
     def rejected_mask(self, n: int) -> np.ndarray:
         return np.zeros(n, bool) if self.rejected is None else self.rejected
 
+    def kept_rows(self) -> np.ndarray:
+        """Positions of the rows not rejected, in order."""
+        n = self.table.data.num_rows
+        if self.rejected is None or not self.rejected.any():
+            return np.arange(n)
+        return np.flatnonzero(~self.rejected)
+
+
+def take_rows(values: Any, rows: np.ndarray) -> Any:
+    """``values[rows]`` for ``rows`` from :meth:`Problems.kept_rows`; ``values`` itself
+    when every row is kept (a million-row gather saved per column)."""
+    return values if len(rows) == len(values) else values[rows]
+
 
 def bad_value_rows(
     col: Column, bad: np.ndarray, rows: np.ndarray | None = None
@@ -301,8 +314,10 @@ class QueryPool:
         return first[qid]
 
     def finish(self, used: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-        """Distinct queries among the pooled ids ``used``: (queries, query_id per used)."""
-        if not self.size or not len(used):
+        """Distinct queries among the pooled ids ``used`` (any shape, -1 for no place):
+        (queries, ``used`` as query ids, -1 kept)."""
+        used = np.asarray(used)
+        if not self.size or not used.size:
             empty = pd.DataFrame(
                 {
                     "text": pd.Series([], dtype="str"),
@@ -311,13 +326,13 @@ class QueryPool:
                     "lon": pd.Series([], dtype=float),
                 }
             )
-            return empty, np.zeros(len(used), np.int32)
-        # the pool is small (distinct values), the stops many: a lookup table, not a sort
-        mark = np.zeros(self.size, bool)
-        mark[used] = True
+            return empty, np.full(used.shape, -1, np.int32)
+        # the pool is small (distinct values), the stops many: a lookup table, not a sort.
+        # One slot past the pool stands for -1, so empty slots need no mask.
+        mark = np.zeros(self.size + 1, bool)
+        mark[used.ravel()] = True
+        mark[-1] = False
         pooled_ids = np.flatnonzero(mark)
-        position = np.cumsum(mark) - 1
-        inverse = position[used]
         frame = self._frame(pooled_ids)
         qid = self._groups(frame)
         first = np.zeros(qid.max() + 1, np.int64)
@@ -325,7 +340,9 @@ class QueryPool:
         queries = frame.iloc[first].reset_index(drop=True)
         queries["text"] = queries["text"].astype("str")
         queries["country_hint"] = queries["country_hint"].astype("str")
-        return queries, qid[inverse].astype(np.int32)
+        lookup = np.full(self.size + 1, -1, np.int32)
+        lookup[pooled_ids] = qid
+        return queries, lookup[used]
 
 
 def place_ids(pool: QueryPool, text: Column, hint: Column | None = None) -> np.ndarray:
@@ -398,38 +415,45 @@ def assemble(
     has_count: np.ndarray,
     year: np.ndarray,
     has_year: np.ndarray,
-    stop_rec: np.ndarray,
-    stop_pool_id: np.ndarray,
-    stop_role: np.ndarray,
     attributes: dict[str, pd.Categorical | np.ndarray],
-    set_aside: list[str] | None = None,
+    grid: np.ndarray | None = None,
+    slot_roles: np.ndarray | None = None,
+    stop_rec: np.ndarray | None = None,
+    stop_pool_id: np.ndarray | None = None,
+    stop_role: np.ndarray | None = None,
     stop_seq: np.ndarray | None = None,
+    set_aside: list[str] | None = None,
 ) -> RawRoutes:
-    """Turn per-record arrays and a long, ordered stop list into :class:`RawRoutes`.
+    """Turn per-record arrays and their stops into :class:`RawRoutes`.
 
     ``rec_row`` is the table row of each record (its line and attributes); ``count``,
-    ``year`` and the attributes are per record. ``stop_rec`` indexes records and is
-    sorted, stops of a record in route order (``stop_seq`` if known, else computed).
+    ``year`` and the attributes are per record. The stops come either as ``grid``, a
+    records × slots array of pooled ids (-1 empty) with ``slot_roles``, or long:
+    ``stop_rec`` indexes records and is sorted, stops of a record in route order
+    (``stop_seq`` if known, else computed).
     """
     n_rec = len(rec_row)
-    queries, qid = pool.finish(stop_pool_id)
-    if stop_seq is None:
-        per_rec = np.bincount(stop_rec, minlength=n_rec)
-        starts = np.cumsum(per_rec) - per_rec
-        seq = np.arange(len(stop_rec)) - np.repeat(starts, per_rec)
+    if grid is not None:
+        assert slot_roles is not None
+        assert len(grid) == n_rec
+        queries, query_grid = pool.finish(grid)
+        if grid.shape[1] > np.iinfo(np.int16).max:
+            raise AssertionError("a route with more than 32767 stops")
+        stop_table: Stops = StopGrid(query_grid, slot_roles)
     else:
-        seq = stop_seq
-    if len(seq) and seq.max() > np.iinfo(np.int16).max:
-        raise AssertionError("a route with more than 32767 stops")
-    stops = pd.DataFrame(
-        {
-            "record_id": stop_rec.astype(np.int64),
-            "seq": seq.astype(np.int16),
-            "role": pd.Categorical.from_codes(stop_role.astype(np.int8), dtype=ROLE_DTYPE),
-            "query_id": qid,
-        },
-        copy=False,
-    )
+        assert stop_rec is not None
+        assert stop_pool_id is not None
+        assert stop_role is not None
+        queries, qid = pool.finish(stop_pool_id)
+        if stop_seq is None:
+            per_rec = np.bincount(stop_rec, minlength=n_rec)
+            starts = np.cumsum(per_rec) - per_rec
+            seq = np.arange(len(stop_rec)) - np.repeat(starts, per_rec)
+        else:
+            seq = stop_seq
+        if len(seq) and seq.max() > np.iinfo(np.int16).max:
+            raise AssertionError("a route with more than 32767 stops")
+        stop_table = stops_frame(stop_rec, seq, stop_role, qid, "query_id")
     records = pd.DataFrame(
         {
             "record_id": np.arange(n_rec, dtype=np.int64),
@@ -449,7 +473,7 @@ def assemble(
     items.sort(key=lambda p: (p.row is None, p.row or 0))
     return RawRoutes(
         records=records,
-        stops=stops,
+        stop_table=stop_table,
         queries=queries,
         rows_read=int(table.rows_read),
         rejected_rows=int(table.rejected) + rejected,

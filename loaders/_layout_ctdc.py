@@ -32,7 +32,6 @@ from loaders._layout_core import (
     attribute,
     clean_text,
     encode,
-    grid_to_long,
     place_ids,
     read_years,
 )
@@ -152,7 +151,6 @@ def build_ctdc(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     problems.reject(np.flatnonzero((o < 0) & (d < 0)), None, NO_PLACE)
     keep = np.flatnonzero(~problems.rejected_mask(n))
     grid = np.stack([o[keep], d[keep]], axis=1)
-    rec, stop_ids, stop_role, seq = grid_to_long(grid, np.array([ORIGIN, DESTINATION], np.int8))
 
     attrs: dict[str, pd.Categorical] = {}
     taken = {"record_id", "count", "year", "line"}
@@ -171,5 +169,5 @@ def build_ctdc(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         table, cols, pool, problems,
         rec_row=keep, count=np.ones(len(keep), np.int64), has_count=np.ones(len(keep), bool),
         year=year[keep], has_year=has_year[keep],
-        stop_rec=rec, stop_pool_id=stop_ids, stop_role=stop_role, stop_seq=seq, attributes=attrs,
+        grid=grid, slot_roles=np.array([ORIGIN, DESTINATION], np.int8), attributes=attrs,
     )

@@ -30,7 +30,6 @@ from loaders._layout_core import (
     assemble,
     clean_text,
     encode,
-    grid_to_long,
     missing_mask,
     parse_counts,
     place_ids,
@@ -122,7 +121,6 @@ def build_matrix(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     origin_ids = pool.add(clean_text(pa.array(origins, pa.string())))
     dest_ids = place_ids(pool, label)
     grid = np.stack([origin_ids[js], dest_ids[rows]], axis=1)
-    rec, stop_ids, stop_role, seq = grid_to_long(grid, np.array([ORIGIN, DESTINATION], np.int8))
     from loaders._layout_routes import attributes_of
 
     columns = {**cols, "count": "cells"}
@@ -130,7 +128,7 @@ def build_matrix(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         table, columns, pool, problems,
         rec_row=rows, count=values[rows, js], has_count=np.ones(len(rows), bool),
         year=year[rows], has_year=has_year[rows],
-        stop_rec=rec, stop_pool_id=stop_ids, stop_role=stop_role, stop_seq=seq,
+        grid=grid, slot_roles=np.array([ORIGIN, DESTINATION], np.int8),
         attributes=attributes_of(table, cols, rows), set_aside=set_aside,
     )
 

@@ -33,6 +33,7 @@ from loaders._layout_core import (
     place_ids,
     read_counts,
     read_years,
+    take_rows,
 )
 from loaders.model import RawRoutes
 
@@ -89,8 +90,9 @@ def comma_lists(table: TableLike, column: str, cols: dict[str, Any]) -> bool:
 
 def transit_slots(
     pool: QueryPool, text: Column, hint: Column | None, split_commas: bool
-) -> list[np.ndarray]:
-    """Pooled ids of each transit piece, one array (a grid slot) per position in the list."""
+) -> np.ndarray:
+    """Pooled ids of the transit pieces of each row: rows × (most pieces in a cell), in
+    order, -1 past a cell's last piece."""
     pattern = _SPLIT_COMMAS if split_commas else _SPLIT
     if hint is None:
         codes, entries = text.codes, text.dictionary
@@ -106,23 +108,24 @@ def transit_slots(
     # split every distinct entry at once in Arrow: hundreds of thousands of distinct
     # "A; B" cells cost a Python loop seconds
     flat, parent = split_entries(entries, pattern.pattern)
-    n_pieces = np.bincount(parent, minlength=len(entries)).astype(np.int64)
     if entry_hints is None:  # pool each distinct piece once, not every piece of every cell
         pieces = pc.dictionary_encode(flat)
         ids = pool.add(pieces.dictionary)[pieces.indices.to_numpy(zero_copy_only=False)]
     else:
         ids = pool.add(flat, entry_hints.take(pa.array(parent)))
-    offsets = np.concatenate([[0], np.cumsum(n_pieces)[:-1]]) if len(n_pieces) else n_pieces
+    # one row of piece ids per distinct entry, then a single gather spreads them over
+    # the rows: no per-row masks, however many rows
+    n_pieces = np.bincount(parent, minlength=len(entries))
     codes = np.asarray(codes)
-    row_n = n_pieces[codes] if len(codes) else np.zeros(0, np.int64)
-    width = int(row_n.max()) if len(row_n) else 0
-    slots = []
-    for j in range(width):
-        has = row_n > j
-        slot = np.full(len(codes), -1, np.int32)
-        slot[has] = ids[offsets[codes[has]] + j]
-        slots.append(slot)
-    return slots
+    used = np.bincount(codes, minlength=len(entries)) > 0 if len(codes) else n_pieces < 0
+    width = int(n_pieces[used].max()) if used.any() else 0
+    per_entry = np.full((len(entries), width), -1, np.int32)
+    if width:
+        start = np.cumsum(n_pieces) - n_pieces
+        position = np.arange(len(parent)) - start[parent]
+        fits = position < width  # pieces of entries no row uses may run wider
+        per_entry[parent[fits], position[fits]] = ids[fits]
+    return per_entry[codes]
 
 
 def coalesce(arrays: list[np.ndarray], n: int) -> np.ndarray:
@@ -157,7 +160,8 @@ def place_grid(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows × slots grid of pooled ids (origin, transits..., destination) and slot roles."""
     n = table.data.num_rows
-    slots, roles = [role_ids(table, cols, "origin", pool, problems)], [ORIGIN]
+    blocks = [role_ids(table, cols, "origin", pool, problems)[:, None]]
+    roles = [ORIGIN]
     hint_name = (cols.get("country_hint") or {}).get("transit")
     hint = encode(table, hint_name) if hint_name else None
     split_cfg = cols.get("split_commas")
@@ -165,15 +169,15 @@ def place_grid(
     for name in cols.get("transit") or []:
         commas = split_cfg if isinstance(split_cfg, bool) else comma_lists(table, name, cols)
         decided[name] = commas
-        for s in transit_slots(pool, encode(table, name), hint, commas):
-            slots.append(s)
-            roles.append(TRANSIT)
+        block = transit_slots(pool, encode(table, name), hint, commas)
+        blocks.append(block)
+        roles.extend([TRANSIT] * block.shape[1])
     if decided:
         cols["split_commas"] = decided if not isinstance(split_cfg, bool) else split_cfg
-    slots.append(role_ids(table, cols, "destination", pool, problems))
+    blocks.append(role_ids(table, cols, "destination", pool, problems)[:, None])
     roles.append(DESTINATION)
-    grid = np.stack(slots, axis=1) if n else np.zeros((0, len(slots)), np.int32)
-    return grid, np.array(roles, np.int8)
+    grid = np.concatenate([b.astype(np.int32, copy=False) for b in blocks], axis=1)
+    return grid if n else np.zeros((0, len(roles)), np.int32), np.array(roles, np.int8)
 
 
 def attributes_of(
@@ -185,7 +189,7 @@ def attributes_of(
     taken = {"record_id", "count", "year", "line"}
     out = {}
     for name in cols.get("attributes") or []:
-        out[attribute_name(name, taken)] = attribute(encode(table, name))[rec_row]
+        out[attribute_name(name, taken)] = take_rows(attribute(encode(table, name)), rec_row)
     return out
 
 
@@ -197,13 +201,12 @@ def build_wide(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     grid, roles = place_grid(table, cols, pool, problems)
     none = np.flatnonzero(~(grid >= 0).any(axis=1))
     problems.reject(none, None, NO_PLACE)
-    keep = np.flatnonzero(~problems.rejected_mask(table.data.num_rows))
-    rows, ids, stop_role, seq = grid_to_long(grid[keep], roles)
+    keep = problems.kept_rows()
     return assemble(
         table, cols, pool, problems,
-        rec_row=keep, count=count[keep], has_count=has_count[keep],
-        year=year[keep], has_year=has_year[keep],
-        stop_rec=rows, stop_pool_id=ids, stop_role=stop_role, stop_seq=seq,
+        rec_row=keep, count=take_rows(count, keep), has_count=take_rows(has_count, keep),
+        year=take_rows(year, keep), has_year=take_rows(has_year, keep),
+        grid=take_rows(grid, keep), slot_roles=roles,
         attributes=attributes_of(table, cols, keep),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from pathlib import Path
+from concurrent.futures import Future
 from typing import BinaryIO
 
 import numpy as np
@@ -20,27 +20,26 @@ from loaders.gazetteer import get_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import build_routes, detect_layout, spec_for
 from loaders.limits import DEFAULT_LIMITS, Limits
-from loaders.model import Dataset, DatasetMeta, RawRoutes
+from loaders.model import Dataset, DatasetMeta, RawRoutes, Stops, stop_uses
 from loaders.readers import Table, read_table
 from loaders.report import LoadReport, UnresolvedPlace
-from loaders.samples import is_sample, sample_meta, sample_path
+from loaders.samples import sample_meta, source_path
 
 Source = str | os.PathLike | bytes | BinaryIO
 
 
 def resolve_source(source: Source) -> tuple[Source, str | None, DatasetMeta]:
     """Turn a bundled sample's name ("demo", "seed") into its path and metadata."""
-    if isinstance(source, str) and is_sample(source) and not Path(source).exists():
+    path, name = source_path(source)
+    if path is not source:
         meta = sample_meta(source)
-        path = sample_path(source)
-        return path, path.name, DatasetMeta(
+        return path, name, DatasetMeta(
             name=meta.get("name", source),
             source=meta.get("source", ""),
             licence=meta.get("licence", ""),
             synthetic=bool(meta.get("synthetic", False)),
             description=meta.get("description", ""),
         )
-    name = Path(source).name if isinstance(source, str | os.PathLike) else None
     return source, name, DatasetMeta(name=name or "")
 
 
@@ -53,12 +52,14 @@ def load_dataset(
     aliases: bool | dict = True,
     progress: Callable[[float], None] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    table: Future[Table] | None = None,
 ) -> Dataset:
     """Load any supported file (or a bundled sample name) into the data model.
 
     ``layout``/``columns`` override detection. ``aliases`` is True for the user's saved
     place fixes, False for none, or a mapping to use instead. Raises
-    :class:`loaders.errors.RoutemapError` when the file cannot be used.
+    :class:`loaders.errors.RoutemapError` when the file cannot be used. ``table`` is
+    the same file already being read (:func:`loaders.readers.read_in_background`).
     """
     path, default_name, meta = resolve_source(source)
     name = name or default_name
@@ -67,19 +68,22 @@ def load_dataset(
     # the gazetteer loads on the other core while the file is read
     preload = threading.Thread(target=get_gazetteer, daemon=True)
     preload.start()
-    table = read_table(path, name=name, limits=limits)
+    table = table.result() if table is not None else read_table(path, name=name, limits=limits)
     spec = spec_for(table, layout, columns) if (layout or columns) else detect_layout(table)
     raw = build_routes(table, spec)
     user_aliases = load_aliases() if aliases is True else (aliases or None)
     preload.join()
     places = geocode(raw.queries, aliases=user_aliases, progress=progress)
-    stops = raw.stops.rename(columns={"query_id": "place_id"})
+    # query ids become place ids row for row
+    stops = raw.stop_table
+    if isinstance(stops, pd.DataFrame):
+        stops = stops.rename(columns={"query_id": "place_id"})
     report = build_report(table, raw, places, stops, layout=spec.layout)
     return Dataset(records=raw.records, stops=stops, places=places, report=report, meta=meta)
 
 
 def build_report(
-    table: Table, raw: RawRoutes, places: pd.DataFrame, stops: pd.DataFrame, *, layout: str
+    table: Table, raw: RawRoutes, places: pd.DataFrame, stops: Stops, *, layout: str
 ) -> LoadReport:
     """Count rows and places the way the contract of ``routemap check`` states them."""
     # the layout's bookkeeping already includes what the reader rejected and noted
@@ -87,9 +91,7 @@ def build_report(
     problems = list(raw.problems)
     match = places["match"].astype(str)
     unresolved_mask = (match == "unresolved").to_numpy()
-    rows_per_place = np.bincount(
-        stops["place_id"].to_numpy(), minlength=len(places)
-    ) if len(stops) else np.zeros(len(places), dtype=np.int64)
+    rows_per_place = stop_uses(stops, len(places))
     unresolved = [
         UnresolvedPlace(
             query=str(places["query"].iat[i]),

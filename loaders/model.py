@@ -62,16 +62,82 @@ class DatasetMeta:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class StopGrid:
+    """The stops of records whose routes fill fixed slots (origin, transits, destination).
+
+    A records × slots array of place ids, -1 where a slot is empty: four bytes a slot,
+    where the long ``stops`` table takes nineteen a stop plus its index. Loading a million
+    routes builds this; the long table is made only when something asks for it, so
+    ``routemap check`` never pays for it.
+    """
+
+    __slots__ = ("ids", "roles")
+
+    def __init__(self, ids: np.ndarray, roles: np.ndarray) -> None:
+        self.ids = np.asarray(ids, np.int32)  # (records, slots)
+        self.roles = np.asarray(roles, np.int8)  # (slots,) role code of each slot
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.ids >= 0))
+
+    def uses(self, n_places: int) -> np.ndarray:
+        """How many stops name each place id 0..n_places-1."""
+        # -1 (an empty slot) shifts to bin 0 and is dropped, without a masked copy
+        return np.bincount(self.ids.ravel() + 1, minlength=n_places + 1)[1:]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(record_id, place_id, role code) of every stop, in route order."""
+        valid = self.ids >= 0
+        rid = np.repeat(np.arange(len(self.ids), dtype=np.int64),
+                        np.count_nonzero(valid, axis=1))
+        return rid, self.ids[valid], np.broadcast_to(self.roles, self.ids.shape)[valid]
+
+    def frame(self, id_column: str = "place_id") -> pd.DataFrame:
+        rid, pid, role = self.arrays()
+        valid = self.ids >= 0
+        seq = (np.cumsum(valid, axis=1, dtype=np.int16) - 1)[valid]
+        return stops_frame(rid, seq, role, pid, id_column)
+
+
+def stops_frame(
+    record_id: np.ndarray, seq: np.ndarray, role: np.ndarray, place_id: np.ndarray,
+    id_column: str = "place_id",
+) -> pd.DataFrame:
+    """The long stops table from its columns (role as codes 0/1/2)."""
+    return pd.DataFrame(
+        {
+            "record_id": record_id.astype(np.int64, copy=False),
+            "seq": seq.astype(np.int16, copy=False),
+            "role": pd.Categorical.from_codes(role.astype(np.int8, copy=False),
+                                              dtype=ROLE_DTYPE),
+            id_column: place_id.astype(np.int32, copy=False),
+        },
+        copy=False,
+    )
+
+
+Stops = pd.DataFrame | StopGrid
+
+
+def stop_uses(stops: Stops, n_places: int) -> np.ndarray:
+    """How many stops name each place id 0..n_places-1 (a long table or a grid)."""
+    if isinstance(stops, StopGrid):
+        return stops.uses(n_places)
+    column = "place_id" if "place_id" in stops else "query_id"
+    ids = stops[column].to_numpy()
+    return np.bincount(ids[(ids >= 0) & (ids < n_places)], minlength=n_places)
+
+
 @dataclass(slots=True)
 class RawRoutes:
     """What a layout produces from a table, before any place is geocoded.
 
-    ``queries`` holds each distinct (text, country_hint, lat, lon) once; ``stops.query_id``
-    points into it. Geocoding turns ``queries`` into ``places`` row for row.
+    ``queries`` holds each distinct (text, country_hint, lat, lon) once; the stops point
+    into it by ``query_id``. Geocoding turns ``queries`` into ``places`` row for row.
     """
 
     records: pd.DataFrame
-    stops: pd.DataFrame  # record_id, seq, role, query_id
+    stop_table: Stops  # record_id, seq, role, query_id; or the grid they come from
     queries: pd.DataFrame  # text, country_hint, lat, lon (NaN unless the file gave them)
     rows_read: int
     rejected_rows: int
@@ -79,14 +145,69 @@ class RawRoutes:
     set_aside: list[str] = field(default_factory=list)
     columns: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def stops(self) -> pd.DataFrame:
+        if isinstance(self.stop_table, StopGrid):
+            return self.stop_table.frame("query_id")
+        return self.stop_table
 
-@dataclass(slots=True)
+
 class Dataset:
-    records: pd.DataFrame
-    stops: pd.DataFrame
-    places: pd.DataFrame
-    report: LoadReport
-    meta: DatasetMeta = field(default_factory=DatasetMeta)
+    """A loaded dataset: records, their stops, the places they name, and the load report.
+
+    ``stops`` may be given as a :class:`StopGrid`; the long table is then built on first
+    use and kept.
+    """
+
+    __slots__ = ("_grid", "_stops", "meta", "places", "records", "report")
+
+    def __init__(
+        self,
+        records: pd.DataFrame,
+        stops: Stops,
+        places: pd.DataFrame,
+        report: LoadReport,
+        meta: DatasetMeta | None = None,
+    ) -> None:
+        self.records = records
+        self.places = places
+        self.report = report
+        self.meta = meta if meta is not None else DatasetMeta()
+        self._stops: pd.DataFrame | None = None
+        self._grid: StopGrid | None = None
+        self.stops = stops
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+
+    @property
+    def stops(self) -> pd.DataFrame:
+        """record_id, seq, role, place_id: one row per stop, records in order."""
+        if self._stops is None:
+            assert self._grid is not None
+            self._stops = self._grid.frame("place_id")
+        return self._stops
+
+    @stops.setter
+    def stops(self, value: Stops) -> None:
+        if isinstance(value, StopGrid):
+            self._grid, self._stops = value, None
+        else:
+            self._grid, self._stops = None, value
+
+    @property
+    def grid(self) -> StopGrid | None:
+        """The stops as a :class:`StopGrid` when they were loaded that way."""
+        return self._grid
+
+    def place_uses(self) -> np.ndarray:
+        """How many stops name each place (by place_id)."""
+        return stop_uses(self._stops if self._stops is not None else self._grid,
+                         len(self.places))
 
     @property
     def attributes(self) -> list[str]:

@@ -9,6 +9,7 @@ and description, which the dataset library and the SYNTHETIC banner read.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,18 @@ def sample_path(name: str) -> Path | None:
         return None
     path = _samples_dir() / f"{name}.csv"
     return path if path.is_file() else None
+
+
+def source_path(source: object) -> tuple[object, str | None]:
+    """A sample's name ("demo") as its CSV path; any other source as given. With the
+    display name of the file (None for bytes and streams)."""
+    if isinstance(source, str) and is_sample(source) and not Path(source).exists():
+        path = sample_path(source)
+        if path is not None:
+            return path, path.name
+    if isinstance(source, str | os.PathLike):
+        return source, Path(source).name
+    return source, None
 
 
 def sample_meta(name: str) -> dict[str, Any]:

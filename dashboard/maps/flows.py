@@ -281,14 +281,13 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
             countries = _default_countries()
         node_of_place, nodes, _ = _nodes(places, "region", countries)
         at |= (nodes["key"].to_numpy() == q.focus)[node_of_place]
-    stops = dataset.stops
-    pid = stops["place_id"].to_numpy(dtype=np.int64)
+    rid, pid, rc = _ordered_stops(dataset)
     ok = (pid >= 0) & (pid < len(at))
     hit = ok & at[np.clip(pid, 0, max(len(at) - 1, 0))] if len(at) else ok & False
     if tuple(q.focus_roles) != ROLES:
-        hit &= stops["role"].astype(str).isin(list(q.focus_roles)).to_numpy(dtype=bool)
+        hit &= np.isin(rc, [ROLES.index(r) for r in q.focus_roles])
     rec = dataset.records
-    return np.isin(rec["record_id"].to_numpy(), stops["record_id"].to_numpy()[hit])
+    return np.isin(rec["record_id"].to_numpy(), rid[hit])
 
 
 def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
@@ -298,8 +297,11 @@ def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
     return pd.Index(ids).get_indexer(rid)
 
 
-def _ordered_stops(stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ordered_stops(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """record_id, place_id and role code (0/1/2) of every stop, sorted by (record, seq)."""
+    if dataset.grid is not None:  # loaded as a grid: in route order, no table to build
+        return dataset.grid.arrays()
+    stops = dataset.stops
     rid = stops["record_id"].to_numpy(dtype=np.int64)
     seq = stops["seq"].to_numpy()
     if seq.dtype.kind not in "iu":
@@ -352,7 +354,7 @@ def compute_flows(
     node_of_place, nodes, parent = _nodes(dataset.places, q.level, countries)
     n_nodes = len(nodes)
 
-    rid, pid, rc = _ordered_stops(dataset.stops)
+    rid, pid, rc = _ordered_stops(dataset)
     pos = _record_positions(rec, rid)
     keep_stop = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
     if not mask.all():

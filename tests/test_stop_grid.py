@@ -1,0 +1,133 @@
+"""Stops kept as a grid: the long table, the report and the flows come out the same.
+
+Route, CTDC and matrix layouts hand their stops over as a records × slots grid; the long
+``stops`` table is built only when something asks for it. These tests pin that the grid
+and the table it stands for agree everywhere a user sees a number.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.maps.flows import FlowQuery, compute_flows
+from loaders.errors import RoutemapError
+from loaders.load import load_dataset
+from loaders.model import ROLE_DTYPE, Dataset, StopGrid
+from loaders.readers import read_in_background
+
+UN_DESA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+ROUTES_CSV = (
+    b"origin,transit,destination,count,year,gender\n"
+    b"Karachi,Dubai; Muscat,Kuala Lumpur,10,2015,f\n"
+    b"Dhaka,,Lahore,3,2016,m\n"
+    b"Bishkek,Almaty > Moscow,,4,2017,f\n"
+    b",Kabul,Tehran,2,2018,m\n"
+    b"Yangon,Bangkok,Kuala Lumpur,7,2019,f\n"
+    b"Karachi,Karachi,Dubai,5,2020,f\n"
+)
+
+
+def routes_dataset() -> Dataset:
+    return load_dataset(ROUTES_CSV, name="routes.csv")
+
+
+def test_a_routes_file_keeps_its_stops_as_a_grid_until_asked():
+    ds = routes_dataset()
+    assert ds.grid is not None
+    assert ds.grid.ids.shape == (6, 4)  # origin, two transit slots, destination
+    stops = ds.stops
+    assert list(stops.columns) == ["record_id", "seq", "role", "place_id"]
+    assert stops["role"].dtype == ROLE_DTYPE
+    assert stops["seq"].dtype == np.int16
+    assert stops["place_id"].dtype == np.int32
+    first = stops[stops["record_id"] == 0]
+    names = ds.places.set_index("place_id")["query"]
+    assert [names[p] for p in first["place_id"]] == ["Karachi", "Dubai", "Muscat", "Kuala Lumpur"]
+    assert first["role"].astype(str).tolist() == ["origin", "transit", "transit", "destination"]
+    assert first["seq"].tolist() == [0, 1, 2, 3]
+    # a missing origin is no stop: the route starts at its transit
+    fourth = stops[stops["record_id"] == 3]
+    assert [names[p] for p in fourth["place_id"]] == ["Kabul", "Tehran"]
+    assert fourth["seq"].tolist() == [0, 1]
+
+
+def test_place_uses_and_the_report_count_stops_from_the_grid():
+    ds = routes_dataset()
+    expected = np.bincount(ds.stops["place_id"], minlength=len(ds.places))
+    assert ds.grid is not None
+    assert ds.grid.uses(len(ds.places)).tolist() == expected.tolist()
+    assert len(ds.grid) == len(ds.stops) == int(expected.sum())
+    karachi = int(ds.places.index[ds.places["query"] == "Karachi"][0])
+    assert expected[karachi] == 3  # twice as an origin, once as a transit
+
+
+def test_a_dataset_with_a_grid_pickles_as_the_dashboard_caches_it():
+    ds = routes_dataset()
+    back = pickle.loads(pickle.dumps(ds))
+    assert back.grid is not None
+    pd.testing.assert_frame_equal(back.stops, ds.stops)
+    assert back.report.to_dict() == ds.report.to_dict()
+    assert back.meta == ds.meta
+
+
+def test_setting_a_long_table_replaces_the_grid():
+    ds = routes_dataset()
+    shuffled = ds.stops.sample(frac=1.0, random_state=1)
+    ds.stops = shuffled
+    assert ds.grid is None
+    assert ds.stops is shuffled
+
+
+@pytest.mark.parametrize("query", [
+    FlowQuery(suppress=0),
+    FlowQuery(suppress=0, level="country"),
+    FlowQuery(suppress=0, colour_by="gender", years=(2015, 2018)),
+    FlowQuery(suppress=0, focus="city:1174872"),  # Karachi
+    FlowQuery(suppress=0, focus="country:PAK", focus_roles=("origin",)),
+])
+def test_flows_from_the_grid_equal_flows_from_the_long_table(query):
+    grid_ds = routes_dataset()
+    long_ds = routes_dataset()
+    long_ds.stops = long_ds.stops.sample(frac=1.0, random_state=2)  # unordered long table
+    assert grid_ds.grid is not None
+    assert long_ds.grid is None
+    a, b = compute_flows(grid_ds, query), compute_flows(long_ds, query)
+    assert len(a.flows) > 0
+    pd.testing.assert_frame_equal(a.flows.drop(columns="geometry"),
+                                  b.flows.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(a.places.drop(columns="geometry"),
+                                  b.places.drop(columns="geometry"))
+    assert a.summary == b.summary
+
+
+def test_reading_ahead_gives_the_same_dataset_and_the_same_errors(tmp_path):
+    path = tmp_path / "routes.csv"
+    path.write_bytes(ROUTES_CSV)
+    ahead = load_dataset(str(path), table=read_in_background(str(path)))
+    plain = load_dataset(str(path))
+    assert ahead.report.to_dict() == plain.report.to_dict()
+    pd.testing.assert_frame_equal(ahead.stops, plain.stops)
+    sample = load_dataset("seed", table=read_in_background("seed"))
+    assert sample.meta.name == load_dataset("seed").meta.name
+    assert sample.report.rows_read == load_dataset("seed").report.rows_read
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(RoutemapError, match="empty"):
+        load_dataset(str(empty), table=read_in_background(str(empty)))
+
+
+@pytest.mark.skipif(not (UN_DESA / "un_desa_migrant_stock_2017_od_matrix.csv").exists(),
+                    reason="the shared UN DESA matrix is not here")
+def test_the_un_desa_matrix_loads_as_a_two_slot_grid():
+    ds = load_dataset(str(UN_DESA / "un_desa_migrant_stock_2017_od_matrix.csv"))
+    assert ds.report.layout == "matrix"
+    assert isinstance(ds.grid, StopGrid)
+    assert ds.grid.ids.shape == (len(ds.records), 2)
+    stops = ds.stops
+    assert stops.groupby("record_id")["role"].first().astype(str).eq("origin").all()
