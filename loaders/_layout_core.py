@@ -457,8 +457,8 @@ def assemble(
     records = pd.DataFrame(
         {
             "record_id": np.arange(n_rec, dtype=np.int64),
-            "count": pd.arrays.IntegerArray(count.astype(np.int64), ~has_count),
-            "year": pd.arrays.IntegerArray(year.astype(np.int64), ~has_year),
+            "count": pd.arrays.IntegerArray(count.astype(np.int64, copy=False), ~has_count),
+            "year": pd.arrays.IntegerArray(year.astype(np.int64, copy=False), ~has_year),
             "line": np.asarray(table.line_of(rec_row), np.int64)
             if n_rec
             else np.zeros(0, np.int64),

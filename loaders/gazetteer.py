@@ -23,7 +23,10 @@ from rapidfuzz import fuzz, process
 
 from geodata import data_path
 
-if TYPE_CHECKING:  # geopandas and shapely cost ~0.1 s to import: only maps need them
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    # geopandas and shapely cost ~0.1 s to import: only maps need them
     import geopandas as gpd
     import shapely
 from loaders.normalize import normalise
@@ -162,6 +165,31 @@ class Gazetteer:
             choices = best_per_key(n[(n["place_kind"] == "city") & (n["iso3"] == iso3)], iso3)
             self._city_choices[iso3] = choices
         return choices
+
+    @cached_property
+    def _rows_by_key(self) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """Each distinct key's number, the name rows grouped by key, and group starts."""
+        codes, uniques = pd.factorize(self.names["key"].to_numpy(object))
+        rows = np.argsort(codes, kind="stable")  # within a key, rows keep their order
+        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
+        return dict(zip(uniques.tolist(), range(len(uniques)), strict=True)), rows, starts
+
+    def rows_named(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every name row whose key is one of ``keys``: (position in ``keys``, row of
+        :attr:`names`), in the order of ``keys`` and, within one key, of the names."""
+        number, rows, starts = self._rows_by_key
+        code = np.array([number.get(k, -1) for k in keys], dtype=np.int64)
+        hit = np.flatnonzero(code >= 0)
+        lo, hi = starts[code[hit]], starts[code[hit] + 1]
+        which = np.repeat(hit, hi - lo)
+        offset = np.arange(len(which)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+        return which, rows[np.repeat(lo, hi - lo) + offset]
+
+    def warm(self) -> Gazetteer:
+        """Build the lookups geocoding uses, so a load can have them built on another
+        thread while its file is laid out."""
+        _ = self._rows_by_key, self.fuzzy_choices, self.country_keys
+        return self
 
     @cached_property
     def country_keys(self) -> pd.Series:

@@ -195,15 +195,16 @@ def _hint_iso3(gz: Gazetteer, hint_text: list[str]) -> np.ndarray:
 
 def _names(gz: Gazetteer, res: _Result, rows: np.ndarray, keys: np.ndarray,
            hints: np.ndarray) -> None:
-    """Code, exact name and other spellings, all in one merge against the name index."""
+    """Code, exact name and other spellings, all in one lookup in the name index."""
     rows = rows[keys[rows] != ""]
     if not len(rows):
         return
-    q = pd.DataFrame({"row": rows, "key": pd.array(keys[rows], dtype="str"),
-                      "hint": hints[rows]})
-    cand = q.merge(gz.names, on="key", how="inner")
-    if cand.empty:
+    which, name_rows = gz.rows_named(keys[rows].tolist())
+    if not len(which):
         return
+    cand = gz.names.iloc[name_rows].reset_index(drop=True)
+    cand.insert(0, "row", rows[which])
+    cand["hint"] = hints[rows][which]
     best = order_candidates(cand.assign(_group=cand["row"]), cand["hint"]).drop_duplicates("row")
     match = best["name_kind"].map(_MATCH_OF_NAME).to_numpy(object)
     res.fill_targets(gz, best["row"].to_numpy(), best["target"].to_numpy(object), match, 100.0)

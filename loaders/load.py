@@ -65,8 +65,8 @@ def load_dataset(
     name = name or default_name
     if name and not meta.name:
         meta.name = name
-    # the gazetteer loads on the other core while the file is read
-    preload = threading.Thread(target=get_gazetteer, daemon=True)
+    # the gazetteer and its lookups load on the other core while the file is laid out
+    preload = threading.Thread(target=lambda: get_gazetteer().warm(), daemon=True)
     preload.start()
     table = table.result() if table is not None else read_table(path, name=name, limits=limits)
     spec = spec_for(table, layout, columns) if (layout or columns) else detect_layout(table)

@@ -199,3 +199,19 @@ def test_search_exact_and_empty(gz):
 
 def test_gazetteer_is_loaded_once():
     assert get_gazetteer() is get_gazetteer()
+
+
+def test_rows_named_finds_every_name_row_of_each_key_in_order():
+    gz = get_gazetteer()
+    keys = ["hyderabad", "no such place", "pakistan", "hyderabad", "ksa"]
+    which, rows = gz.rows_named(keys)
+    all_keys = gz.names["key"].to_numpy(object)
+    expected_which, expected_rows = [], []
+    for i, key in enumerate(keys):
+        hits = np.flatnonzero(all_keys == key)
+        expected_which += [i] * len(hits)
+        expected_rows += hits.tolist()
+    assert which.tolist() == expected_which
+    assert rows.tolist() == expected_rows
+    assert len(np.flatnonzero(which == 0)) >= 2  # Hyderabad in Pakistan and in India
+    assert 1 not in which.tolist()
