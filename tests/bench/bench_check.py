@@ -6,7 +6,8 @@ side by side with `pandas.read_csv` of the same file, in one run.
 Targets (DESIGN §10): check within 2x of reading the same CSV with pandas; the map
 adds at most half again to check, and its HTML stays under 2 MB. Each command
 runs in a fresh interpreter, as a user runs it, so start-up and imports count for both
-sides; the best of three runs is reported.
+sides; the best of five runs is reported (on the shared 2-core machine single runs
+vary by up to 50%; the minimum is the stable figure).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def write_routes(path: Path, rows: int, corridors: int = 0, seed: int = 7) -> No
     frame.to_csv(path, index=False)
 
 
-def best_of(command: list[str], runs: int = 3) -> float:
+def best_of(command: list[str], runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -79,7 +80,7 @@ def best_of(command: list[str], runs: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corridors", type=int, default=0,
                         help="distinct routes the rows repeat (0: every row its own)")
     args = parser.parse_args()
