@@ -228,7 +228,9 @@ def finish(
     cells as written.
     """
     names, name_problems = name_columns(raw_names, header_line or None)
-    table = table.rename_columns(names)
+    # one chunk and one dictionary per column, done here on the reading thread so the
+    # layouts take each column's codes without unifying a dozen block dictionaries
+    table = table.unify_dictionaries().combine_chunks().rename_columns(names)
     table, drop_problems = drop_empty_columns(table, raw_names, header_line or None)
     table, cut_problems = truncate_long_cells(table, lines, header_line + 1, limits)
     return Table(

@@ -91,7 +91,7 @@ def build_report(
     problems = list(raw.problems)
     match = places["match"].astype(str)
     unresolved_mask = (match == "unresolved").to_numpy()
-    rows_per_place = stop_uses(stops, len(places))
+    rows_per_place = stop_uses(stops, len(places), np.flatnonzero(unresolved_mask))
     unresolved = [
         UnresolvedPlace(
             query=str(places["query"].iat[i]),

@@ -80,10 +80,17 @@ class StopGrid:
     def __len__(self) -> int:
         return int(np.count_nonzero(self.ids >= 0))
 
-    def uses(self, n_places: int) -> np.ndarray:
-        """How many stops name each place id 0..n_places-1."""
-        # -1 (an empty slot) shifts to bin 0 and is dropped, without a masked copy
-        return np.bincount(self.ids.ravel() + 1, minlength=n_places + 1)[1:]
+    def uses(self, n_places: int, among: np.ndarray | None = None) -> np.ndarray:
+        """How many stops name each place id 0..n_places-1; only the ids ``among`` are
+        counted when given (the rest read 0), which skips most of the work when they
+        are few, as unresolved places are."""
+        flat = self.ids.ravel()
+        if among is None:
+            # -1 (an empty slot) shifts to bin 0 and is dropped, without a masked copy
+            return np.bincount(flat + 1, minlength=n_places + 1)[1:]
+        wanted = np.zeros(n_places + 1, bool)  # the last entry stands for -1: never wanted
+        wanted[among] = True
+        return np.bincount(flat[wanted[flat]], minlength=n_places)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(record_id, place_id, role code) of every stop, in route order."""
@@ -119,13 +126,17 @@ def stops_frame(
 Stops = pd.DataFrame | StopGrid
 
 
-def stop_uses(stops: Stops, n_places: int) -> np.ndarray:
-    """How many stops name each place id 0..n_places-1 (a long table or a grid)."""
+def stop_uses(stops: Stops, n_places: int, among: np.ndarray | None = None) -> np.ndarray:
+    """How many stops name each place id 0..n_places-1 (a long table or a grid); with
+    ``among``, only those ids are counted and the rest read 0."""
     if isinstance(stops, StopGrid):
-        return stops.uses(n_places)
+        return stops.uses(n_places, among)
     column = "place_id" if "place_id" in stops else "query_id"
     ids = stops[column].to_numpy()
-    return np.bincount(ids[(ids >= 0) & (ids < n_places)], minlength=n_places)
+    uses = np.bincount(ids[(ids >= 0) & (ids < n_places)], minlength=n_places)
+    if among is not None:
+        uses[np.setdiff1d(np.arange(n_places), among)] = 0
+    return uses
 
 
 @dataclass(slots=True)

@@ -62,6 +62,9 @@ def test_place_uses_and_the_report_count_stops_from_the_grid():
     expected = np.bincount(ds.stops["place_id"], minlength=len(ds.places))
     assert ds.grid is not None
     assert ds.grid.uses(len(ds.places)).tolist() == expected.tolist()
+    some = np.array([0, 2])
+    assert ds.grid.uses(len(ds.places), some).tolist() == [
+        n if i in (0, 2) else 0 for i, n in enumerate(expected)]
     assert len(ds.grid) == len(ds.stops) == int(expected.sum())
     karachi = int(ds.places.index[ds.places["query"] == "Karachi"][0])
     assert expected[karachi] == 3  # twice as an origin, once as a transit
