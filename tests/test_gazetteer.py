@@ -119,6 +119,21 @@ def test_every_label_point_lies_in_its_country(shapes):
     assert c.at["FJI", "label_lon"] > 177  # on Viti Levu, not on the far side of the line
 
 
+@pytest.mark.parametrize(("iso3", "city"), [
+    ("MYS", (101.69, 3.14)),  # Kuala Lumpur: the peninsula, not Borneo
+    ("NZL", (174.76, -36.85)),  # Auckland: the North Island
+    ("IDN", (106.85, -6.21)),  # Jakarta: Java
+    ("TUR", (32.85, 39.93)),  # Ankara: Anatolia, not Thrace
+    ("USA", (-95.37, 29.76)),  # Houston: the mainland, not an island
+])
+def test_a_country_point_sits_on_its_most_populous_landmass(shapes, iso3, city):
+    """Arcs to a country meet at its point: on the landmass where most people live."""
+    c = pd.read_parquet(data_path("countries.parquet")).set_index("iso3")
+    point = shapely.Point(c.at[iso3, "label_lon"], c.at[iso3, "label_lat"])
+    landmass = min(shapely.get_parts(shapes[iso3]), key=shapely.Point(city).distance)
+    assert landmass.contains(point), iso3
+
+
 def test_country_record(gz):
     nam = gz.country("NAM")
     assert nam["iso2"] == "NA"

@@ -404,6 +404,40 @@ def label_point(geom: shapely.Geometry | None,
     return (round(pt.y, 4), round(pt.x, 4))
 
 
+def on_main_landmass(countries: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
+    """Move a country's point onto its most populous landmass when it lies on another.
+
+    The point is where arcs to and from the country meet. world-countries puts Malaysia's
+    on Borneo and New Zealand's on the South Island, so a route Karachi -> Malaysia ended
+    800 km from Kuala Lumpur. Each city of 15,000+ counts for the polygon it lies on (or
+    within 0.5 degrees of); countries in one piece keep their point.
+    """
+    out = countries.copy()
+    moved = []
+    for i, row in out.iterrows():
+        if row["geometry"] is None:
+            continue
+        parts = np.array([g for g in getattr(shapely.from_wkb(row["geometry"]), "geoms", [])
+                          if g.geom_type == "Polygon"], dtype=object)
+        mine = cities[cities["iso3"] == row["iso3"]]
+        if len(parts) < 2 or mine.empty:
+            continue
+        points = shapely.points(mine["lon"].to_numpy(), mine["lat"].to_numpy())
+        distance = shapely.distance(points[:, None], parts[None, :])
+        near = distance.min(axis=1) <= 0.5
+        people = np.bincount(distance.argmin(axis=1)[near],
+                             weights=mine["population"].to_numpy(float)[near],
+                             minlength=len(parts))
+        home = parts[int(people.argmax())]
+        if home.contains(shapely.Point(row["label_lon"], row["label_lat"])):
+            continue
+        pt = polylabel(home, tolerance=0.05)
+        out.at[i, "label_lat"], out.at[i, "label_lon"] = round(pt.y, 4), round(pt.x, 4)
+        moved.append(row["iso3"])
+    print(f"  country points moved to their most populous landmass: {', '.join(moved) or 'none'}")
+    return out
+
+
 def build_countries(npm: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     wc = read_world_countries(npm)
     polys = country_polygons(npm, wc)
@@ -587,8 +621,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="node_modules holding world-atlas and world-countries")
     args = ap.parse_args(argv)
     countries, cnames = build_countries(args.npm)
-    regions = build_regions(countries)
     cities, city_names = build_cities(countries)
+    countries = on_main_landmass(countries, cities)
+    regions = build_regions(countries)
     write_parquet(countries, "countries.parquet")
     write_parquet(cnames, "country_names.parquet")
     write_parquet(cities, "cities.parquet")
