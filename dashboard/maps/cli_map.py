@@ -9,10 +9,8 @@ RoutemapError: one line on stderr, exit 2.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import sys
-import threading
 from typing import Any
 
 from loaders.errors import RoutemapError
@@ -99,36 +97,13 @@ def run_map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_map_builders(kind: str) -> threading.Thread:
-    """Import folium and the map builders on another thread and return it.
-
-    Importing folium compiles its templates (about 0.3 s); the load that runs meanwhile
-    spends most of its time in Arrow and numpy, which leave the interpreter free.
-    """
-
-    def run() -> None:
-        # a failure here shows again, with its message, when the main thread imports
-        with contextlib.suppress(Exception):
-            import dashboard.maps.exports
-            import dashboard.maps.flow_map
-
-            if kind == "hotspots":
-                import dashboard.maps.hotspot_map  # noqa: F401
-
-    thread = threading.Thread(target=run, name="routemap-import", daemon=True)
-    thread.start()
-    return thread
-
-
 def _run(args: argparse.Namespace) -> None:
     from loaders.readers import read_in_background
 
     table = read_in_background(args.file)  # parsed while pandas and the loaders import
     from loaders.load import load_dataset
 
-    builders = _import_map_builders(args.kind)
     ds = load_dataset(args.file, layout=getattr(args, "layout", None), table=table)
-    builders.join()
     from dashboard.maps import exports
     from dashboard.maps.flow_map import FlowMapOptions, flow_map
     from dashboard.maps.flows import FlowQuery, compute_flows
