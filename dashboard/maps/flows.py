@@ -132,15 +132,19 @@ class FlowResult:
 # --------------------------------------------------------------------------- nodes
 
 
-def _default_countries() -> gpd.GeoDataFrame | None:
-    """The gazetteer's country shapes, or None while it is not available."""
+def default_countries() -> gpd.GeoDataFrame | None:
+    """The gazetteer's country shapes, or None while the gazetteer is not available.
+
+    Flows use them to name and place country and region nodes; the maps draw them as the
+    vector basemap (:mod:`dashboard.maps.offline` re-exports this).
+    """
     try:
         from loaders.gazetteer import get_gazetteer  # lazy: the gazetteer is optional here
     except ImportError:
         return None
     try:
         return get_gazetteer().countries()
-    except (RoutemapError, OSError):
+    except Exception:  # a missing or broken data file must not stop a map from drawing
         return None
 
 
@@ -278,7 +282,7 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
     at = (key == q.focus) | (np.char.add("country:", iso.astype(str)) == q.focus)
     if q.focus.startswith("region:"):
         if countries is None:
-            countries = _default_countries()
+            countries = default_countries()
         node_of_place, nodes, _ = _nodes(places, "region", countries)
         at |= (nodes["key"].to_numpy() == q.focus)[node_of_place]
     rid, pid, rc = _ordered_stops(dataset)
@@ -339,7 +343,7 @@ def compute_flows(
     q = query or FlowQuery()
     q.validate(dataset)
     if countries is None and (q.level != "place" or (q.focus or "").startswith("region:")):
-        countries = _default_countries()
+        countries = default_countries()
     rec = dataset.records
     mask = filtered_records(dataset, q, countries=countries)
 

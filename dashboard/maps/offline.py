@@ -36,6 +36,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from dashboard.maps.flows import default_countries
+
 ASSET_MODES = ("inline", "served")
 BASEMAPS = ("vector", "light", "dark", "none")
 DEFAULT_PREFIX = "/app/static"  # absolute: st_folium renders inside a component iframe
@@ -289,18 +291,6 @@ class _StaticStyle(MacroElement):
         super().__init__()
         self.layer = layer
         self.style = _land_style(fill, stroke)
-
-
-def default_countries() -> Any:
-    """The gazetteer's countries, or None while the gazetteer is not available."""
-    try:
-        from loaders.gazetteer import get_gazetteer  # lazy: optional at this layer
-    except ImportError:
-        return None
-    try:
-        return get_gazetteer().countries()
-    except Exception:  # a missing or broken data file must not stop a map from drawing
-        return None
 
 
 _GEOJSON_MEMO: dict[tuple[int, int, float, float], tuple[weakref.ref, dict]] = {}
