@@ -58,6 +58,12 @@ def split_entries(entries: pa.Array, pattern: str) -> tuple[pa.Array, np.ndarray
     return distinct.take(pa.array(codes[keep])), parent.astype(np.int64)
 
 
+def split_places(entries: pa.Array, commas: bool) -> tuple[pa.Array, np.ndarray]:
+    """:func:`split_entries` on the separators of place lists (``;``, ``|``, ``>``,
+    arrows...), and on commas too when ``commas`` (see :func:`comma_lists`)."""
+    return split_entries(entries, (_SPLIT_COMMAS if commas else _SPLIT).pattern)
+
+
 def comma_lists(table: TableLike, column: str, cols: dict[str, Any]) -> bool:
     """Whether commas separate places in ``column`` rather than a city from its country.
 
@@ -93,7 +99,6 @@ def transit_slots(
 ) -> np.ndarray:
     """Pooled ids of the transit pieces of each row: rows × (most pieces in a cell), in
     order, -1 past a cell's last piece."""
-    pattern = _SPLIT_COMMAS if split_commas else _SPLIT
     if hint is None:
         codes, entries = text.codes, text.dictionary
         entry_hints = None
@@ -107,7 +112,7 @@ def transit_slots(
         entry_hints = h.take(pa.array(uniq % nh))
     # split every distinct entry at once in Arrow: hundreds of thousands of distinct
     # "A; B" cells cost a Python loop seconds
-    flat, parent = split_entries(entries, pattern.pattern)
+    flat, parent = split_places(entries, split_commas)
     if entry_hints is None:  # pool each distinct piece once, not every piece of every cell
         pieces = pc.dictionary_encode(flat)
         ids = pool.add(pieces.dictionary)[pieces.indices.to_numpy(zero_copy_only=False)]

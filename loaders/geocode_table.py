@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from loaders._layout_core import encode
-from loaders._layout_routes import _SPLIT, _SPLIT_COMMAS, split_entries
+from loaders._layout_routes import split_places
 from loaders.aliases import load_aliases
 from loaders.errors import SchemaError
 from loaders.geocode import geocode
@@ -107,7 +107,7 @@ def geocode_column(
         # a list column splits on commas only where the commas clearly separate places
         with_comma = pc.sum(pc.match_substring(cells, ",")).as_py() or 0
         commas = with_comma > len(cells) / 2 and not any(hints)
-        flat_text, parent = split_entries(cells, (_SPLIT_COMMAS if commas else _SPLIT).pattern)
+        flat_text, parent = split_places(cells, commas)
     else:
         keep = np.flatnonzero(pc.not_equal(cells, "").to_numpy(zero_copy_only=False))
         flat_text, parent = cells.take(pa.array(keep)), keep.astype(np.int64)
