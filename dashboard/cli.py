@@ -178,10 +178,13 @@ def format_report(report) -> str:
 
 
 def run_geocode(args: argparse.Namespace) -> int:
+    from loaders.readers import read_in_background
+
+    table = read_in_background(args.file)  # parsed while pandas and the loaders import
     from loaders.geocode_table import geocode_file
 
     summary = geocode_file(args.file, Path(args.output), columns=args.column,
-                           country_column=args.country_column)
+                           country_column=args.country_column, table=table)
     print(summary, file=sys.stderr)
     return EXIT_OK
 

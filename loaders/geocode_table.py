@@ -8,6 +8,8 @@ mapped back to the rows by its dictionary codes.
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from loaders._layout_core import encode
 from loaders._layout_routes import split_places
 from loaders.aliases import load_aliases
 from loaders.errors import SchemaError
+from loaders.gazetteer import get_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import ROLE_KEYS, detect_layout
 from loaders.readers import Table, read_table
@@ -35,12 +38,19 @@ def geocode_file(
     *,
     columns: list[str] | None = None,
     country_column: str | None = None,
+    table: Future[Table] | None = None,
 ) -> str:
-    """Geocode ``source``'s place columns into the CSV ``output``; return a summary line."""
+    """Geocode ``source``'s place columns into the CSV ``output``; return a summary line.
+
+    ``table`` is the same file already being read
+    (:func:`loaders.readers.read_in_background`)."""
     from loaders.load import resolve_source
 
+    preload = threading.Thread(target=lambda: get_gazetteer().warm(), daemon=True)
+    preload.start()  # the gazetteer loads on the other core while the file is read
     path, name, _ = resolve_source(source)
-    table = read_table(path, name=name)
+    table = table.result() if table is not None else read_table(path, name=name)
+    preload.join()
     targets = plan_columns(table, columns or [], country_column)
     aliases = load_aliases()
     data = table.data
