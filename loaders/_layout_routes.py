@@ -40,16 +40,22 @@ from loaders.model import RawRoutes
 _SEPARATORS = r"\s*(?:;|\||->|=>|—>|–>|→|⇒|➝|➔|>|›|»)\s*"
 _SPLIT = re.compile(_SEPARATORS)
 _SPLIT_COMMAS = re.compile(r"\s*(?:;|\||->|=>|—>|–>|→|⇒|➝|➔|>|›|»|,)\s*")
+# every separator but ";" holds one of these characters (the arrows end in ">")
+_OTHER_SEPARATORS = "[|>→⇒➝➔›»]"
+_OTHER_SEPARATORS_COMMAS = "[|>→⇒➝➔›»,]"
 _ROLE_CODE = {"origin": ORIGIN, "transit": TRANSIT, "destination": DESTINATION}
 
 
-def split_entries(entries: pa.Array, pattern: str) -> tuple[pa.Array, np.ndarray]:
-    """Pieces of each entry split on ``pattern``, cleaned, missing ones dropped.
+def split_entries(entries: pa.Array, pattern: str, *, literal: bool = False
+                  ) -> tuple[pa.Array, np.ndarray]:
+    """Pieces of each entry split on ``pattern`` (a regex, or a plain string when
+    ``literal``), cleaned, missing ones dropped.
 
     Returns the pieces in order and, for each piece, the index of its entry. Pieces are
     cleaned once per distinct piece: a few thousand, where the cells may be 200,000.
     """
-    lists = pc.split_pattern_regex(pc.cast(entries, pa.string()), pattern)
+    split = pc.split_pattern if literal else pc.split_pattern_regex
+    lists = split(pc.cast(entries, pa.string()), pattern)
     pieces = pc.dictionary_encode(lists.flatten())
     distinct = clean_text(pc.cast(pieces.dictionary, pa.string()))
     codes = pieces.indices.to_numpy(zero_copy_only=False)
@@ -60,7 +66,15 @@ def split_entries(entries: pa.Array, pattern: str) -> tuple[pa.Array, np.ndarray
 
 def split_places(entries: pa.Array, commas: bool) -> tuple[pa.Array, np.ndarray]:
     """:func:`split_entries` on the separators of place lists (``;``, ``|``, ``>``,
-    arrows...), and on commas too when ``commas`` (see :func:`comma_lists`)."""
+    arrows...), and on commas too when ``commas`` (see :func:`comma_lists`).
+
+    Most files separate with ``;`` alone: then a literal split does the regex's work in a
+    fifth of the time (pieces are trimmed afterwards either way).
+    """
+    entries = pc.cast(entries, pa.string())
+    others = _OTHER_SEPARATORS_COMMAS if commas else _OTHER_SEPARATORS
+    if not pc.any(pc.match_substring_regex(entries, others)).as_py():
+        return split_entries(entries, ";", literal=True)
     return split_entries(entries, (_SPLIT_COMMAS if commas else _SPLIT).pattern)
 
 

@@ -447,3 +447,20 @@ def test_empty_tables_build_empty_routes(columns):
     raw = build(table(columns))
     assert len(raw.records) == len(raw.stops) == len(raw.queries) == 0
     assert raw.rows_read == raw.rejected_rows == 0
+
+
+@pytest.mark.parametrize("cells", [
+    ["Dubai; Muscat", " Lahore ;Karachi;  ", "", "Kabul", "; ;", "NA; -99;Tehran"],
+    ["Dubai > Muscat", "Almaty -> Moscow", "A | B ; C", "Kabul", "Doha → Riyadh"],
+])
+def test_place_lists_split_the_same_with_or_without_the_literal_shortcut(cells):
+    from loaders._layout_routes import _SPLIT, split_entries, split_places
+
+    entries = pa.array(cells, pa.string())
+    fast, fast_parent = split_places(entries, commas=False)
+    slow, slow_parent = split_entries(entries, _SPLIT.pattern)
+    assert fast.to_pylist() == slow.to_pylist()
+    assert fast_parent.tolist() == slow_parent.tolist()
+    if cells[0] == "Dubai; Muscat":
+        assert fast.to_pylist() == ["Dubai", "Muscat", "Lahore", "Karachi", "Kabul", "NA",
+                                    "Tehran"]
