@@ -38,19 +38,21 @@ def place_names(count: int, rng: np.random.Generator) -> np.ndarray:
     return names
 
 
-def write_routes(path: Path, rows: int, corridors: int = 0, seed: int = 7) -> None:
+def write_routes(path: Path, rows: int, corridors: int = 0, seed: int = 7,
+                 two_transits: bool = False) -> None:
     """``rows`` route rows over ~3,000 names. With ``corridors`` = 0 every stop is drawn
     on its own (about a million distinct corridors: the hardest case for aggregation);
-    otherwise rows repeat that many distinct routes, as case data does."""
+    otherwise rows repeat that many distinct routes, as case data does. Transits are
+    none, one or two with mixed separators, or with ``two_transits`` always "A; B"."""
     rng = np.random.default_rng(seed)
     names = place_names(3000, rng)
     weights = 1.0 / np.arange(1, len(names) + 1)  # a few busy places, a long tail
     weights /= weights.sum()
     n = corridors or rows
     pick = lambda k: names[rng.choice(len(names), size=k, p=weights)]  # noqa: E731
-    transits = rng.integers(0, 3, size=n)
+    transits = np.full(n, 2) if two_transits else rng.integers(0, 3, size=n)
     first, second = pick(n), pick(n)
-    sep = SEPARATORS[rng.integers(0, len(SEPARATORS), size=n)]
+    sep = SEPARATORS[np.zeros(n, int) if two_transits else rng.integers(0, len(SEPARATORS), size=n)]
     routes = pd.DataFrame(
         {
             "origin": pick(n),
@@ -83,12 +85,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corridors", type=int, default=0,
                         help="distinct routes the rows repeat (0: every row its own)")
+    parser.add_argument("--two-transits", action="store_true",
+                        help='every row "A; B" in transit (default: 0-2, mixed separators)')
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     suffix = f"_{args.corridors}corridors" if args.corridors else ""
+    suffix += "_two_transits" if args.two_transits else ""
     source = OUT / f"routes_{args.rows}{suffix}.csv"
     if not source.exists():
-        write_routes(source, args.rows, args.corridors)
+        write_routes(source, args.rows, args.corridors, two_transits=args.two_transits)
     routemap = str(Path(sys.executable).with_name("routemap"))
     size_mb = source.stat().st_size / 1e6
     print(f"{args.rows:,} route rows, {size_mb:.1f} MB: {source}")
