@@ -14,6 +14,8 @@ Four tables:
     seq        int16, 0-based order along the route
     role       category: origin / transit / destination
     place_id   int32, row of ``places``
+    Layouts whose routes fill fixed slots hand the stops over as a :class:`StopGrid`
+    (records × slots); ``Dataset.stops`` builds this table from it on first use.
 
 ``places``   one row per distinct place text (with its country hint and any given coordinates)
     place_id   int32, 0..m-1 (equal to the row position)
