@@ -111,7 +111,7 @@ def facets_of(dataset: Dataset) -> Facets:
         if 0 < len(uniq) <= MAX_FACET_VALUES:
             attrs[col] = tuple(sorted(str(v) for v in uniq))
     places = dataset.places
-    used = np.flatnonzero(dataset.place_uses())
+    used = dataset.places_used()
     labels: dict[str, str] = {}
     sub = places.iloc[used] if len(used) else places.iloc[:0]
     for key, name, query, kind in zip(sub["key"].astype(str), sub["name"].astype(str),
@@ -317,10 +317,7 @@ def key_figures(dataset: Dataset, state: ViewState, *, countries: Any = None) ->
     mask = record_mask(dataset, state, countries=countries)
     rec = dataset.records[mask]
     count = pd.array(rec["count"], dtype="Int64")
-    ids = rec["record_id"].to_numpy()
-    stops = dataset.stops
-    place_ids = stops["place_id"].to_numpy()[np.isin(stops["record_id"].to_numpy(), ids)]
-    keys = dataset.places["key"].astype(str).to_numpy()[np.unique(place_ids)]
+    keys = dataset.places["key"].astype(str).to_numpy()[dataset.places_used(mask)]
     year = rec["year"].dropna()
     return KeyFigures(
         records=len(rec), records_total=len(dataset.records),

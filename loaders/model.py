@@ -222,6 +222,20 @@ class Dataset:
         return stop_uses(self._stops if self._stops is not None else self._grid,
                          len(self.places))
 
+    def places_used(self, selected: np.ndarray | None = None) -> np.ndarray:
+        """Ids of the places named by a stop of the ``selected`` records (a boolean mask
+        over ``records``; every record by default), in order."""
+        n = len(self.places)
+        if self._stops is None and self._grid is not None:
+            ids = self._grid.ids if selected is None else self._grid.ids[selected]
+            return np.flatnonzero(np.bincount(ids.ravel() + 1, minlength=n + 1)[1:])
+        stops = self.stops
+        pid = stops["place_id"].to_numpy()
+        if selected is not None:
+            chosen = self.records["record_id"].to_numpy()[selected]
+            pid = pid[np.isin(stops["record_id"].to_numpy(), chosen)]
+        return np.unique(pid[(pid >= 0) & (pid < n)])
+
     @property
     def attributes(self) -> list[str]:
         """Attribute columns a user can filter or colour by."""

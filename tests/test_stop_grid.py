@@ -70,6 +70,21 @@ def test_place_uses_and_the_report_count_stops_from_the_grid():
     assert expected[karachi] == 3  # twice as an origin, once as a transit
 
 
+def test_places_used_by_selected_records_agree_for_grid_and_table():
+    grid_ds, long_ds = routes_dataset(), routes_dataset()
+    long_ds.stops = long_ds.stops.copy()
+    names = grid_ds.places.set_index("place_id")["query"]
+    for selected in (None, np.array([True, False, False, True, False, False]),
+                     np.zeros(6, bool)):
+        used = grid_ds.places_used(selected)
+        assert used.tolist() == long_ds.places_used(selected).tolist()
+        if selected is not None and selected.any():
+            assert sorted(names[p] for p in used) == sorted(
+                ["Karachi", "Dubai", "Muscat", "Kuala Lumpur", "Kabul", "Tehran"])
+    assert grid_ds.grid is not None
+    assert grid_ds._stops is None  # counted from the grid: no long table was built
+
+
 def test_a_dataset_with_a_grid_pickles_as_the_dashboard_caches_it():
     ds = routes_dataset()
     back = pickle.loads(pickle.dumps(ds))
