@@ -496,7 +496,7 @@ def _node_text(values: pd.Series, node: np.ndarray) -> pd.Categorical:
     A million corridors name a few thousand nodes: codes into those names cost a copy
     of the node ids, where text columns cost a string per row (80 ms on 2M corridors).
     """
-    codes, names = pd.factorize(values.astype(str))
+    codes, names = pd.factorize(values)  # a missing value keeps code -1: missing
     return pd.Categorical.from_codes(codes[node], categories=pd.Index(names, dtype="str"))
 
 
