@@ -23,10 +23,6 @@ SINGLE_ROLES = {"count": "Count", "year": "Year"}
 NONE = "(none)"
 
 
-def rows_summary(report: LoadReport) -> dict[str, int]:
-    return {"read": report.rows_read, "kept": report.rows_kept, "rejected": report.rows_rejected}
-
-
 def problems_frame(report: LoadReport) -> pd.DataFrame:
     """One row per problem: line, column, message, and whether the row was kept."""
     rows = [asdict(p) for p in report.problems]
