@@ -175,7 +175,7 @@ def compute_hotspots(
     cgdf = cgdf.assign(cls=cls)
 
     pl = places_res.places
-    v = pl[col] if col != "total" else pl["total"]
+    v = pl[col]
     table = pd.DataFrame({
         "place": pl["name"].to_numpy(), "kind": pl["kind"].to_numpy(),
         "iso3": pl["iso3"].to_numpy(), "value": pd.array(v, dtype="Int64"),
@@ -188,9 +188,9 @@ def compute_hotspots(
     table = table.reset_index(drop=True)
 
     city = pl[pl["kind"].isin(["city", "coordinates", "admin"]) & pl.geometry.notna()]
-    w = (city[col] if col != "total" else city["total"]).astype("Int64")
-    city = city[w.notna() & (w > 0)]
-    w = w[w.notna() & (w > 0)]
+    w = city[col].astype("Int64")
+    has = (w.notna() & (w > 0)).to_numpy(dtype=bool)
+    city, w = city[has], w[has]
     cells = _hex_cells(city["lon"].to_numpy(), city["lat"].to_numpy(), w.to_numpy(dtype=np.int64),
                        city["name"].to_numpy(), hex_km)
     notes = []
@@ -268,6 +268,11 @@ def hotspot_caveat(hot: HotspotResult) -> Caveat:
     return cav
 
 
+def _largest_part(geom: Any) -> Any:
+    """The part of a (multi-)shape with the largest area: the mainland, not an island."""
+    return max(getattr(geom, "geoms", [geom]), key=lambda p: p.area)
+
+
 def label_points(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
     """(lon, lat) inside the largest part of each shape: a label spot, and a fit point that
     stays on one side of the antimeridian (Russia, the USA and Fiji cross it)."""
@@ -277,9 +282,7 @@ def label_points(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
             lon.append(np.nan)
             lat.append(np.nan)
             continue
-        parts = list(getattr(g, "geoms", [g]))
-        big = max(parts, key=lambda p: p.area)
-        p = shapely.point_on_surface(big)
+        p = shapely.point_on_surface(_largest_part(g))
         lon.append(p.x)
         lat.append(p.y)
     return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
@@ -292,8 +295,7 @@ def hotspot_bounds(hot: HotspotResult) -> np.ndarray:
     for g in hot.countries.geometry:
         if g is None or g.is_empty:
             continue
-        parts = list(getattr(g, "geoms", [g]))
-        big = max(parts, key=lambda p: p.area)
+        big = _largest_part(g)
         x0, y0, x1, y1 = big.bounds
         if x1 - x0 > 180.0:  # a ring wrapped at the antimeridian: fall back to a point
             p = shapely.point_on_surface(big)
