@@ -392,18 +392,6 @@ def attribute(col: Column, tokens: tuple[str, ...] = MISSING_VALUES) -> pd.Categ
 # ---- assembly ----------------------------------------------------------------------------
 
 
-def grid_to_long(grid: np.ndarray, roles: np.ndarray) -> tuple[np.ndarray, ...]:
-    """A rows × slots grid of pooled ids (-1 empty) to (row, pooled id, role, seq).
-
-    Stops come out in route order: row by row, slot by slot.
-    """
-    valid = grid >= 0
-    rows = np.repeat(np.arange(len(grid), dtype=np.int64), valid.sum(axis=1))
-    role = np.broadcast_to(roles.astype(np.int8), grid.shape)[valid]
-    seq = (np.cumsum(valid, axis=1, dtype=np.int16) - 1)[valid] if grid.shape[1] else rows
-    return rows, grid[valid], role, seq
-
-
 def assemble(
     table: TableLike,
     layout_columns: dict[str, Any],

@@ -28,14 +28,13 @@ from loaders._layout_core import (
     attribute,
     clean_text,
     encode,
-    grid_to_long,
     missing_mask,
     place_ids,
     read_counts,
     read_years,
     take_rows,
 )
-from loaders.model import RawRoutes
+from loaders.model import RawRoutes, StopGrid
 
 _SEPARATORS = r"\s*(?:;|\||->|=>|—>|–>|→|⇒|➝|➔|>|›|»)\s*"
 _SPLIT = re.compile(_SEPARATORS)
@@ -270,7 +269,7 @@ def build_legs(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         problems.kept(legs[gap], None, ["this leg does not start where the previous leg of its"
                                         " route ended; both places are kept"] * len(gap))
     grid = np.stack([np.where(emit_a, la, -1), lb], axis=1)
-    leg_i, stop_ids, stop_role, _ = grid_to_long(grid, np.array([ORIGIN, DESTINATION], np.int8))
+    leg_i, stop_ids, stop_role = StopGrid(grid, np.array([ORIGIN, DESTINATION])).arrays()
     stop_rec = rec_of_leg[leg_i]
     stop_role = _positional_roles(stop_rec, stop_role)
     rec_row = legs[first]
