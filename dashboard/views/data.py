@@ -39,9 +39,7 @@ def accept_upload(data: bytes, name: str) -> None:
     if current and current["digest"] == digest and current["name"] == name:
         return
     st.session_state[UPLOAD] = {"name": name, "data": data, "digest": digest}
-    st.session_state[OVERRIDE] = {"layout": None, "columns": None}
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("map_")]:
-        del st.session_state[key]
+    _reset_override()
 
 
 def _flash(kind: str, message: str, section: str) -> None:
@@ -66,7 +64,7 @@ def _show_flash(section: str) -> None:
 # ---- callbacks ----------------------------------------------------------------------------
 
 
-def _apply_override(names: list[str]) -> None:
+def _apply_override() -> None:
     ss = st.session_state
     roles = {r: list(ss.get(f"map_{r}", [])) for r in review.ROLE_LABELS}
     single = {k: ss.get(f"map_{k}", review.NONE) for k in review.SINGLE_ROLES}
@@ -201,8 +199,7 @@ def _mapping(dataset: Dataset | None, names: list[str]) -> None:
             st.selectbox(f"{label} column", options, index=options.index(start[key]),
                          key=f"map_{key}")
         c1, c2 = st.columns(2)
-        c1.button("Reload with these columns", on_click=_apply_override, args=(names,),
-                  type="primary")
+        c1.button("Reload with these columns", on_click=_apply_override, type="primary")
         c2.button("Back to the detected layout", on_click=_reset_override,
                   key="reset_override")
 
