@@ -409,7 +409,6 @@ def assemble(
     stop_rec: np.ndarray | None = None,
     stop_pool_id: np.ndarray | None = None,
     stop_role: np.ndarray | None = None,
-    stop_seq: np.ndarray | None = None,
     set_aside: list[str] | None = None,
 ) -> RawRoutes:
     """Turn per-record arrays and their stops into :class:`RawRoutes`.
@@ -417,8 +416,7 @@ def assemble(
     ``rec_row`` is the table row of each record (its line and attributes); ``count``,
     ``year`` and the attributes are per record. The stops come either as ``grid``, a
     records × slots array of pooled ids (-1 empty) with ``slot_roles``, or long:
-    ``stop_rec`` indexes records and is sorted, stops of a record in route order
-    (``stop_seq`` if known, else computed).
+    ``stop_rec`` indexes records and is sorted, stops of a record in route order.
     """
     n_rec = len(rec_row)
     if grid is not None:
@@ -433,12 +431,9 @@ def assemble(
         assert stop_pool_id is not None
         assert stop_role is not None
         queries, qid = pool.finish(stop_pool_id)
-        if stop_seq is None:
-            per_rec = np.bincount(stop_rec, minlength=n_rec)
-            starts = np.cumsum(per_rec) - per_rec
-            seq = np.arange(len(stop_rec)) - np.repeat(starts, per_rec)
-        else:
-            seq = stop_seq
+        per_rec = np.bincount(stop_rec, minlength=n_rec)
+        starts = np.cumsum(per_rec) - per_rec
+        seq = np.arange(len(stop_rec)) - np.repeat(starts, per_rec)
         if len(seq) and seq.max() > np.iinfo(np.int16).max:
             raise AssertionError("a route with more than 32767 stops")
         stop_table = stops_frame(stop_rec, seq, stop_role, qid, "query_id")
