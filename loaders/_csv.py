@@ -16,6 +16,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from itertools import islice
 
 import numpy as np
 import pyarrow as pa
@@ -263,10 +264,11 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     while True:
         sample = _sample_text(data, size)
         delim = detect_delimiter(sample, prefer)
+        # only the first rows are scanned for the header: stop parsing the sample there
         try:
-            recs = list(_records_with_lines(sample, delim))[: HEADER_SCAN_ROWS + 5]
+            recs = list(islice(_records_with_lines(sample, delim), HEADER_SCAN_ROWS + 5))
         except csv.Error:  # a lone "\r" outside quotes
-            recs = list(_records_with_lines(sample, delim, ""))[: HEADER_SCAN_ROWS + 5]
+            recs = list(islice(_records_with_lines(sample, delim, ""), HEADER_SCAN_ROWS + 5))
         if len(data) <= size or sum(not _is_blank(r[2]) for r in recs) >= 2 or size > 1 << 28:
             break
         size *= 8  # a huge header or first row: widen the sample
