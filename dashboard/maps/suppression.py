@@ -214,16 +214,10 @@ def suppress_places(
         par = parent[ids]
         move = ((total > 0) & (total < k) & (par != ids)).to_numpy()
         if move.any():
-            moved = places[move].assign(node=par[move])
             rolled = int(move.sum())
-            places = places[~move]
-            add = moved.groupby("node").agg(
-                out=("out", "sum"), through=("through", "sum"), **{"in": ("in", "sum")},
-                records=("records", "sum"), uncounted=("uncounted", "sum"),
-                year_min=("year_min", "min"), year_max=("year_max", "max"),
-            )
-            add["rolled_up"] = True
-            merged = pd.concat([places, add])
+            # moved rows take their parent's id and merge with it (or with each other)
+            moved = places[move].set_axis(par[move]).assign(rolled_up=True)
+            merged = pd.concat([places[~move], moved])
             places = merged.groupby(level=0).agg(
                 out=("out", "sum"), through=("through", "sum"), **{"in": ("in", "sum")},
                 records=("records", "sum"), uncounted=("uncounted", "sum"),
