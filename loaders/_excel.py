@@ -19,11 +19,11 @@ from loaders.limits import Limits
 from loaders.report import Problem
 
 
-def check_zip(data: bytes, name: str, limits: Limits) -> zipfile.ZipFile:
+def check_zip(data: bytes, name: str, limits: Limits) -> None:
     """Refuse a zip whose members would expand beyond the limits (a zip bomb)."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise UnreadableFileError(
             f"{name} is not a readable Excel workbook (the zip container is damaged)"
@@ -42,7 +42,6 @@ def check_zip(data: bytes, name: str, limits: Limits) -> zipfile.ZipFile:
                     f"{name} looks like a zip bomb: {i.filename} expands {ratio:,.0f} times"
                     f" (limit {limits.max_zip_ratio:,.0f})"
                 )
-    return zf
 
 
 def cell_text(v: Any) -> str:
