@@ -149,7 +149,7 @@ def build_ctdc(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     o = origin[0] if origin else np.full(n, -1, np.int64)
     d = dest[0] if dest else np.full(n, -1, np.int64)
     problems.reject(np.flatnonzero((o < 0) & (d < 0)), None, NO_PLACE)
-    keep = np.flatnonzero(~problems.rejected_mask(n))
+    keep = problems.kept_rows()
     grid = np.stack([o[keep], d[keep]], axis=1)
 
     attrs: dict[str, pd.Categorical] = {}

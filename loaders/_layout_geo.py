@@ -136,7 +136,6 @@ def _roles_from(table: TableLike, name: str | None, default: int) -> np.ndarray:
 def _build_points(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     from loaders._layout_routes import attributes_of
 
-    n = table.data.num_rows
     problems, pool = Problems(table), QueryPool()
     count, has_count = read_counts(table, cols.get("count"), problems)
     year, has_year = read_years(table, cols.get("year"), problems)
@@ -144,7 +143,7 @@ def _build_points(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
                          cols.get("name"), (cols.get("country_hint") or {}).get("point"))
     role = _roles_from(table, cols.get("role"), DESTINATION)
     problems.reject(np.flatnonzero(ids < 0), None, NO_PLACE)
-    keep = np.flatnonzero(~problems.rejected_mask(n))
+    keep = problems.kept_rows()
     rec = np.arange(len(keep), dtype=np.int64)
     return assemble(
         table, cols, pool, problems,
@@ -159,7 +158,6 @@ def build_geojson(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     """Features to records: line vertices or a point as stops, properties as attributes."""
     from loaders._layout_routes import attributes_of
 
-    n = table.data.num_rows
     problems, pool = Problems(table), QueryPool()
     count, has_count = read_counts(table, cols.get("count"), problems)
     year, has_year = read_years(table, cols.get("year"), problems)
@@ -196,7 +194,7 @@ def build_geojson(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
 
     row_n = n_vert[geo.codes]
     problems.reject(np.flatnonzero(row_n == 0), None, NO_PLACE)
-    keep = np.flatnonzero(~problems.rejected_mask(n))
+    keep = problems.kept_rows()
     counts = row_n[keep]
     stop_rec = np.repeat(np.arange(len(keep), dtype=np.int64), counts)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts

@@ -243,7 +243,7 @@ def build_legs(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     a = role_ids(table, cols, "origin", pool, problems)
     b = role_ids(table, cols, "destination", pool, problems)
     problems.reject(np.flatnonzero((a < 0) & (b < 0)), None, NO_PLACE)
-    keep = np.flatnonzero(~problems.rejected_mask(n))
+    keep = problems.kept_rows()
     canon = pool.canonical()
     a = np.where(a >= 0, canon[np.maximum(a, 0)], -1)
     b = np.where(b >= 0, canon[np.maximum(b, 0)], -1)
