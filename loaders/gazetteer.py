@@ -38,13 +38,14 @@ NAME_KINDS = ("code", "name", "alt", "translation")
 FUZZY_CITY_POPULATION = 100_000
 FUZZY_CITY_ALT_POPULATION = 2_000_000  # and their other spellings above this size
 CITY_NAME_WEIGHT = 1.5  # log10 bonus of a city's primary name over another's variant
+CITY_COLUMNS = ["geonameid", "name", "iso3", "lat", "lon", "population", "admin1"]
 
 _lock = threading.Lock()
 _cached: Gazetteer | None = None
 
 
-def _read(name: str) -> pa.Table:
-    t = pq.read_table(data_path(name))
+def _read(name: str, columns: list[str] | None = None) -> pa.Table:
+    t = pq.read_table(data_path(name), columns=columns)
     schema = pa.schema([f.with_type(pa.string()) if f.type == pa.large_string() else f
                         for f in t.schema])
     return t.cast(schema)
@@ -59,7 +60,8 @@ class Gazetteer:
     def __init__(self) -> None:
         c = _read("countries.parquet").to_pandas()
         self._countries = c.set_index("iso3", drop=False)
-        cities = _read("cities.parquet").drop_columns(["alternatenames"]).to_pandas()
+        # not "alternatenames", the largest column: city_names.parquet has them as keys
+        cities = _read("cities.parquet", CITY_COLUMNS).to_pandas()
         self._cities = cities.set_index("geonameid", drop=False)
         self._regions: dict[str, dict[str, Any]] = json.loads(
             data_path("regions.json").read_text("utf-8")
