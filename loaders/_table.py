@@ -31,9 +31,8 @@ _NUMBER = re.compile(r"^[\s+\-−$€£%(]*\d[\d\s,.'%)eE+\-]*$")
 class Table:
     """One uploaded file as a table of strings, with where each row came from.
 
-    ``data``: every column is ``dictionary<int32, string>`` (or plain ``string``). A CSV read
-    in parallel has one chunk per block, and chunks may carry different dictionaries; call
-    ``data.unify_dictionaries()`` if one shared dictionary is needed.
+    ``data``: every column is ``dictionary<int32, string>`` (or plain ``string``), in one
+    chunk with one dictionary (:func:`finish` merges the blocks of a parallel CSV read).
     ``lines``: 1-based line (spreadsheet row, record number) where each row starts, or
     None when row ``i`` starts at line ``i + header_line + 1``.
     """

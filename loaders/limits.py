@@ -1,8 +1,8 @@
 """Size limits every reader checks, so one hostile or careless upload cannot exhaust the machine.
 
 The limits are checked as early as possible: the byte size before anything is read, the
-row count from file metadata (Parquet, Excel) or from a newline count (CSV), and the
-decompressed size of an xlsx/ods zip before it is opened (zip bombs).
+row count from file metadata (Parquet, Excel) or as the rows are parsed (CSV, JSON), and
+the decompressed size of an xlsx/ods zip before it is opened (zip bombs).
 """
 
 from __future__ import annotations
