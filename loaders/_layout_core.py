@@ -309,9 +309,7 @@ class QueryPool:
         if not self.size:
             return np.zeros(0, np.int64)
         qid = self._groups(self._frame(np.arange(self.size)))
-        first = np.zeros(qid.max() + 1, np.int64)
-        first[qid[::-1]] = np.arange(len(qid))[::-1]
-        return first[qid]
+        return _first_of_groups(qid)[qid]
 
     def finish(self, used: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
         """Distinct queries among the pooled ids ``used`` (any shape, -1 for no place):
@@ -335,14 +333,19 @@ class QueryPool:
         pooled_ids = np.flatnonzero(mark)
         frame = self._frame(pooled_ids)
         qid = self._groups(frame)
-        first = np.zeros(qid.max() + 1, np.int64)
-        first[qid[::-1]] = np.arange(len(qid))[::-1]
-        queries = frame.iloc[first].reset_index(drop=True)
+        queries = frame.iloc[_first_of_groups(qid)].reset_index(drop=True)
         queries["text"] = queries["text"].astype("str")
         queries["country_hint"] = queries["country_hint"].astype("str")
         lookup = np.full(self.size + 1, -1, np.int32)
         lookup[pooled_ids] = qid
         return queries, lookup[used]
+
+
+def _first_of_groups(qid: np.ndarray) -> np.ndarray:
+    """Position of the first element of each group 0..max(qid) in ``qid``."""
+    first = np.zeros(qid.max() + 1, np.int64)
+    first[qid[::-1]] = np.arange(len(qid))[::-1]
+    return first
 
 
 def place_ids(pool: QueryPool, text: Column, hint: Column | None = None) -> np.ndarray:
