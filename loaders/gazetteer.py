@@ -318,8 +318,10 @@ class Gazetteer:
         return df[cols].head(limit).reset_index(drop=True)
 
 
-def order_candidates(cand: pd.DataFrame, hint: pd.Series | str = "") -> pd.DataFrame:
-    """Sort name rows so the place a name means comes first within each key.
+def order_candidates(cand: pd.DataFrame, group: np.ndarray,
+                     hint: pd.Series | str = "") -> pd.DataFrame:
+    """Sort name rows by ``group`` (one per key or per query), and within a group so the
+    place a name means comes first.
 
     Order: a code; a city of the hinted country; a country; a region; a city. Among
     cities, size decides, a primary name counting as CITY_NAME_WEIGHT times the
@@ -337,7 +339,7 @@ def order_candidates(cand: pd.DataFrame, hint: pd.Series | str = "") -> pd.DataF
         cand["place_rank"].to_numpy(),
         ~local,
         (cand["name_kind"] != "code").to_numpy(),
-        cand["_group"].to_numpy() if "_group" in cand else np.zeros(len(cand), int),
+        group,
     ))
     return cand.iloc[order]
 
@@ -346,8 +348,7 @@ def best_per_key(names: pd.DataFrame, hint_iso3: str = "") -> pd.DataFrame:
     """Keep one row per key: the place a name means when written alone (or beside
     ``hint_iso3``); see :func:`order_candidates`."""
     _, group = np.unique(names["key"].to_numpy(object).astype(str), return_inverse=True)
-    ordered = order_candidates(names.assign(_group=group), hint_iso3)
-    return ordered.drop_duplicates("key").drop(columns="_group").reset_index(drop=True)
+    return order_candidates(names, group, hint_iso3).drop_duplicates("key").reset_index(drop=True)
 
 
 def get_gazetteer() -> Gazetteer:

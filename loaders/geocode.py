@@ -205,7 +205,7 @@ def _names(gz: Gazetteer, res: _Result, rows: np.ndarray, keys: np.ndarray,
     cand = gz.names.iloc[name_rows].reset_index(drop=True)
     cand.insert(0, "row", rows[which])
     cand["hint"] = hints[rows][which]
-    best = order_candidates(cand.assign(_group=cand["row"]), cand["hint"]).drop_duplicates("row")
+    best = order_candidates(cand, cand["row"].to_numpy(), cand["hint"]).drop_duplicates("row")
     match = best["name_kind"].map(_MATCH_OF_NAME).to_numpy(object)
     res.fill_targets(gz, best["row"].to_numpy(), best["target"].to_numpy(object), match, 100.0)
 
