@@ -185,6 +185,12 @@ def _count_text(v: Any, k: int) -> str:
     return f"fewer than {k} (withheld)" if pd.isna(v) else f"{int(v):,}"
 
 
+def _node_radius(total: np.ndarray, largest: float, max_radius: float) -> np.ndarray:
+    """Circle radius in px: 3 px plus the rest of ``max_radius`` by ``sqrt(total / largest)``
+    (area-like, as the legend states); the same for a place's circle and its label."""
+    return 3.0 + (max_radius - 3.0) * np.sqrt(total / max(largest, 1.0))
+
+
 def drawn_places(result: FlowResult, max_nodes: int | None) -> pd.DataFrame:
     """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
     pl = result.places[result.places.geometry.notna()]
@@ -202,7 +208,7 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
     if pl.empty:
         return {"type": "FeatureCollection", "features": []}, []
     tot = pl["total"].to_numpy(dtype="float64")
-    radius = 3.0 + (opts.max_radius - 3.0) * np.sqrt(tot / max(tot.max(), 1.0))
+    radius = _node_radius(tot, tot.max(), opts.max_radius)
     lon = np.round(pl["lon"].to_numpy(dtype="float64"), COORD_DP).tolist()
     lat = np.round(pl["lat"].to_numpy(dtype="float64"), COORD_DP).tolist()
     k = result.withheld.threshold
@@ -357,8 +363,8 @@ def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
     drawn = drawn_places(result, opts.max_nodes)
     pl = drawn.head(n)
     tot = pl["total"].to_numpy(dtype="float64")
-    all_tot = drawn["total"].to_numpy(dtype="float64")
-    radius = 3.0 + (opts.max_radius - 3.0) * np.sqrt(tot / max(all_tot.max(initial=0), 1.0))
+    radius = _node_radius(tot, drawn["total"].to_numpy(dtype="float64").max(initial=0),
+                          opts.max_radius)
     return [(float(a), float(b), str(t), float(r)) for a, b, t, r in zip(
         pl["lat"], pl["lon"], pl["name"], radius, strict=True)]
 
