@@ -69,9 +69,7 @@ def encode(table: TableLike, name: str) -> Column:
     if col.num_chunks == 0:
         return Column(name, np.zeros(0, np.int32), pa.array([], pa.string()))
     dictionary = pc.cast(col.chunks[0].dictionary, pa.string())
-    parts = [c.indices for c in col.chunks]
-    codes = np.concatenate([p.to_numpy(zero_copy_only=False) for p in parts]) if parts else []
-    codes = np.asarray(codes)
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks])
     if col.null_count:  # the contract says "" for empty cells; be lenient with nulls anyway
         nulls = np.concatenate([c.is_null().to_numpy(zero_copy_only=False) for c in col.chunks])
         dictionary = pa.concat_arrays([dictionary, pa.array([""])])
