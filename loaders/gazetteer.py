@@ -242,10 +242,6 @@ class Gazetteer:
         spec = self._regions.get(code)
         return list(spec["members"]) if spec else []
 
-    def regions(self) -> dict[str, dict[str, Any]]:
-        """All regions: code -> name, alt, members, kind, lat, lon."""
-        return {k: dict(v) for k, v in self._regions.items()}
-
     def resolve_key(self, key: str) -> dict[str, Any] | None:
         """name, kind, iso3, lat, lon, members of a canonical key, or None if unknown."""
         if key not in self.places.index:
