@@ -28,7 +28,6 @@ from loaders.layouts import ROLE_KEYS, detect_layout
 from loaders.readers import Table, read_table
 
 SUFFIXES = ("name", "kind", "iso3", "lat", "lon", "match", "score")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_JOIN = "; "
 
 
