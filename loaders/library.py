@@ -194,11 +194,6 @@ class Library:
                 log.info("removing leftover %s", p)
                 shutil.rmtree(p, ignore_errors=True)
 
-    def cleanup(self) -> None:
-        """Remove leftovers of crashed saves now (also done by every write)."""
-        with self._locked():
-            pass
-
     # ---- reading -------------------------------------------------------------------
 
     def _dir(self, dataset_id: str) -> Path:
