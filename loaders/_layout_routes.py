@@ -273,7 +273,6 @@ def build_legs(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
     stop_rec = rec_of_leg[leg_i]
     stop_role = _positional_roles(stop_rec, stop_role)
     rec_row = legs[first]
-    cols = {**cols}
     return assemble(
         table, cols, pool, problems,
         rec_row=rec_row, count=count[rec_row], has_count=has_count[rec_row],
