@@ -123,15 +123,18 @@ def _on_change(facets: Facets) -> None:
     st.session_state[NOTICES] = []
 
 
+def _on_dataset(state: ViewState, dataset_id: str) -> ViewState:
+    """``state`` moved to another dataset: the map settings stay; the years, filters,
+    focus and colour column named the old dataset's values, so they go."""
+    return state.with_(dataset=dataset_id, years=None, filters={}, focus=None,
+                       colour_by=COLOUR_ROLE)
+
+
 def _on_dataset_change() -> None:
-    """A new dataset: keep the map settings, drop what named the old dataset's values."""
-    old: ViewState = st.session_state[STATE]
-    st.session_state[STATE] = old.with_(dataset=st.session_state[W + "ds"], years=None,
-                                        filters={}, focus=None, colour_by=COLOUR_ROLE)
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(W) and key != W + "ds":
-            del st.session_state[key]
-    st.session_state[NOTICES] = []
+    ss = st.session_state
+    ss[STATE] = _on_dataset(ss[STATE], ss[W + "ds"])
+    _reset_widgets(keep=W + "ds")  # the picker already shows its new value
+    ss[NOTICES] = []
 
 
 def write_url(state: ViewState) -> None:
@@ -208,14 +211,13 @@ def show_state(state: ViewState, notices: list[str] | None = None) -> None:
 
 def select_dataset(dataset_id: str) -> None:
     """Make the map pages show ``dataset_id`` (e.g. just saved); call from a callback."""
-    old: ViewState = st.session_state.get(STATE, ViewState())
-    show_state(old.with_(dataset=dataset_id, years=None, filters={}, focus=None,
-                         colour_by=COLOUR_ROLE))
+    show_state(_on_dataset(st.session_state.get(STATE, ViewState()), dataset_id))
 
 
-def _reset_widgets() -> None:
+def _reset_widgets(keep: str | None = None) -> None:
+    """Forget the sidebar's widget values (but ``keep``), so they are reseeded from the state."""
     for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(W):
+        if isinstance(key, str) and key.startswith(W) and key != keep:
             del st.session_state[key]
 
 
