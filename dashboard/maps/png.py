@@ -10,7 +10,7 @@ Everything is drawn at twice the size and scaled down, so lines and text are smo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -324,7 +324,6 @@ def render_png(
     bounds: tuple[float, float, float, float] | None = None,
     fit: Any = None,
     labels: Sequence[Label] = (),
-    write: Callable[[Path, Callable[[Path], None]], Path] | None = None,
 ) -> Path:
     """Draw GeoJSON layers (with ``style`` properties), labels and the boxes to a PNG.
 
@@ -376,9 +375,9 @@ def render_png(
     _draw_box(draw, legend, *legend_xy, s)
     _draw_box(draw, cav, *cav_xy, s)
     out = img.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-    if write is None:
-        from dashboard.maps.exports import _atomic_write as write
-    return write(Path(path), lambda p: out.save(p, format="PNG", optimize=True))
+    from dashboard.maps.exports import _atomic_write  # lazy: exports re-exports this module
+
+    return _atomic_write(Path(path), lambda p: out.save(p, format="PNG", optimize=True))
 
 
 def _all_coords(g: dict) -> list:
