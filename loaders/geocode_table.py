@@ -129,9 +129,7 @@ def geocode_column(
     codes, uniques = pd.factorize(frame["text"] + "\x1f" + frame["country_hint"])
     first = np.zeros(len(uniques), np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]
-    queries = frame.iloc[first].reset_index(drop=True)
-    queries["lat"] = np.nan
-    queries["lon"] = np.nan
+    queries = frame.iloc[first].reset_index(drop=True)  # no lat/lon: geocode() reads NaN
     places = geocode(queries, aliases=aliases) if len(queries) else None
     indices = pa.array(np.asarray(inverse, dtype=np.int32)) if n_rows else pa.array([], pa.int32())
     out: dict = {}
