@@ -202,8 +202,8 @@ def _nodes(
     nodes = first.assign(key=np.asarray(uniq, dtype=object)).reset_index(drop=True)
     if level != "place":
         # a rolled-up node is named and placed by the country (or region) it stands for
-        nodes["kind"] = np.where(nodes["key"].str.startswith("country:"), "country", nodes["kind"])
         isc = nodes["key"].str.startswith("country:")
+        nodes["kind"] = np.where(isc, "country", nodes["kind"])
         nodes.loc[~isc & nodes["key"].str.startswith("region:"), "kind"] = "region"
         nodes.loc[isc, "name"] = nodes.loc[isc, "iso3"]
         if cinfo is not None and isc.any():
