@@ -29,10 +29,15 @@ def hotspot_view(payload: map_cache.MapPayload | None, dataset: Dataset, dkey: s
                        key=MAP_KEY)
 
 
+def _cases_text(values: pd.Series, k: int) -> list[str]:
+    """Cases as shown: a withheld (missing) value says so instead of a number."""
+    return [f"fewer than {k}" if pd.isna(v) else f"{int(v):,}" for v in values]
+
+
 def ranked(hot: HotspotResult, k: int, rows: int = TABLE_ROWS) -> pd.DataFrame:
     """The ranked places as shown: withheld values say so instead of a number."""
     t = hot.table.head(rows)
-    cases = [f"fewer than {k}" if pd.isna(v) else f"{int(v):,}" for v in t["value"]]
+    cases = _cases_text(t["value"], k)
     years = [year_span(a, b) for a, b in zip(t["year_min"], t["year_max"], strict=True)]
     return pd.DataFrame({
         "#": t["rank"].to_numpy(), "Place": t["place"].astype(str).to_numpy(),
@@ -50,7 +55,7 @@ def ranked_countries(hot: HotspotResult, k: int) -> pd.DataFrame:
     return pd.DataFrame({
         "#": range(1, len(c) + 1),
         "Country": c["name"].astype(str).to_numpy(),
-        "Cases": [f"fewer than {k}" if pd.isna(v) else f"{int(v):,}" for v in c["value"]],
+        "Cases": _cases_text(c["value"], k),
     })
 
 
