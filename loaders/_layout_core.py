@@ -203,15 +203,11 @@ def take_rows(values: Any, rows: np.ndarray) -> Any:
     return values if len(rows) == len(values) else values[rows]
 
 
-def bad_value_rows(
-    col: Column, bad: np.ndarray, rows: np.ndarray | None = None
-) -> tuple[np.ndarray, list[str]]:
-    """Rows (among ``rows``, default all) whose code is a bad entry, and their raw values."""
-    codes = col.codes if rows is None else col.codes[rows]
-    hit = np.flatnonzero(bad[codes])
-    values = col.values if bad.any() else []
-    positions = hit if rows is None else rows[hit]
-    return positions, [values[c] for c in codes[hit]]
+def bad_value_rows(col: Column, bad: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Rows whose code is a ``bad`` dictionary entry, and their raw values."""
+    rows = np.flatnonzero(bad[col.codes])
+    values = col.values
+    return rows, [values[c] for c in col.codes[rows]]
 
 
 def read_counts(
