@@ -216,14 +216,13 @@ def _split_country_in_text(gz: Gazetteer, res: _Result, text: list[str], keys: n
     rest is looked up again. Returns the keys and hints the fuzzy stage should use."""
     hints = hints.copy()
     changed = []
-    countries = gz.country_keys
     for i in np.flatnonzero(res.todo):
         t = text[i]
         m = _IN_PARENS.match(t)
         head, tail = (m.group(1), m.group(2)) if m else (t.rpartition(",")[::2])
         if not head.strip() or not tail.strip():
             continue
-        iso3 = countries.get(normalise(tail), "")
+        iso3 = gz.country_iso3(tail)
         if iso3:
             keys[i], hints[i] = normalise(head), iso3
             changed.append(i)
