@@ -336,13 +336,13 @@ def trend_figure(data: Trend, *, height: int = 380) -> go.Figure:
 # ---- breakdowns -----------------------------------------------------------------------------
 
 
-def breakdown_columns(dataset: Dataset, mask: np.ndarray | None = None) -> list[str]:
+def breakdown_columns(dataset: Dataset) -> list[str]:
     """Attribute columns worth a bar chart: 2..MAX_BREAKDOWN_VALUES distinct values.
 
     Exploitation, gender and age group come first when present; a column with one value
     (e.g. ``source``) says nothing by itself and is left out.
     """
-    rec = dataset.records if mask is None else dataset.records[mask]
+    rec = dataset.records
     cols = []
     for col in dataset.attributes:
         n = rec[col].astype(str).replace({"": NOT_STATED}).nunique(dropna=False)
