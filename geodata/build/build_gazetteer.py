@@ -38,6 +38,7 @@ from shapely.ops import polylabel
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from loaders.gazetteer import NAME_KINDS  # noqa: E402  (best first: the loader's name_rank)
 from loaders.normalize import normalise  # noqa: E402
 
 OUT = ROOT / "geodata"
@@ -255,8 +256,6 @@ SUBREGION_ALT = {
     "Micronesia": ["Micronesia region"],
     "Polynesia": [],
 }
-
-NAME_KINDS = ("code", "name", "alt", "translation")  # best first
 
 
 def read_world_countries(npm: Path) -> pd.DataFrame:
