@@ -28,6 +28,7 @@ from loaders._layout_core import (
     QueryPool,
     TableLike,
     assemble,
+    bad_value_rows,
     clean_text,
     encode,
     missing_mask,
@@ -105,12 +106,10 @@ def build_matrix(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         )
         bad &= ~empty
         values[:, j] = np.where(empty | bad, 0, value)[col.codes]
-        if bad.any():
-            live = ~problems.rejected_mask(n)
-            rows = np.flatnonzero(bad[col.codes] & live)
-            raw = col.values
-            problems.kept(rows, name, [f"count '{raw[c]}' in '{name}' is not a whole number ≥ 0;"
-                                       " cell skipped" for c in col.codes[rows]])
+        if bad.any():  # Problems.kept leaves out rows already rejected
+            rows, raw = bad_value_rows(col, bad)
+            problems.kept(rows, name, [f"count '{v}' in '{name}' is not a whole number ≥ 0;"
+                                       " cell skipped" for v in raw])
 
     set_aside = _regions_named_like_countries(table, cols, label, year, has_year, values,
                                               problems)
@@ -148,8 +147,7 @@ def _regions_named_like_countries(
     problems: Problems,
 ) -> list[str]:
     """Set aside the larger of two rows with one name in one year (a region's total)."""
-    n = table.data.num_rows
-    live = np.flatnonzero(~problems.rejected_mask(n))
+    live = problems.kept_rows()
     if not len(live):
         return []
     total_col = next((c for c in cols.get("ignored") or [] if c.strip().lower() == "total"), None)
