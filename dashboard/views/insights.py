@@ -21,6 +21,12 @@ from loaders.model import Dataset
 PLOT_CONFIG = {"displaylogo": False, "showLink": False}
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _breakdown_columns(dkey: str, _dataset: Dataset) -> list[str]:
+    # a property of the dataset, not of the view: counted once, not on every filter change
+    return ins.breakdown_columns(_dataset)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _charts(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState
             ) -> tuple[ins.SankeyData, ins.Trend, list[ins.Breakdown]]:
@@ -29,7 +35,7 @@ def _charts(dkey: str, vkey: str, _dataset: Dataset, _state: ViewState
     sankey = ins.sankey_data(_dataset, mask, level=_state.level, k=k,
                              countries=map_cache.countries())
     trend = ins.trend(_dataset, mask, k=k)
-    cols = ins.breakdown_columns(_dataset)
+    cols = _breakdown_columns(dkey, _dataset)
     return sankey, trend, [ins.breakdown(_dataset, mask, c, k=k) for c in cols]
 
 
