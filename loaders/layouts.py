@@ -246,11 +246,11 @@ def _numeric_columns(table: TableLike, skip: set[str]) -> list[str]:
 def _guess(table: TableLike, layout: str) -> dict[str, Any]:
     """The column mapping of ``layout`` guessed from the headers (may miss required parts)."""
     h = _Headers(table.data.column_names)
-    cols = _base_columns(h)
     if layout == "ctdc":
         from loaders._layout_ctdc import ctdc_columns
 
         return ctdc_columns(h)
+    cols = _base_columns(h)
     if layout == "legs":
         cols["origin"] = cols["origin"] or [c for c in [h.find("from")] if c]
         cols["destination"] = cols["destination"] or [c for c in [h.find("to")] if c]
