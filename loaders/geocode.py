@@ -247,13 +247,13 @@ def _fuzzy(gz: Gazetteer, res: _Result, keys: np.ndarray, hints: np.ndarray,
         # Ties go to a city of the hinted country, then a country, a region, a city.
         bonus = ((3 - choices["place_rank"].to_numpy()) * 0.01
                  + ((choices["place_kind"] == "city") & (choices["iso3"] == hint)).to_numpy()
-                 * 0.05)
+                 * 0.05).astype(np.float32)
         targets = choices["target"].to_numpy(object)
         for start in range(0, len(g_rows), _CHUNK):
             chunk = g_rows[start:start + _CHUNK]
             scores = process.cdist(keys[chunk].tolist(), choice_keys, scorer=fuzz.ratio,
                                    score_cutoff=FUZZY_SUGGEST, dtype=np.float32, workers=-1)
-            ranked = np.where(scores > 0, scores + bonus.astype(np.float32), 0)
+            ranked = np.where(scores > 0, scores + bonus, 0)
             best = ranked.argmax(axis=1)
             best_score = scores[np.arange(len(chunk)), best]
             accept = best_score >= FUZZY_ACCEPT
