@@ -347,6 +347,15 @@ def best_per_key(names: pd.DataFrame, hint_iso3: str = "") -> pd.DataFrame:
     return order_candidates(names, group, hint_iso3).drop_duplicates("key").reset_index(drop=True)
 
 
+def preload_gazetteer() -> threading.Thread:
+    """Start loading the gazetteer and its lookups on another thread; join it before
+    geocoding. A load runs this while its file is read and laid out, on the other core."""
+    thread = threading.Thread(target=lambda: get_gazetteer().warm(), name="routemap-gazetteer",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def get_gazetteer() -> Gazetteer:
     """The process-wide gazetteer, loaded on first use (thread-safe)."""
     global _cached

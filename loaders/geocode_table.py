@@ -8,7 +8,6 @@ mapped back to the rows by its dictionary codes.
 from __future__ import annotations
 
 import os
-import threading
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from loaders._layout_core import encode
 from loaders._layout_routes import split_places
 from loaders.aliases import load_aliases
 from loaders.errors import SchemaError
-from loaders.gazetteer import get_gazetteer
+from loaders.gazetteer import preload_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import ROLE_KEYS, detect_layout
 from loaders.readers import Table, read_table
@@ -45,8 +44,7 @@ def geocode_file(
     (:func:`loaders.readers.read_in_background`)."""
     from loaders.load import resolve_source
 
-    preload = threading.Thread(target=lambda: get_gazetteer().warm(), daemon=True)
-    preload.start()  # the gazetteer loads on the other core while the file is read
+    preload = preload_gazetteer()  # loads on the other core while the file is read
     path, name, _ = resolve_source(source)
     table = table.result() if table is not None else read_table(path, name=name)
     preload.join()

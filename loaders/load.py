@@ -7,7 +7,6 @@ numbers for the same file.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import BinaryIO
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from loaders.aliases import load_aliases
-from loaders.gazetteer import get_gazetteer
+from loaders.gazetteer import preload_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import build_routes, detect_layout, spec_for
 from loaders.limits import DEFAULT_LIMITS, Limits
@@ -66,8 +65,7 @@ def load_dataset(
     if name and not meta.name:
         meta.name = name
     # the gazetteer and its lookups load on the other core while the file is laid out
-    preload = threading.Thread(target=lambda: get_gazetteer().warm(), daemon=True)
-    preload.start()
+    preload = preload_gazetteer()
     table = table.result() if table is not None else read_table(path, name=name, limits=limits)
     spec = spec_for(table, layout, columns) if (layout or columns) else detect_layout(table)
     raw = build_routes(table, spec)
