@@ -217,11 +217,6 @@ class Dataset:
         """The stops as a :class:`StopGrid` when they were loaded that way."""
         return self._grid
 
-    def place_uses(self) -> np.ndarray:
-        """How many stops name each place (by place_id)."""
-        return stop_uses(self._stops if self._stops is not None else self._grid,
-                         len(self.places))
-
     def places_used(self, selected: np.ndarray | None = None) -> np.ndarray:
         """Ids of the places named by a stop of the ``selected`` records (a boolean mask
         over ``records``; every record by default), in order."""
