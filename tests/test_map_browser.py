@@ -18,7 +18,7 @@ from dashboard.maps.flows import FlowQuery, compute_flows
 from dashboard.maps.hotspot_map import HotspotOptions, compute_hotspots, hotspot_map
 
 EVIL = ("<img src=x onerror=window.__pwned=1>${window.__pwned=1}`\\`</script>"
-        "<svg onload=window.__pwned=1>")
+        "<svg onload=window.__pwned=1>{{ dict(pw=1)|first }}ned{% raw %}")
 
 pytestmark = NEEDS_BROWSER  # the session `browser` fixture is in conftest.py
 

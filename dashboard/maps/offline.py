@@ -36,7 +36,10 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from dashboard.maps import render_once
 from dashboard.maps.flows import default_countries
+
+render_once.install()  # dataset text in a rendered map must never run as a template
 
 ASSET_MODES = ("inline", "served")
 BASEMAPS = ("vector", "light", "dark", "none")
