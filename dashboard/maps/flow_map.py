@@ -193,13 +193,7 @@ def _node_radius(total: np.ndarray, largest: float, max_radius: float) -> np.nda
 
 def drawn_places(result: FlowResult, max_nodes: int | None) -> pd.DataFrame:
     """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
-    pl = result.places[result.places.geometry.notna()]
-    if max_nodes is None or len(pl) <= max_nodes:
-        return pl
-    ends = set(result.shown_flows["from_key"]) | set(result.shown_flows["to_key"])
-    keep = pl["key"].isin(ends).to_numpy().copy()
-    keep[:max_nodes] = True  # places are sorted by total, largest first
-    return pl[keep]
+    return result.drawn_places(max_nodes)
 
 
 def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[tuple[str, str]]]:

@@ -122,11 +122,30 @@ class FlowResult:
     withheld: Withheld
     summary: FlowSummary
     query: FlowQuery
+    # what the map draws, worked out once: a map asks for it up to nine times, and on a
+    # million corridors each selection cost 5 ms (results are not changed once built)
+    _drawn: dict[Any, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
+                                            compare=False)
 
     @property
     def shown_flows(self) -> gpd.GeoDataFrame:
         """The top-N flows that have coordinates at both ends: what the map draws."""
-        return self.flows[self.flows["shown"] & self.flows.geometry.notna()]
+        if "flows" not in self._drawn:
+            self._drawn["flows"] = self.flows[self.flows["shown"] & self.flows.geometry.notna()]
+        return self._drawn["flows"]
+
+    def drawn_places(self, max_nodes: int | None) -> gpd.GeoDataFrame:
+        """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
+        if ("places", max_nodes) not in self._drawn:
+            pl = self.places[self.places.geometry.notna()]
+            if max_nodes is not None and len(pl) > max_nodes:
+                shown = self.shown_flows
+                ends = set(shown["from_key"]) | set(shown["to_key"])
+                keep = pl["key"].isin(ends).to_numpy().copy()
+                keep[:max_nodes] = True  # places are sorted by total, largest first
+                pl = pl[keep]
+            self._drawn["places", max_nodes] = pl
+        return self._drawn["places", max_nodes]
 
 
 # --------------------------------------------------------------------------- nodes
