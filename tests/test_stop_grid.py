@@ -149,3 +149,55 @@ def test_the_un_desa_matrix_loads_as_a_two_slot_grid():
     assert ds.grid.ids.shape == (len(ds.records), 2)
     stops = ds.stops
     assert stops.groupby("record_id")["role"].first().astype(str).eq("origin").all()
+
+
+def random_grid_dataset(seed: int = 3, n: int = 4000) -> tuple[Dataset, Dataset]:
+    """The same random routes twice: as a grid, and as the long table it stands for.
+
+    Empty slots anywhere, a place visited twice in a route, unknown years and counts,
+    places without coordinates: every case the two walks must count alike.
+    """
+    from _maps_data import make_dataset
+
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, 8, size=(n, 5)).astype(np.int32)
+    ids[rng.random(ids.shape) < 0.35] = -1
+    grid = StopGrid(ids, np.array([0, 1, 1, 1, 2], np.int8))
+    base = make_dataset([([0, 1], 1, 2000)])
+    records = pd.DataFrame({
+        "record_id": np.arange(n),
+        "count": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(1, 30, n)),
+                          dtype="Int64"),
+        "year": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(1998, 2024, n)),
+                         dtype="Int64"),
+        "sector": pd.Series(rng.choice(["farm", "sea", "home", "<NA>"], n), dtype="str"),
+    })
+    grid_ds = Dataset(records, grid, base.places, base.report, base.meta)
+    long_ds = Dataset(records, grid.frame(), base.places, base.report, base.meta)
+    return grid_ds, long_ds
+
+
+@pytest.mark.parametrize("query", [
+    FlowQuery(),
+    FlowQuery(suppress=10, top=20),
+    FlowQuery(suppress=0, level="region"),
+    FlowQuery(suppress=5, level="country", colour_by="sector"),
+    FlowQuery(suppress=0, years=(2005, 2010), leg_roles=("origin→transit", "transit→transit")),
+    FlowQuery(suppress=3, focus="city:3", attributes={"sector": ["sea", "home"]}),
+])
+def test_the_grid_walk_counts_random_routes_as_the_long_walk_does(query):
+    from _maps_data import make_countries
+
+    grid_ds, long_ds = random_grid_dataset()
+    assert grid_ds.grid is not None
+    assert long_ds.grid is None
+    a = compute_flows(grid_ds, query, countries=make_countries())
+    b = compute_flows(long_ds, query, countries=make_countries())
+    assert len(a.flows) > 0
+    assert a.summary.internal_legs > 0 or query.level == "place"
+    pd.testing.assert_frame_equal(a.flows.drop(columns="geometry"),
+                                  b.flows.drop(columns="geometry"))
+    assert a.flows.geometry.equals(b.flows.geometry)
+    pd.testing.assert_frame_equal(a.places, b.places)
+    assert a.summary == b.summary
+    assert a.withheld == b.withheld

@@ -26,13 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.maps._grouping import (
-    dominant,
-    first_visits,
-    minmax,
-    pair_keys,
-    ranked,
-)
+from dashboard.maps._grouping import dominant, minmax, pair_keys, ranked
+from dashboard.maps._walk import RecordValues, grid_walkable, walk_grid, walk_stops
 from dashboard.maps.arcs import arc_coords
 from dashboard.maps.suppression import (
     DEFAULT_K,
@@ -377,35 +372,22 @@ def compute_flows(
     node_of_place, nodes, parent = _nodes(dataset.places, q.level, countries)
     n_nodes = len(nodes)
 
-    rid, pid, rc = _ordered_stops(dataset)
-    pos = _record_positions(rec, rid)
-    keep_stop = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
-    if not mask.all():
-        keep_stop &= mask[np.where(pos >= 0, pos, 0)]
-    if not keep_stop.all():
-        rid, pid, rc, pos = rid[keep_stop], pid[keep_stop], rc[keep_stop], pos[keep_stop]
-    # 32-bit node ids halve the memory the per-stop and per-leg arrays move
-    node = (node_of_place.astype(np.int32) if n_nodes < 2**31 else node_of_place)[pid]
-    sel = np.zeros(len(rec), dtype=bool)
-    sel[pos] = True
-    sel_idx = np.flatnonzero(sel)
+    values = RecordValues(count=cnt.astype(np.float64), uncounted=nocount, year=year)
+    leg_roles = (None if q.leg_roles is None
+                 else np.array([LEG_ROLES.index(r) for r in q.leg_roles], dtype=np.int8))
+    if grid_walkable(dataset.grid, rec["record_id"].to_numpy()):
+        walk = walk_grid(dataset.grid, mask, node_of_place, n_nodes, values, leg_roles)
+    else:
+        rid, pid, rc = _ordered_stops(dataset)
+        walk = walk_stops(rid, pid, rc, _record_positions(rec, rid), mask, node_of_place,
+                          n_nodes, values, leg_roles)
+    sel_idx = walk.selected
 
-    # ---- legs -> flows (masks over consecutive stops: no gathers of a million legs)
-    same = rid[1:] == rid[:-1]
-    internal = same & (node[1:] == node[:-1])
-    legs = same & ~internal
-    pair_role = rc[:-1] * np.int8(3) + rc[1:]  # the leg's role, as an index into LEG_ROLES
-    if q.leg_roles is not None:
-        wanted = np.isin(pair_role, [LEG_ROLES.index(r) for r in q.leg_roles])
-        internal &= wanted
-        legs &= wanted
-    n_internal = int(internal.sum())
-    lf, lt, lpos = node[:-1][legs], node[1:][legs], pos[:-1][legs]
-    lrole = pair_role[legs]
-    fcode, uniq = pd.factorize(pair_keys(lf, lt, n_nodes))
+    # ---- legs -> flows
+    lpos = walk.leg_record
+    fcode, uniq = pd.factorize(pair_keys(walk.leg_from, walk.leg_to, n_nodes))
     nf = len(uniq)
-    cnt_f = cnt.astype(np.float64)  # bincount sums float weights; convert once per record
-    lcnt = cnt_f[lpos]
+    lcnt = values.count[lpos]
     weight = lcnt + 1e-3
     width = max(n_nodes, 1)
     flows = {
@@ -419,27 +401,20 @@ def compute_flows(
         ),
     }
     flows["year_min"], flows["year_max"] = minmax(fcode, year[lpos], nf)
-    flows["leg_role"] = dominant(fcode, lrole, weight, nf, len(LEG_ROLES))
+    flows["leg_role"] = dominant(fcode, walk.leg_role, weight, nf, len(LEG_ROLES))
     if colour_codes is not None:
         flows["colour"] = dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
 
     # ---- place totals
-    by_role = np.bincount(node * 3 + rc, weights=cnt_f[pos], minlength=n_nodes * 3)
-    out_in = by_role.reshape(n_nodes, 3).T
-    first = first_visits(rid, node)
-    pnode, ppos = node[first], pos[first]
-    plo, phi = minmax(pnode, year[ppos], n_nodes)
     places = pd.DataFrame(
         {
-            "out": out_in[0].astype(np.int64),
-            "through": out_in[1].astype(np.int64),
-            "in": out_in[2].astype(np.int64),
-            "records": np.bincount(pnode, minlength=n_nodes).astype(np.int64),
-            "uncounted": np.bincount(pnode, weights=nocount[ppos], minlength=n_nodes).astype(
-                np.int64
-            ),
-            "year_min": plo,
-            "year_max": phi,
+            "out": walk.by_role[0].astype(np.int64),
+            "through": walk.by_role[1].astype(np.int64),
+            "in": walk.by_role[2].astype(np.int64),
+            "records": walk.records.astype(np.int64),
+            "uncounted": walk.uncounted.astype(np.int64),
+            "year_min": walk.year_min,
+            "year_max": walk.year_max,
         }
     )
     places = places[places["records"] > 0]
@@ -471,7 +446,7 @@ def compute_flows(
         flows_total=n_kept, flows_shown=int((shown & drawn).sum()),
         cases_shown=int(kept["count"][shown & drawn].sum()),
         flows_unmapped=int((shown & ~drawn).sum()),
-        internal_legs=n_internal,
+        internal_legs=walk.internal_legs,
     )
     return FlowResult(flows_gdf, places_gdf, withheld, summary, q)
 
@@ -543,13 +518,18 @@ def _flows_frame(flows: Mapping[str, np.ndarray], nodes: pd.DataFrame, colour_la
     if colour_labels is not None:
         out["colour_value"] = _take_text(pd.Series(np.asarray(colour_labels, dtype=object)),
                                          flows["colour"].astype(np.int64))
-    lon0, lat0 = nodes["lon"].to_numpy()[f], nodes["lat"].to_numpy()[f]
-    lon1, lat1 = nodes["lon"].to_numpy()[t], nodes["lat"].to_numpy()[t]
-    drawable = out["shown"].to_numpy() & ~np.isnan(lon0 + lat0 + lon1 + lat1)
+    # only shown flows are drawn: look up the ends of those, not of every corridor
+    idx = np.flatnonzero(flows["shown"])
+    fi, ti = f[idx], t[idx]
+    lon0, lat0 = nodes["lon"].to_numpy()[fi], nodes["lat"].to_numpy()[fi]
+    lon1, lat1 = nodes["lon"].to_numpy()[ti], nodes["lat"].to_numpy()[ti]
+    located = ~np.isnan(lon0 + lat0 + lon1 + lat1)
+    idx, lon0, lat0, lon1, lat1 = (a[located] for a in (idx, lon0, lat0, lon1, lat1))
+    drawable = np.zeros(len(out), dtype=bool)
+    drawable[idx] = True
     geoms = np.full(len(out), None, dtype=object)
-    idx = np.flatnonzero(drawable)
     if len(idx):
-        coords = arc_coords(lon0[idx], lat0[idx], lon1[idx], lat1[idx])
+        coords = arc_coords(lon0, lat0, lon1, lat1)
         n = coords.shape[1]
         geoms[idx] = shapely.linestrings(
             coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)

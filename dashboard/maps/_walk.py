@@ -1,0 +1,187 @@
+"""Walk the selected records' routes: the legs between consecutive stops, and what each
+place (node) sees. The first step of :func:`dashboard.maps.flows.compute_flows`.
+
+Two walks give the same numbers in the same order. ``walk_grid`` reads a
+:class:`~loaders.model.StopGrid` (records × slots) a slot at a time: a million routes
+loaded from a table never become a long stops table, and place totals are a few
+``bincount`` calls per slot. ``walk_stops`` reads long (record, place, role) arrays, for
+routes of any length (legs, CTDC and matrix files). Pure numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dashboard.maps._grouping import first_visits, minmax
+from loaders.model import StopGrid
+
+N_ROLES = 3  # origin, transit, destination
+YEAR_BINS_LIMIT = 4_000_000  # node x year cells counted densely for place year ranges
+
+
+@dataclass(slots=True)
+class Walk:
+    """Legs (in record order, then route order) and per-node totals."""
+
+    leg_from: np.ndarray  # node id where each leg starts
+    leg_to: np.ndarray  # node id where it ends
+    leg_record: np.ndarray  # position of its record in ``records``
+    leg_role: np.ndarray  # from-role * 3 + to-role (an index into LEG_ROLES)
+    internal_legs: int  # legs whose two ends are one node: counted, never drawn
+    by_role: np.ndarray  # (3, nodes): summed counts as origin, transit, destination
+    records: np.ndarray  # records with a stop at each node
+    uncounted: np.ndarray  # of those, records reported without a number
+    year_min: np.ndarray  # float, NaN where no record has a year
+    year_max: np.ndarray
+    selected: np.ndarray  # positions of the records with at least one stop kept
+
+
+@dataclass(frozen=True, slots=True)
+class RecordValues:
+    """What each record carries into the sums, aligned with ``records``."""
+
+    count: np.ndarray  # float64, 0 where not a number
+    uncounted: np.ndarray  # bool: reported without a number
+    year: np.ndarray  # float64, NaN where unknown
+
+
+def _wanted_roles(pair_role: np.ndarray, leg_roles: np.ndarray | None) -> np.ndarray | bool:
+    return True if leg_roles is None else np.isin(pair_role, leg_roles)
+
+
+def walk_stops(rid: np.ndarray, pid: np.ndarray, rc: np.ndarray, pos: np.ndarray,
+               mask: np.ndarray, node_of_place: np.ndarray, n_nodes: int,
+               values: RecordValues, leg_roles: np.ndarray | None) -> Walk:
+    """The walk over long arrays sorted by (record, route order); ``pos`` is each stop's
+    record position (-1 for a record not in the table)."""
+    keep = (pos >= 0) & (pid >= 0) & (pid < len(node_of_place))
+    if not mask.all():
+        keep &= mask[np.where(pos >= 0, pos, 0)]
+    if not keep.all():
+        rid, pid, rc, pos = rid[keep], pid[keep], rc[keep], pos[keep]
+    # 32-bit node ids halve the memory the per-stop and per-leg arrays move
+    node = (node_of_place.astype(np.int32) if n_nodes < 2**31 else node_of_place)[pid]
+    selected = np.zeros(len(mask), dtype=bool)
+    selected[pos] = True
+
+    # masks over consecutive stops: no gathers of a million legs
+    same = rid[1:] == rid[:-1]
+    internal = same & (node[1:] == node[:-1])
+    legs = same & ~internal
+    pair_role = rc[:-1] * np.int8(N_ROLES) + rc[1:]
+    wanted = _wanted_roles(pair_role, leg_roles)
+    internal &= wanted
+    legs &= wanted
+
+    cnt = values.count
+    by_role = np.bincount(node * N_ROLES + rc, weights=cnt[pos], minlength=n_nodes * N_ROLES)
+    first = first_visits(rid, node)
+    pnode, ppos = node[first], pos[first]
+    year_min, year_max = minmax(pnode, values.year[ppos], n_nodes)
+    return Walk(
+        leg_from=node[:-1][legs], leg_to=node[1:][legs], leg_record=pos[:-1][legs],
+        leg_role=pair_role[legs], internal_legs=int(internal.sum()),
+        by_role=by_role.reshape(n_nodes, N_ROLES).T,
+        records=np.bincount(pnode, minlength=n_nodes),
+        uncounted=np.bincount(pnode, weights=values.uncounted[ppos], minlength=n_nodes),
+        year_min=year_min, year_max=year_max, selected=np.flatnonzero(selected),
+    )
+
+
+def walk_grid(grid: StopGrid, mask: np.ndarray, node_of_place: np.ndarray, n_nodes: int,
+              values: RecordValues, leg_roles: np.ndarray | None) -> Walk:
+    """The walk over a grid whose row i is record position i (see :func:`grid_walkable`)."""
+    rows = None if mask.all() else np.flatnonzero(mask)
+    ids = grid.ids if rows is None else grid.ids[rows]
+    # one node id per slot, -1 for an empty slot (index -1 reads the appended -1)
+    lut = np.append(node_of_place.astype(np.int32, copy=False), np.int32(-1))
+    node = np.ascontiguousarray(lut[ids].T)  # slots x records: each slot one run in memory
+    n_slots = len(node)
+    roles = grid.roles.astype(np.int8)
+    valid = node >= 0
+    cnt, nocount, year = values.count, values.uncounted, values.year
+    if rows is not None:
+        cnt, nocount, year = cnt[rows], nocount[rows], year[rows]
+    position = np.arange(len(mask)) if rows is None else rows
+
+    # the next stop after each slot: its node and role (-1: the route ends there)
+    nxt = np.full(node.shape, -1, dtype=np.int32)
+    nxt_role = np.zeros(node.shape, dtype=np.int8)
+    for s in range(n_slots - 2, -1, -1):
+        nxt[s] = np.where(valid[s + 1], node[s + 1], nxt[s + 1])
+        nxt_role[s] = np.where(valid[s + 1], roles[s + 1], nxt_role[s + 1])
+
+    # legs in record order, as the long walk has them: records x slots, a record's legs
+    # side by side (copied into that layout once; masks over a transposed view are slow)
+    starts = valid[:-1] & (nxt[:-1] >= 0)
+    same = node[:-1] == nxt[:-1]
+    pair_role = roles[:-1, None] * np.int8(N_ROLES) + nxt_role[:-1]
+    wanted = _wanted_roles(pair_role, leg_roles)
+    at = np.flatnonzero(np.ascontiguousarray((starts & ~same & wanted).T))
+    if node.size < 2**31:
+        at = at.astype(np.int32)  # 32-bit index arithmetic is about twice as fast
+    leg_from = np.ascontiguousarray(node[:-1].T).ravel().take(at)
+    leg_to = np.ascontiguousarray(nxt[:-1].T).ravel().take(at)
+    leg_role = np.ascontiguousarray(pair_role.T).ravel().take(at)
+    leg_record = at // np.int32(n_slots - 1) if rows is None else rows.take(at // (n_slots - 1))
+
+    # place totals slot by slot; a record counts once at a node it visits twice
+    by_role = np.zeros((N_ROLES, n_nodes))
+    records = np.zeros(n_nodes, dtype=np.int64)
+    uncounted = np.zeros(n_nodes)
+    first = valid.copy()
+    for s in range(1, n_slots):
+        for t in range(s):
+            first[s] &= node[s] != node[t]
+    year_ok = ~np.isnan(year)
+    years = year[year_ok].astype(np.int64) if year_ok.any() else np.zeros(0, np.int64)
+    y0 = int(years.min()) if len(years) else 0
+    span = int(years.max()) - y0 + 1 if len(years) else 1
+    dense_years = n_nodes * span <= YEAR_BINS_LIMIT
+    seen = np.zeros(n_nodes * span, dtype=np.int64) if dense_years else None
+    yoff = np.where(year_ok, np.nan_to_num(year) - y0, 0).astype(np.int32)
+    sparse_nodes, sparse_years = [], []
+    for s in range(n_slots):
+        shifted = node[s] + 1  # an empty slot (-1) lands in bin 0, dropped below
+        by_role[roles[s]] += np.bincount(shifted, weights=cnt, minlength=n_nodes + 1)[1:]
+        first_here = np.where(first[s], shifted, 0)
+        records += np.bincount(first_here, minlength=n_nodes + 1)[1:]
+        if nocount.any():
+            uncounted += np.bincount(first_here, weights=nocount, minlength=n_nodes + 1)[1:]
+        dated = first[s] & year_ok
+        if dense_years:
+            cell = np.where(dated, node[s] * np.int32(span) + yoff + np.int32(1), 0)
+            seen += np.bincount(cell, minlength=n_nodes * span + 1)[1:]
+        else:
+            sparse_nodes.append(node[s][dated])
+            sparse_years.append(year[dated])
+    if dense_years:
+        year_min, year_max = _year_range(seen.reshape(n_nodes, span) > 0, y0)
+    else:
+        year_min, year_max = minmax(np.concatenate(sparse_nodes), np.concatenate(sparse_years),
+                                    n_nodes)
+    return Walk(
+        leg_from=leg_from, leg_to=leg_to, leg_record=leg_record,
+        leg_role=leg_role, internal_legs=int(np.count_nonzero(starts & same & wanted)),
+        by_role=by_role, records=records, uncounted=uncounted,
+        year_min=year_min, year_max=year_max, selected=position[valid.any(axis=0)],
+    )
+
+
+def _year_range(seen: np.ndarray, y0: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last year seen per node from a nodes x years presence table."""
+    any_year = seen.any(axis=1)
+    lo = np.where(any_year, seen.argmax(axis=1) + y0, np.nan)
+    hi = np.where(any_year, seen.shape[1] - 1 - seen[:, ::-1].argmax(axis=1) + y0, np.nan)
+    return lo.astype(np.float64), hi.astype(np.float64)
+
+
+def grid_walkable(grid: StopGrid | None, record_ids: np.ndarray) -> bool:
+    """True when the grid's row i is the record at position i (as every table load makes)."""
+    if grid is None or len(grid.ids) != len(record_ids):
+        return False
+    n = len(record_ids)
+    return n == 0 or (record_ids[0] == 0 and record_ids[-1] == n - 1
+                      and bool(np.all(record_ids[1:] > record_ids[:-1])))
