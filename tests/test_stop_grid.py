@@ -151,7 +151,8 @@ def test_the_un_desa_matrix_loads_as_a_two_slot_grid():
     assert stops.groupby("record_id")["role"].first().astype(str).eq("origin").all()
 
 
-def random_grid_dataset(seed: int = 3, n: int = 4000) -> tuple[Dataset, Dataset]:
+def random_grid_dataset(seed: int = 3, n: int = 4000, slots: int = 5
+                        ) -> tuple[Dataset, Dataset]:
     """The same random routes twice: as a grid, and as the long table it stands for.
 
     Empty slots anywhere, a place visited twice in a route, unknown years and counts,
@@ -160,9 +161,9 @@ def random_grid_dataset(seed: int = 3, n: int = 4000) -> tuple[Dataset, Dataset]
     from _maps_data import make_dataset
 
     rng = np.random.default_rng(seed)
-    ids = rng.integers(0, 8, size=(n, 5)).astype(np.int32)
+    ids = rng.integers(0, 8, size=(n, slots)).astype(np.int32)
     ids[rng.random(ids.shape) < 0.35] = -1
-    grid = StopGrid(ids, np.array([0, 1, 1, 1, 2], np.int8))
+    grid = StopGrid(ids, np.array([0, *[1] * (slots - 2), 2][-slots:], np.int8))
     base = make_dataset([([0, 1], 1, 2000)])
     records = pd.DataFrame({
         "record_id": np.arange(n),
@@ -201,3 +202,26 @@ def test_the_grid_walk_counts_random_routes_as_the_long_walk_does(query):
     pd.testing.assert_frame_equal(a.places, b.places)
     assert a.summary == b.summary
     assert a.withheld == b.withheld
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+@pytest.mark.parametrize("dense_years", [True, False])
+def test_the_grid_walk_agrees_for_short_routes_and_either_way_of_counting_years(
+        slots, dense_years, monkeypatch):
+    from _maps_data import make_countries
+
+    from dashboard.maps import _walk
+
+    if not dense_years:
+        monkeypatch.setattr(_walk, "YEAR_BINS_LIMIT", 0)
+    grid_ds, long_ds = random_grid_dataset(seed=slots, n=500, slots=slots)
+    query = FlowQuery(suppress=0)
+    a = compute_flows(grid_ds, query, countries=make_countries())
+    b = compute_flows(long_ds, query, countries=make_countries())
+    assert (len(a.flows) > 0) == (slots > 1)
+    pd.testing.assert_frame_equal(a.flows.drop(columns="geometry"),
+                                  b.flows.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(a.places, b.places)
+    assert a.places["year_min"].notna().all()
+    assert a.summary == b.summary
+

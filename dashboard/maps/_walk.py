@@ -139,7 +139,8 @@ def walk_grid(grid: StopGrid, mask: np.ndarray, node_of_place: np.ndarray, n_nod
     years = year[year_ok].astype(np.int64) if year_ok.any() else np.zeros(0, np.int64)
     y0 = int(years.min()) if len(years) else 0
     span = int(years.max()) - y0 + 1 if len(years) else 1
-    dense_years = n_nodes * span <= YEAR_BINS_LIMIT
+    # whole years over a modest span count densely; anything else takes the general way
+    dense_years = n_nodes * span <= YEAR_BINS_LIMIT and bool(np.all(years == year[year_ok]))
     seen = np.zeros(n_nodes * span, dtype=np.int64) if dense_years else None
     yoff = np.where(year_ok, np.nan_to_num(year) - y0, 0).astype(np.int32)
     sparse_nodes, sparse_years = [], []
