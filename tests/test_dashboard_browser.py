@@ -133,6 +133,37 @@ def test_csv_upload_on_the_data_page_shows_its_rows(page, server, tmp_path: Path
     shot(page, "data_upload")
 
 
+# evaluated as a Jinja template it would read JINJA_RAN; as text it keeps "JINJA_R=1"
+TEMPLATE = "{{ dict(JINJA_R=1)|first }}AN{% raw %}"
+SCRIPT = "<img src=x onerror=window.__pwned=1>"
+
+
+def test_an_upload_carrying_template_and_script_text_maps_as_text(page, server,
+                                                                 tmp_path: Path) -> None:
+    """The file name reaches the map's caveat box and the values its tooltips; drawing
+    them must neither run them in the browser nor evaluate them on the server."""
+    open_page(page, server, "data")
+    path = tmp_path / f"cases {TEMPLATE}.csv"
+    path.write_bytes(CSV.replace(b"year\n", b"year,sector\n").replace(
+        b"2019\n", f"2019,{TEMPLATE} {SCRIPT}\n".encode()))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.locator('[data-testid="stMetric"]', has_text="Rows read").wait_for(timeout=30000)
+    settle(page)
+    assert page.locator(EXCEPTION).count() == 0
+    page.get_by_role("button", name="Save", exact=True).click()  # named after the file
+    page.get_by_text("to the library; the map pages now show it").wait_for(timeout=30000)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Routes").first.click()
+    settle(page)
+    assert wait_for_map(page, 4) >= 4  # three corridors and their places
+    assert page.locator(EXCEPTION).count() == 0
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    assert f"cases {TEMPLATE}" in frame.locator(".rm-caveat").inner_text()
+    assert "JINJA_RAN" not in frame.content()
+    assert "JINJA_RAN" not in page.content()
+    assert frame.evaluate("typeof window.__pwned") == "undefined"
+    shot(page, "routes_hostile_upload")
+
+
 def test_nothing_left_the_machine() -> None:
     """With the default vector basemap no page asked for anything outside this machine
     (map tiles, the only allowed outside use, are opt-in and were not chosen)."""
