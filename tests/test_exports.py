@@ -201,10 +201,13 @@ def test_cli_map_writes_html_and_exports(tmp_path, monkeypatch, capsys):
     assert args.run(args) == 0
     assert "SYNTHETIC DATA" in out.read_text("utf-8")
     assert (tmp_path / "f.csv").read_text("utf-8").count("\n") == 4  # header + 3 flows
-    assert "1 corridor and 2 cases withheld" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "1 corridor and 2 cases withheld" in err
+    assert "3 corridors drawn" in err
     args = parser.parse_args(["map", "x.csv", "-o", str(out), "--colour-by", "nope"])
     assert args.run(args) == 2
     assert capsys.readouterr().err.strip() == "routemap: no attribute column 'nope' in this dataset"
     args = parser.parse_args(["map", "x.csv", "-o", str(out), "--kind", "hotspots",
                               "--role", "origin"])
     assert args.run(args) == 0
+    assert "places ranked (origin)" in capsys.readouterr().err  # not "0 corridors drawn"

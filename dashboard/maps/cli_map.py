@@ -122,6 +122,7 @@ def _run(args: argparse.Namespace) -> None:
         m = hotspot_map(hot, HotspotOptions(basemap=args.basemap, title=title,
                                             present=args.present, countries=countries))
         result = hot.flows
+        drawn = f"{len(hot.table):,} places ranked ({args.role})"
         if args.png:
             exports.write_hotspot_png(hot, args.png, title=title, countries=countries)
     else:
@@ -131,6 +132,7 @@ def _run(args: argparse.Namespace) -> None:
             title=title, present=args.present, countries=countries,
         )
         m = flow_map(result, opts)
+        drawn = f"{result.summary.flows_shown:,} corridors drawn"
         if args.png:
             exports.write_flow_png(result, args.png, title=title, options=opts,
                                    countries=countries)
@@ -142,5 +144,5 @@ def _run(args: argparse.Namespace) -> None:
     if args.places_csv:
         exports.write_places_csv(result, args.places_csv)
     s = result.summary
-    print(f"routemap: wrote {args.output}: {s.records_selected:,} records,"
-          f" {s.flows_shown:,} corridors drawn; {result.withheld.message()}", file=sys.stderr)
+    print(f"routemap: wrote {args.output}: {s.records_selected:,} records, {drawn};"
+          f" {result.withheld.message()}", file=sys.stderr)
