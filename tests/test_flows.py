@@ -204,6 +204,20 @@ def test_radix_ranking_is_a_stable_sort():
         np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
 
 
+def test_the_top_n_alone_are_the_first_n_of_the_full_ranking():
+    from dashboard.maps._grouping import ranked, ranked_head
+
+    rng = np.random.default_rng(5)
+    for size, high in ((2000, 4), (2000, 50), (30, 3)):
+        count, records = rng.integers(0, high, size), rng.integers(1, 3, size)
+        rows = rng.random(size) < 0.8
+        for n in (None, 0, 1, 7, 100, size):
+            for mask, min_count in ((None, 0), (rows, 2)):
+                full = ranked(count, records, mask, min_count)
+                head = ranked_head(count, records, mask, min_count, n)
+                np.testing.assert_array_equal(head, full if n is None else full[:n])
+
+
 def test_largest_first_ties_in_order_of_first_appearance():
     r = flows_of(routes=[([6, 7], 2, 2019), ([0, 3], 2, 2019), ([1, 3], 5, 2019),
                          ([2, 7], 2, 2019), ([2, 7], 0, 2019)])

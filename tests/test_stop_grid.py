@@ -225,3 +225,31 @@ def test_the_grid_walk_agrees_for_short_routes_and_either_way_of_counting_years(
     assert a.places["year_min"].notna().all()
     assert a.summary == b.summary
 
+
+@pytest.mark.parametrize("query", [
+    FlowQuery(suppress=5, top=20, colour_by="sector"),
+    FlowQuery(suppress=10, top=8, min_count=30),  # the top 3 all end at Atlantis
+    FlowQuery(suppress=3, top=4, level="country"),
+    FlowQuery(suppress=0, top=None),
+])
+def test_the_drawn_corridors_equal_the_top_of_the_full_table(query):
+    """A map builds only the shown rows; the full table, built later, must agree."""
+    from _maps_data import make_countries
+
+    grid_ds, _ = random_grid_dataset(seed=11)
+    r = compute_flows(grid_ds, query, countries=make_countries())
+    drawn = r.shown_flows  # worked out without the full table
+    assert r._flows is None
+    full = r.flows
+    expected = full[full["shown"] & full.geometry.notna()]
+    assert len(drawn) > 0
+    pd.testing.assert_frame_equal(drawn.drop(columns="geometry"),
+                                  expected.drop(columns="geometry"))
+    assert drawn.geometry.equals(expected.geometry)
+    assert r.summary.flows_total == len(full)
+    assert r.summary.flows_shown == len(expected)
+    assert r.summary.cases_shown == int(expected["count"].sum())
+    back = pickle.loads(pickle.dumps(r))  # as the dashboard caches it: with its table
+    pd.testing.assert_frame_equal(back.flows.drop(columns="geometry"),
+                                  full.drop(columns="geometry"))
+

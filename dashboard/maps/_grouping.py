@@ -109,3 +109,30 @@ def stable_argsort(key: np.ndarray) -> np.ndarray:
         order = order[np.argsort(digit, kind="stable")]
         shift += 16
     return order
+
+
+def ranked_head(count: np.ndarray, records: np.ndarray, rows: np.ndarray | None,
+                min_count: int, n: int | None) -> np.ndarray:
+    """``ranked(...)[:n]`` without sorting the rest: the n largest, in rank order.
+
+    A map draws the top few hundred of up to a million corridors; selecting them is a
+    partition, and only they are sorted. Ties at the cut go to the earlier rows, as the
+    stable sort would have it.
+    """
+    idx = np.arange(len(count)) if rows is None else np.flatnonzero(rows)
+    if min_count > 0:
+        idx = idx[count[idx] >= min_count]
+    if n is None or len(idx) <= n:
+        return ranked(count, records, rows, min_count)
+    if n == 0:
+        return idx[:0]
+    c, r = count[idx], records[idx]
+    span = int(r.max()) - int(r.min()) + 1
+    if int(c.max()) - int(c.min()) >= (2**62) // span:
+        return ranked(count, records, rows, min_count)[:n]
+    key = ((int(c.max()) - c) * span + (int(r.max()) - r)).astype(np.uint64)
+    cut = np.partition(key, n - 1)[n - 1]
+    below = np.flatnonzero(key < cut)
+    at_cut = np.flatnonzero(key == cut)[: n - len(below)]
+    chosen = np.union1d(below, at_cut)  # positions in row order
+    return idx[chosen[np.argsort(key[chosen], kind="stable")]]

@@ -19,16 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from dashboard.maps._grouping import dominant, minmax, pair_keys, ranked
+from dashboard.maps._grouping import minmax, pair_keys
 from dashboard.maps._walk import RecordValues, grid_walkable, walk_grid, walk_stops
-from dashboard.maps.arcs import arc_coords
+from dashboard.maps.corridors import LEG_ROLES, Corridors, LegValues, int_or_na
 from dashboard.maps.suppression import (
     DEFAULT_K,
     Withheld,
@@ -38,8 +36,10 @@ from dashboard.maps.suppression import (
 from loaders.errors import RoutemapError
 from loaders.model import ROLES, Dataset
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 LEVELS = ("place", "country", "region")
-LEG_ROLES = tuple(f"{a}→{b}" for a in ROLES for b in ROLES)
 
 
 class QueryError(RoutemapError):
@@ -108,25 +108,54 @@ class FlowSummary:
     internal_legs: int
 
 
-@dataclass(slots=True)
 class FlowResult:
-    """Flows (arcs) and place totals as GeoDataFrames, plus what was withheld."""
+    """Flows (arcs) and place totals as GeoDataFrames, plus what was withheld.
 
-    flows: gpd.GeoDataFrame
-    places: gpd.GeoDataFrame
-    withheld: Withheld
-    summary: FlowSummary
-    query: FlowQuery
-    # what the map draws, worked out once: a map asks for it up to nine times, and on a
-    # million corridors each selection cost 5 ms (results are not changed once built)
-    _drawn: dict[Any, pd.DataFrame] = field(default_factory=dict, init=False, repr=False,
-                                            compare=False)
+    ``flows`` is every kept corridor, largest first, ``shown`` marking the top N. It is
+    built on first use: a map needs only ``shown_flows``, which is worked out without
+    it (see :mod:`dashboard.maps.corridors`). Results are not changed once built.
+    """
+
+    __slots__ = ("_corridors", "_drawn", "_flows", "places", "query", "summary", "withheld")
+
+    def __init__(self, flows: gpd.GeoDataFrame | Corridors, places: gpd.GeoDataFrame,
+                 withheld: Withheld, summary: FlowSummary, query: FlowQuery) -> None:
+        self._corridors = flows if isinstance(flows, Corridors) else None
+        self._flows = None if isinstance(flows, Corridors) else flows
+        self.places, self.withheld, self.summary, self.query = places, withheld, summary, query
+        # what the map draws, worked out once: a map asks for it a dozen times, and on a
+        # million corridors each selection from the whole table cost 5 ms
+        self._drawn: dict[Any, pd.DataFrame] = {}
+
+    @property
+    def flows(self) -> gpd.GeoDataFrame:
+        if self._flows is None:
+            assert self._corridors is not None
+            self._flows = self._corridors.full_frame()
+        return self._flows
+
+    def with_flows(self, flows: gpd.GeoDataFrame) -> FlowResult:
+        """The same result with another flows table (the slide export re-marks ``shown``)."""
+        return FlowResult(flows, self.places, self.withheld, self.summary, self.query)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the dashboard caches results by pickling: keep the table, not the legs behind it
+        return {"flows": self.flows, "places": self.places, "withheld": self.withheld,
+                "summary": self.summary, "query": self.query}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["flows"], state["places"], state["withheld"], state["summary"],
+                      state["query"])
 
     @property
     def shown_flows(self) -> gpd.GeoDataFrame:
         """The top-N flows that have coordinates at both ends: what the map draws."""
         if "flows" not in self._drawn:
-            self._drawn["flows"] = self.flows[self.flows["shown"] & self.flows.geometry.notna()]
+            if self._flows is None and self._corridors is not None:
+                shown = self._corridors.shown_frame()[0]
+            else:
+                shown = self.flows[self.flows["shown"]]
+            self._drawn["flows"] = shown[shown.geometry.notna()]
         return self._drawn["flows"]
 
     def drawn_places(self, max_nodes: int | None) -> gpd.GeoDataFrame:
@@ -401,9 +430,10 @@ def compute_flows(
         ),
     }
     flows["year_min"], flows["year_max"] = minmax(fcode, year[lpos], nf)
-    flows["leg_role"] = dominant(fcode, walk.leg_role, weight, nf, len(LEG_ROLES))
-    if colour_codes is not None:
-        flows["colour"] = dominant(fcode, colour_codes[lpos], weight, nf, len(colour_labels))
+    flows["source"] = np.arange(nf)  # leg role and colour: worked out for drawn rows only
+    legs = LegValues(fcode, walk.leg_role, weight,
+                     None if colour_codes is None else colour_codes[lpos], nf,
+                     0 if colour_labels is None else len(colour_labels))
 
     # ---- place totals
     places = pd.DataFrame(
@@ -428,27 +458,24 @@ def compute_flows(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r,
     )
-    take = ranked(table["count"], table["records"], rows, q.min_count)
-    kept = {c: v[take] for c, v in table.items()}
-    n_kept = len(take)
-    kept["shown"] = np.ones(n_kept, dtype=bool) if q.top is None else np.arange(n_kept) < q.top
-
-    flows_gdf, drawn = _flows_frame(kept, nodes, colour_labels)
+    corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
+    shown_gdf, drawn = corridors.shown_frame()
     places_gdf = _places_frame(places, nodes)
     years_sel = year[sel_idx]
     years_sel = years_sel[~np.isnan(years_sel)]
-    shown = kept["shown"]
     summary = FlowSummary(
         name=dataset.meta.name, source=dataset.meta.source, synthetic=bool(dataset.meta.synthetic),
         level=q.level, records_total=len(rec), records_selected=len(sel_idx),
         cases_selected=int(cnt[sel_idx].sum()), uncounted_selected=int(nocount[sel_idx].sum()),
         years=(int(years_sel.min()), int(years_sel.max())) if len(years_sel) else None,
-        flows_total=n_kept, flows_shown=int((shown & drawn).sum()),
-        cases_shown=int(kept["count"][shown & drawn].sum()),
-        flows_unmapped=int((shown & ~drawn).sum()),
+        flows_total=corridors.n_kept, flows_shown=int(drawn.sum()),
+        cases_shown=int(shown_gdf["count"].to_numpy()[drawn].sum()),
+        flows_unmapped=int((~drawn).sum()),
         internal_legs=walk.internal_legs,
     )
-    return FlowResult(flows_gdf, places_gdf, withheld, summary, q)
+    result = FlowResult(corridors, places_gdf, withheld, summary, q)
+    result._drawn["flows"] = shown_gdf[drawn]
+    return result
 
 
 def _counts(count: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -465,80 +492,10 @@ def _years(year: pd.Series) -> np.ndarray:
     return year.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _int_or_na(values: Any) -> pd.arrays.IntegerArray:
-    """Whole numbers as nullable Int64, <NA> where NaN."""
-    v = np.asarray(values, dtype="float64")
-    missing = np.isnan(v)
-    return pd.arrays.IntegerArray(np.where(missing, 0, np.round(v)).astype(np.int64), missing)
-
-
-def _take_text(values: pd.Series, idx: np.ndarray) -> Any:
-    """``values[idx]`` typed as pandas would type it, taken in Arrow when it is text.
-
-    Building a text column from a million Python strings is most of the cost of the
-    flows table; taking from the few thousand node names in Arrow is not.
-    """
-    small = pd.Series(values.to_numpy(dtype=object))
-    if len(idx) and isinstance(small.dtype, pd.StringDtype):
-        return small.array.take(idx)
-    return small.to_numpy(dtype=object)[idx]
-
-
-def _node_text(values: pd.Series, node: np.ndarray) -> pd.Categorical:
-    """A node's key or name for each flow, as a categorical over the nodes' values.
-
-    A million corridors name a few thousand nodes: codes into those names cost a copy
-    of the node ids, where text columns cost a string per row (80 ms on 2M corridors).
-    """
-    codes, names = pd.factorize(values)  # a missing value keeps code -1: missing
-    return pd.Categorical.from_codes(codes[node], categories=pd.Index(names, dtype="str"))
-
-
-def _flows_frame(flows: Mapping[str, np.ndarray], nodes: pd.DataFrame, colour_labels: Any
-                 ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """The flows table with arcs for the shown flows; also which rows have an arc."""
-    f, t = flows["from_id"], flows["to_id"]
-    out = pd.DataFrame(
-        {
-            "from_key": _node_text(nodes["key"], f),
-            "to_key": _node_text(nodes["key"], t),
-            "from_name": _node_text(nodes["name"], f),
-            "to_name": _node_text(nodes["name"], t),
-            "leg_role": _take_text(pd.Series(list(LEG_ROLES)), flows["leg_role"].astype(np.int64)),
-            "count": flows["count"].astype(np.int64, copy=False),
-            "records": flows["records"].astype(np.int64, copy=False),
-            "uncounted": flows["uncounted"].astype(np.int64, copy=False),
-            "year_min": _int_or_na(flows["year_min"]),
-            "year_max": _int_or_na(flows["year_max"]),
-            "rolled_up": flows["rolled_up"].astype(bool, copy=False),
-            "shown": flows["shown"].astype(bool, copy=False),
-        },
-        copy=False,  # fresh arrays, not shared with the caller
-    )
-    if colour_labels is not None:
-        out["colour_value"] = _take_text(pd.Series(np.asarray(colour_labels, dtype=object)),
-                                         flows["colour"].astype(np.int64))
-    # only shown flows are drawn: look up the ends of those, not of every corridor
-    idx = np.flatnonzero(flows["shown"])
-    fi, ti = f[idx], t[idx]
-    lon0, lat0 = nodes["lon"].to_numpy()[fi], nodes["lat"].to_numpy()[fi]
-    lon1, lat1 = nodes["lon"].to_numpy()[ti], nodes["lat"].to_numpy()[ti]
-    located = ~np.isnan(lon0 + lat0 + lon1 + lat1)
-    idx, lon0, lat0, lon1, lat1 = (a[located] for a in (idx, lon0, lat0, lon1, lat1))
-    drawable = np.zeros(len(out), dtype=bool)
-    drawable[idx] = True
-    geoms = np.full(len(out), None, dtype=object)
-    if len(idx):
-        coords = arc_coords(lon0, lat0, lon1, lat1)
-        n = coords.shape[1]
-        geoms[idx] = shapely.linestrings(
-            coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)
-        )
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), copy=False)
-    return gdf, drawable
-
-
 def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
     ids = places.index.to_numpy()
     nd = nodes.iloc[ids].reset_index(drop=True)
     out = pd.DataFrame(
@@ -551,8 +508,8 @@ def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame
     for c in ("out", "through", "in", "records"):
         out[c] = pd.array(places[c].to_numpy(), dtype="Int64")
     out["uncounted"] = places["uncounted"].to_numpy(dtype=np.int64)
-    out["year_min"] = _int_or_na(places["year_min"].to_numpy())
-    out["year_max"] = _int_or_na(places["year_max"].to_numpy())
+    out["year_min"] = int_or_na(places["year_min"].to_numpy())
+    out["year_max"] = int_or_na(places["year_max"].to_numpy())
     out["rolled_up"] = places["rolled_up"].to_numpy(dtype=bool)
     tot = np.stack([out[c].fillna(0).to_numpy(dtype=np.int64) for c in ("out", "through", "in")])
     out["role"] = np.asarray(ROLES, dtype=object)[tot.argmax(axis=0)] if len(out) else []

@@ -404,7 +404,7 @@ def top_corridors(result: FlowResult, n: int | None) -> FlowResult:
     flows = result.flows.copy()
     keep = shown.sort_values(["count", "records"], ascending=False, kind="stable").index[:n]
     flows["shown"] = flows.index.isin(keep)
-    return replace(result, flows=flows)
+    return result.with_flows(flows)
 
 
 def write_flow_png(result: FlowResult, path: str | Path, *, title: str = "",

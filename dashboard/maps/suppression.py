@@ -86,6 +86,11 @@ def _column(s: pd.Series) -> Any:
     return s.array if isinstance(s.dtype, ExtensionDtype) else s.to_numpy()
 
 
+# columns a rolled-up corridor takes from one member (the one with the most cases);
+# "source" names that member, for values worked out later from its legs
+PICKED = ("leg_role", "colour", "source")
+
+
 def suppress_flow_columns(
     cols: Mapping[str, Any], parent: np.ndarray | None, k: int
 ) -> tuple[dict[str, Any], np.ndarray | None, int, int, int]:
@@ -174,7 +179,7 @@ def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movabl
     wins = np.ones(len(lead), dtype=bool)
     was_kept = lead_g < n
     wins[was_kept] = count[mv[lead[was_kept]]] > count[lead_g[was_kept]]
-    for c in ("leg_role", "colour"):
+    for c in PICKED:
         if c in cols:
             v = np.asarray(cols[c])
             pick = grow(v, 0)

@@ -1,0 +1,174 @@
+"""The ranked corridor table behind a flow map, built as far as it is asked for.
+
+After suppression each corridor has its counts and years. Its leg role (and colour
+value) is the one with the most cases among its legs; that is a grouped reduction over
+every leg, and turning a million corridors into a table costs as much again. A map
+draws the few hundred largest, so :func:`compute_flows` builds those rows only
+(:meth:`Corridors.shown_frame`); the whole ranked table (exports, the dashboard's
+table) is built on first use from the same arrays (:meth:`Corridors.full_frame`), and
+both give the same rows for the corridors they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.maps._grouping import dominant, ranked, ranked_head
+from dashboard.maps.arcs import arc_coords
+from loaders.model import ROLES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+LEG_ROLES = tuple(f"{a}→{b}" for a in ROLES for b in ROLES)
+
+
+@dataclass(slots=True)
+class LegValues:
+    """Each leg's corridor (before suppression), role, case weight and colour code."""
+
+    flow: np.ndarray
+    role: np.ndarray
+    weight: np.ndarray  # cases + 1e-3: a leg without a number still counts a little
+    colour: np.ndarray | None
+    n_flows: int
+    n_colours: int
+
+    def dominant(self, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The dominant leg role (and colour code) of each corridor in ``flows``.
+
+        Reduces only the legs of those corridors: each corridor's answer depends on its
+        own legs alone, so it is the same as reducing every corridor at once.
+        """
+        wanted, inverse = np.unique(flows, return_inverse=True)
+        rank = np.full(self.n_flows, -1, dtype=np.int64)
+        rank[wanted] = np.arange(len(wanted))
+        legs = np.flatnonzero(rank[self.flow] >= 0) if len(wanted) < self.n_flows else None
+        group = rank[self.flow] if legs is None else rank[self.flow[legs]]
+
+        def of(values: np.ndarray, n_values: int) -> np.ndarray:
+            v = values if legs is None else values[legs]
+            w = self.weight if legs is None else self.weight[legs]
+            return dominant(group, v, w, len(wanted), n_values)[inverse]
+
+        role = of(self.role, len(LEG_ROLES))
+        colour = None if self.colour is None else of(self.colour, self.n_colours)
+        return role, colour
+
+
+class Corridors:
+    """Suppressed corridors, ranked by cases then records (ties in order of appearance)."""
+
+    def __init__(self, table: Mapping[str, np.ndarray], rows: np.ndarray | None,
+                 min_count: int, top: int | None, nodes: pd.DataFrame, colour_labels: Any,
+                 legs: LegValues) -> None:
+        self._table = table  # from_id, to_id, count, records, uncounted, year_min,
+        # year_max, rolled_up, source (the corridor whose legs name its role and colour)
+        self._rows, self._min_count, self._top = rows, min_count, top
+        self._nodes, self._colour_labels, self._legs = nodes, colour_labels, legs
+        self._head = ranked_head(table["count"], table["records"], rows, min_count, top)
+        count = np.asarray(table["count"])
+        kept = np.ones(len(count), dtype=bool) if rows is None else rows.copy()
+        if min_count > 0:
+            kept &= count >= min_count
+        self.n_kept = int(np.count_nonzero(kept))
+
+    def shown_frame(self) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+        """The top-N rows (every row with no top-N), with arcs; and which have an arc."""
+        return self._frame(self._head, np.ones(len(self._head), dtype=bool))
+
+    def full_frame(self) -> gpd.GeoDataFrame:
+        """Every kept corridor, largest first; ``shown`` marks the top N."""
+        take = ranked(self._table["count"], self._table["records"], self._rows, self._min_count)
+        shown = np.arange(len(take)) < (len(take) if self._top is None else self._top)
+        return self._frame(take, shown)[0]
+
+    def _frame(self, take: np.ndarray, shown: np.ndarray
+               ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+        cols = {c: np.asarray(v)[take] for c, v in self._table.items()}
+        cols["leg_role"], cols["colour"] = self._legs.dominant(cols.pop("source"))
+        cols["shown"] = shown
+        return corridor_frame(cols, self._nodes, self._colour_labels)
+
+
+def corridor_frame(flows: Mapping[str, Any], nodes: pd.DataFrame, colour_labels: Any
+                   ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The corridors as a table with arcs for the shown ones; also which rows have an arc."""
+    # imported here, at the end of the aggregation: the command line imports geopandas
+    # and the map builders on another thread while the numpy work before this runs
+    import geopandas as gpd
+    import shapely
+
+    f, t = flows["from_id"], flows["to_id"]
+    out = pd.DataFrame(
+        {
+            "from_key": _node_text(nodes["key"], f),
+            "to_key": _node_text(nodes["key"], t),
+            "from_name": _node_text(nodes["name"], f),
+            "to_name": _node_text(nodes["name"], t),
+            "leg_role": _take_text(pd.Series(list(LEG_ROLES)), flows["leg_role"].astype(np.int64)),
+            "count": flows["count"].astype(np.int64, copy=False),
+            "records": flows["records"].astype(np.int64, copy=False),
+            "uncounted": flows["uncounted"].astype(np.int64, copy=False),
+            "year_min": int_or_na(flows["year_min"]),
+            "year_max": int_or_na(flows["year_max"]),
+            "rolled_up": flows["rolled_up"].astype(bool, copy=False),
+            "shown": flows["shown"].astype(bool, copy=False),
+        },
+        copy=False,  # fresh arrays, not shared with the caller
+    )
+    if colour_labels is not None:
+        out["colour_value"] = _take_text(pd.Series(np.asarray(colour_labels, dtype=object)),
+                                         flows["colour"].astype(np.int64))
+    # only shown flows are drawn: look up the ends of those, not of every corridor
+    idx = np.flatnonzero(flows["shown"])
+    fi, ti = f[idx], t[idx]
+    lon0, lat0 = nodes["lon"].to_numpy()[fi], nodes["lat"].to_numpy()[fi]
+    lon1, lat1 = nodes["lon"].to_numpy()[ti], nodes["lat"].to_numpy()[ti]
+    located = ~np.isnan(lon0 + lat0 + lon1 + lat1)
+    idx, lon0, lat0, lon1, lat1 = (a[located] for a in (idx, lon0, lat0, lon1, lat1))
+    drawable = np.zeros(len(out), dtype=bool)
+    drawable[idx] = True
+    geoms = np.full(len(out), None, dtype=object)
+    if len(idx):
+        coords = arc_coords(lon0, lat0, lon1, lat1)
+        n = coords.shape[1]
+        geoms[idx] = shapely.linestrings(
+            coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)
+        )
+    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), copy=False)
+    return gdf, drawable
+
+
+def int_or_na(values: Any) -> pd.arrays.IntegerArray:
+    """Whole numbers as nullable Int64, <NA> where NaN."""
+    v = np.asarray(values, dtype="float64")
+    missing = np.isnan(v)
+    return pd.arrays.IntegerArray(np.where(missing, 0, np.round(v)).astype(np.int64), missing)
+
+
+def _take_text(values: pd.Series, idx: np.ndarray) -> Any:
+    """``values[idx]`` typed as pandas would type it, taken in Arrow when it is text.
+
+    Building a text column from a million Python strings is most of the cost of the
+    flows table; taking from the few thousand node names in Arrow is not.
+    """
+    small = pd.Series(values.to_numpy(dtype=object))
+    if len(idx) and isinstance(small.dtype, pd.StringDtype):
+        return small.array.take(idx)
+    return small.to_numpy(dtype=object)[idx]
+
+
+def _node_text(values: pd.Series, node: np.ndarray) -> pd.Categorical:
+    """A node's key or name for each flow, as a categorical over the nodes' values.
+
+    A million corridors name a few thousand nodes: codes into those names cost a copy
+    of the node ids, where text columns cost a string per row (80 ms on 2M corridors).
+    """
+    codes, names = pd.factorize(values)  # a missing value keeps code -1: missing
+    return pd.Categorical.from_codes(codes[node], categories=pd.Index(names, dtype="str"))
