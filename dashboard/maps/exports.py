@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -163,8 +163,19 @@ def write_html(m: folium.Map, path: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------- PNG
-# drawn in dashboard/maps/png.py; re-exported here, where callers have always found them
-from dashboard.maps.png import Label as Label  # noqa: E402
-from dashboard.maps.png import render_png as render_png  # noqa: E402
-from dashboard.maps.png import write_flow_png as write_flow_png  # noqa: E402
-from dashboard.maps.png import write_hotspot_png as write_hotspot_png  # noqa: E402
+# drawn in dashboard/maps/png.py and re-exported here, where callers have always found
+# them; looked up on first use, so writing an HTML map does not import Pillow (15 ms)
+_PNG_NAMES = ("Label", "render_png", "write_flow_png", "write_hotspot_png")
+if TYPE_CHECKING:
+    from dashboard.maps.png import Label as Label
+    from dashboard.maps.png import render_png as render_png
+    from dashboard.maps.png import write_flow_png as write_flow_png
+    from dashboard.maps.png import write_hotspot_png as write_hotspot_png
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PNG_NAMES:
+        from dashboard.maps import png
+
+        return getattr(png, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
