@@ -77,10 +77,14 @@ class Corridors:
         if min_count > 0:
             kept &= count >= min_count
         self.n_kept = int(np.count_nonzero(kept))
+        self._shown: tuple[gpd.GeoDataFrame, np.ndarray] | None = None
 
     def shown_frame(self) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-        """The top-N rows (every row with no top-N), with arcs; and which have an arc."""
-        return self._frame(self._head, np.ones(len(self._head), dtype=bool))
+        """The top-N rows (every row with no top-N), with arcs; and which have an arc.
+        Built once: the summary and the map both ask for it."""
+        if self._shown is None:
+            self._shown = self._frame(self._head, np.ones(len(self._head), dtype=bool))
+        return self._shown
 
     def full_frame(self) -> gpd.GeoDataFrame:
         """Every kept corridor, largest first; ``shown`` marks the top N."""

@@ -473,9 +473,7 @@ def compute_flows(
         flows_unmapped=int((~drawn).sum()),
         internal_legs=walk.internal_legs,
     )
-    result = FlowResult(corridors, places_gdf, withheld, summary, q)
-    result._drawn["flows"] = shown_gdf[drawn]
-    return result
+    return FlowResult(corridors, places_gdf, withheld, summary, q)
 
 
 def _counts(count: pd.Series) -> tuple[np.ndarray, np.ndarray]:
