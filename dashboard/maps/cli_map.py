@@ -102,9 +102,10 @@ def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
     """Start importing folium, geopandas and the builders of a ``kind`` map on another
     thread.
 
-    The flows are aggregated next, in numpy, which runs mostly without the interpreter
-    lock, so these imports (about 0.25 s, all under the lock) overlap it. On 1M rows the
-    flows and the imports took 0.63-0.68 s one after the other, 0.56-0.58 s together.
+    The flows are aggregated next, in numpy, which runs partly without the interpreter
+    lock, so these imports (about 0.22 s, all under the lock) overlap some of it: on 1M
+    rows flows and imports take 0.52 s one after the other and 0.48 s together. (A
+    hotspot map needs its module to aggregate, so it waits for the imports at once.)
     """
     def run() -> None:
         from dashboard.maps import exports, flow_map  # noqa: F401
