@@ -78,21 +78,38 @@ def pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return a.astype(np.int64) * n + b
 
 
+def kept_positions(count: np.ndarray, rows: np.ndarray | None, min_count: int) -> np.ndarray:
+    """Positions of the rows kept (``rows`` True, or all) with at least ``min_count``."""
+    idx = np.arange(len(count)) if rows is None else np.flatnonzero(rows)
+    return idx[count[idx] >= min_count] if min_count > 0 else idx
+
+
+def _rank_key(count: np.ndarray, records: np.ndarray, kept: np.ndarray) -> np.ndarray | None:
+    """One unsigned key per kept position, smallest for the most cases then records;
+    None when the values are too spread for one 64-bit key."""
+    c, r = count[kept], records[kept]
+    if len(kept) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    span = int(r.max()) - int(r.min()) + 1
+    if int(c.max()) - int(c.min()) >= (2**62) // span:
+        return None
+    return ((int(c.max()) - c) * span + (int(r.max()) - r)).astype(np.uint64)
+
+
+def rank_order(count: np.ndarray, records: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``kept`` by count then records, largest first; ties keep their order (a stable
+    descending sort)."""
+    key = _rank_key(count, records, kept)
+    if key is None:
+        return kept[np.lexsort((-records[kept], -count[kept]))]
+    return kept[stable_argsort(key)]
+
+
 def ranked(count: np.ndarray, records: np.ndarray, rows: np.ndarray | None,
-            min_count: int) -> np.ndarray:
+           min_count: int) -> np.ndarray:
     """Positions of the rows kept, at least ``min_count``, by count then records, largest
     first; ties keep their order (a stable descending sort)."""
-    idx = np.arange(len(count)) if rows is None else np.flatnonzero(rows)
-    if min_count > 0:
-        idx = idx[count[idx] >= min_count]
-    c, r = count[idx], records[idx]
-    if len(idx) == 0:
-        return idx
-    span = int(r.max()) - int(r.min()) + 1
-    if int(c.max()) - int(c.min()) < (2**62) // span:
-        key = (int(c.max()) - c) * span + (int(r.max()) - r)
-        return idx[stable_argsort(key.astype(np.uint64))]
-    return idx[np.lexsort((-r, -c))]
+    return rank_order(count, records, kept_positions(count, rows, min_count))
 
 
 def stable_argsort(key: np.ndarray) -> np.ndarray:
@@ -111,28 +128,22 @@ def stable_argsort(key: np.ndarray) -> np.ndarray:
     return order
 
 
-def ranked_head(count: np.ndarray, records: np.ndarray, rows: np.ndarray | None,
-                min_count: int, n: int | None) -> np.ndarray:
-    """``ranked(...)[:n]`` without sorting the rest: the n largest, in rank order.
+def ranked_head(count: np.ndarray, records: np.ndarray, kept: np.ndarray,
+                n: int | None) -> np.ndarray:
+    """``rank_order(count, records, kept)[:n]`` without sorting the rest.
 
     A map draws the top few hundred of up to a million corridors; selecting them is a
     partition, and only they are sorted. Ties at the cut go to the earlier rows, as the
     stable sort would have it.
     """
-    idx = np.arange(len(count)) if rows is None else np.flatnonzero(rows)
-    if min_count > 0:
-        idx = idx[count[idx] >= min_count]
-    if n is None or len(idx) <= n:
-        return ranked(count, records, rows, min_count)
+    key = None if n is None or len(kept) <= n else _rank_key(count, records, kept)
+    if key is None:
+        order = rank_order(count, records, kept)
+        return order if n is None else order[:n]
     if n == 0:
-        return idx[:0]
-    c, r = count[idx], records[idx]
-    span = int(r.max()) - int(r.min()) + 1
-    if int(c.max()) - int(c.min()) >= (2**62) // span:
-        return ranked(count, records, rows, min_count)[:n]
-    key = ((int(c.max()) - c) * span + (int(r.max()) - r)).astype(np.uint64)
+        return kept[:0]
     cut = np.partition(key, n - 1)[n - 1]
     below = np.flatnonzero(key < cut)
     at_cut = np.flatnonzero(key == cut)[: n - len(below)]
     chosen = np.union1d(below, at_cut)  # positions in row order
-    return idx[chosen[np.argsort(key[chosen], kind="stable")]]
+    return kept[chosen[np.argsort(key[chosen], kind="stable")]]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.maps._grouping import dominant, ranked, ranked_head
+from dashboard.maps._grouping import dominant, kept_positions, rank_order, ranked_head
 from dashboard.maps.arcs import arc_coords
 from loaders.model import ROLES
 
@@ -69,14 +69,11 @@ class Corridors:
                  legs: LegValues) -> None:
         self._table = table  # from_id, to_id, count, records, uncounted, year_min,
         # year_max, rolled_up, source (the corridor whose legs name its role and colour)
-        self._rows, self._min_count, self._top = rows, min_count, top
+        self._top = top
         self._nodes, self._colour_labels, self._legs = nodes, colour_labels, legs
-        self._head = ranked_head(table["count"], table["records"], rows, min_count, top)
-        count = np.asarray(table["count"])
-        kept = np.ones(len(count), dtype=bool) if rows is None else rows.copy()
-        if min_count > 0:
-            kept &= count >= min_count
-        self.n_kept = int(np.count_nonzero(kept))
+        self._kept = kept_positions(table["count"], rows, min_count)
+        self.n_kept = len(self._kept)
+        self._head = ranked_head(table["count"], table["records"], self._kept, top)
         self._shown: tuple[gpd.GeoDataFrame, np.ndarray] | None = None
 
     def shown_frame(self) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -88,7 +85,7 @@ class Corridors:
 
     def full_frame(self) -> gpd.GeoDataFrame:
         """Every kept corridor, largest first; ``shown`` marks the top N."""
-        take = ranked(self._table["count"], self._table["records"], self._rows, self._min_count)
+        take = rank_order(self._table["count"], self._table["records"], self._kept)
         shown = np.arange(len(take)) < (len(take) if self._top is None else self._top)
         return self._frame(take, shown)[0]
 
