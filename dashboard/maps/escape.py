@@ -5,8 +5,6 @@ own escaping, and getting one wrong lets ``<img onerror=...>``, ``${...}``, back
 backslashes or ``</script>`` run or break the page:
 
 - ``html_text`` / ``html_attr``: text placed in HTML (legend, caveat, tables).
-- ``js_string``: a JavaScript string literal inside a ``<script>`` element.
-- ``js_template``: the body of a JavaScript template literal (what folium's Tooltip uses).
 - ``script_json``: JSON embedded in a ``<script>`` element.
 
 Tooltips on our maps avoid HTML altogether: the text travels as a JSON list of plain
@@ -49,22 +47,6 @@ def _script_safe(text: str) -> str:
 def script_json(value: Any) -> str:
     """JSON safe to embed in a ``<script>`` element (``</script>`` cannot close it)."""
     return _script_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
-def js_string(value: object) -> str:
-    """A double-quoted JavaScript string literal, safe inside a ``<script>`` element."""
-    return script_json("" if value is None else str(value))
-
-
-def js_template(value: object) -> str:
-    """Text for the inside of a JavaScript template literal (between backticks).
-
-    Backslashes, backticks and ``${`` are escaped so the text stays text; the result is
-    also safe inside a ``<script>`` element.
-    """
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-    return _script_safe(text)
 
 
 # Bound to each GeoJSON layer with ``on_each_feature``: the tooltip is the feature's
