@@ -139,7 +139,7 @@ class OfflineAssets(MacroElement):
         """{% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}"""
     )
 
-    def __init__(self, mode: str = "inline", prefix: str = DEFAULT_PREFIX, sea: str = "#fff"):
+    def __init__(self, mode: str = "inline", sea: str = "#fff"):
         super().__init__()
         if mode not in ASSET_MODES:
             raise ValueError(f"asset mode must be one of {ASSET_MODES}")
@@ -178,7 +178,7 @@ def base_map(
     else:
         m.default_js = []
         m.default_css = []
-    m.add_child(OfflineAssets(assets, prefix, SEA[basemap]), name="offline_assets")
+    m.add_child(OfflineAssets(assets, SEA[basemap]), name="offline_assets")
     if basemap != "none":
         _add_countries(m, countries, assets, prefix, *LAND[basemap])
     if basemap in TILES:
