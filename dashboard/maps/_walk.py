@@ -179,10 +179,14 @@ def _year_range(seen: np.ndarray, y0: int) -> tuple[np.ndarray, np.ndarray]:
     return lo.astype(np.float64), hi.astype(np.float64)
 
 
-def grid_walkable(grid: StopGrid | None, record_ids: np.ndarray) -> bool:
-    """True when the grid's row i is the record at position i (as every table load makes)."""
-    if grid is None or len(grid.ids) != len(record_ids):
-        return False
+def ids_are_positions(record_ids: np.ndarray) -> bool:
+    """True when record id i is at position i (0, 1, 2, ...; as every table load makes)."""
     n = len(record_ids)
     return n == 0 or (record_ids[0] == 0 and record_ids[-1] == n - 1
                       and bool(np.all(record_ids[1:] > record_ids[:-1])))
+
+
+def grid_walkable(grid: StopGrid | None, record_ids: np.ndarray) -> bool:
+    """True when the grid's row i is the record at position i."""
+    return grid is not None and len(grid.ids) == len(record_ids) and ids_are_positions(
+        record_ids)

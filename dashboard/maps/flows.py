@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.maps._grouping import minmax, pair_keys
-from dashboard.maps._walk import RecordValues, grid_walkable, walk_grid, walk_stops
+from dashboard.maps._walk import (
+    RecordValues,
+    grid_walkable,
+    ids_are_positions,
+    walk_grid,
+    walk_stops,
+)
 from dashboard.maps.corridors import LEG_ROLES, Corridors, LegValues, int_or_na
 from dashboard.maps.suppression import (
     DEFAULT_K,
@@ -339,7 +345,7 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
 
 def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
     ids = records["record_id"].to_numpy()
-    if len(ids) and ids[0] == 0 and ids[-1] == len(ids) - 1 and np.all(ids[1:] > ids[:-1]):
+    if len(ids) and ids_are_positions(ids):
         return rid.astype(np.int64, copy=False)
     return pd.Index(ids).get_indexer(rid)
 
