@@ -48,8 +48,10 @@ class LegValues:
         wanted, inverse = np.unique(flows, return_inverse=True)
         rank = np.full(self.n_flows, -1, dtype=np.int64)
         rank[wanted] = np.arange(len(wanted))
-        legs = np.flatnonzero(rank[self.flow] >= 0) if len(wanted) < self.n_flows else None
-        group = rank[self.flow] if legs is None else rank[self.flow[legs]]
+        group = rank[self.flow]
+        legs = np.flatnonzero(group >= 0) if len(wanted) < self.n_flows else None
+        if legs is not None:
+            group = group[legs]
 
         def of(values: np.ndarray, n_values: int) -> np.ndarray:
             v = values if legs is None else values[legs]
