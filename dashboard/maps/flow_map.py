@@ -276,9 +276,11 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
                   synthetic=s.synthetic, extra=extra)
 
 
-def data_bounds(lon: Any, lat: Any, min_span: float = 4.0) -> list[list[float]] | None:
-    """[[south, west], [north, east]] around the points, at least ``min_span`` degrees
-    across (one place alone is not a street map); None when there is no point."""
+def data_bounds(lon: Any, lat: Any, min_span: tuple[float, float] = (4.0, 4.0),
+                lat_limits: tuple[float, float] = (-85.0, 85.0)) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the points (latitudes taken within -80..84),
+    at least ``min_span`` (lon, lat) degrees across (one place alone is not a street map)
+    and within ``lat_limits``; None when there is no point. The slide PNG fits with it too."""
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")
     ok = np.isfinite(lon) & np.isfinite(lat)
@@ -287,8 +289,9 @@ def data_bounds(lon: Any, lat: Any, min_span: float = 4.0) -> list[list[float]] 
     lon, lat = lon[ok], np.clip(lat[ok], -80.0, 84.0)
     w, e, s, n = lon.min(), lon.max(), lat.min(), lat.max()
     cx, cy = (w + e) / 2, (s + n) / 2
-    w, e = min(w, cx - min_span / 2), max(e, cx + min_span / 2)
-    s, n = max(min(s, cy - min_span / 2), -85.0), min(max(n, cy + min_span / 2), 85.0)
+    half_x, half_y = min_span[0] / 2, min_span[1] / 2
+    w, e = min(w, cx - half_x), max(e, cx + half_x)
+    s, n = max(min(s, cy - half_y), lat_limits[0]), min(max(n, cy + half_y), lat_limits[1])
     return [[float(s), float(w)], [float(n), float(e)]]
 
 

@@ -23,6 +23,7 @@ from dashboard.maps.flow_map import (
     FlowMapOptions,
     arc_features,
     caveat_for,
+    data_bounds,
     drawn_places,
     node_features,
 )
@@ -239,17 +240,14 @@ def _legend_rows(spec: LegendSpec) -> list[Row]:
 
 
 def _data_bounds(points: np.ndarray) -> tuple[float, float, float, float]:
-    """lon/lat bounds of ``points``, at least a few degrees wide so one place still fits."""
+    """lon/lat bounds of ``points`` (the whole world when there are none), at least a few
+    degrees wide so one place still fits; the map's own fit rule, with a slide's spans."""
     a = np.asarray(points, dtype="float64").reshape(-1, 2)
-    a = a[np.isfinite(a).all(axis=1)]
-    if not len(a):
+    b = data_bounds(a[:, 0], a[:, 1], min_span=(8.0, 6.0), lat_limits=(-80.0, MAX_LAT))
+    if b is None:
         return (-170.0, -58.0, 180.0, 78.0)
-    a[:, 1] = np.clip(a[:, 1], -80.0, MAX_LAT)
-    (x0, y0), (x1, y1) = a.min(axis=0), a.max(axis=0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    x0, x1 = min(x0, cx - 4.0), max(x1, cx + 4.0)
-    y0, y1 = max(min(y0, cy - 3.0), -80.0), min(max(y1, cy + 3.0), MAX_LAT)
-    return (x0, y0, x1, y1)
+    (s, w), (n, e) = b
+    return (w, s, e, n)
 
 
 def _fit_box(bounds: tuple[float, float, float, float], W: float, H: float,  # noqa: N803
