@@ -319,14 +319,13 @@ def render_png(
     title: str = "",
     countries: Any = None,
     size: tuple[int, int] = SLIDE_SIZE,
-    bounds: tuple[float, float, float, float] | None = None,
     fit: Any = None,
     labels: Sequence[Label] = (),
 ) -> Path:
     """Draw GeoJSON layers (with ``style`` properties), labels and the boxes to a PNG.
 
-    The view is ``bounds`` (lon0, lat0, lon1, lat1) when given, else fitted to ``fit``
-    (lon/lat points: the places drawn), else to every coordinate of the layers.
+    The view is fitted to ``fit`` (lon/lat points: the places drawn), else to every
+    coordinate of the layers.
     """
     ss = 2
     W, H = size[0] * ss, size[1] * ss  # noqa: N806 -- image width/height
@@ -336,11 +335,10 @@ def render_png(
     legend = _measure(draw, _legend_rows(spec), s, 0.3 * W)
     cav = _measure(draw, [(t, "", None) for t in caveat.lines()], s, 0.36 * W)
     top = 90 * s if (title or caveat.synthetic) else 20 * s
-    if bounds is None:
-        if fit is None:
-            fit = [c for fc in layers for f in fc["features"] if f["geometry"]
-                   for c in _all_coords(f["geometry"])]
-        bounds = _data_bounds(np.asarray(fit, dtype="float64"))
+    if fit is None:
+        fit = [c for fc in layers for f in fc["features"] if f["geometry"]
+               for c in _all_coords(f["geometry"])]
+    bounds = _data_bounds(np.asarray(fit, dtype="float64"))
     proj = _Projection(bounds, _fit_box(bounds, W, H, top, legend, cav, s))
     if countries is None:
         countries = default_countries()
