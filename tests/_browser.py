@@ -128,6 +128,25 @@ def open_page(page, server: str, path: str = "", query: str = "") -> None:
     settle(page)
 
 
+def shot(page, name: str, full_page: bool = True) -> None:
+    """Save a screenshot as /tmp/shots/``name``.png, to be looked at, not compared."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def metric(page, label: str) -> str:
+    """The value shown by the first ``st.metric`` whose label holds ``label``."""
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def upload(page, path: Path) -> None:
+    """Give the Data page's uploader ``path``; waits until its load report is drawn."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.locator('[data-testid="stMetric"]', has_text="Rows read").wait_for(timeout=30000)
+    settle(page)
+
+
 def wait_for_map(page, min_paths: int = 10) -> int:
     """Leaflet's SVG paths inside the st_folium iframe; waits until at least ``min_paths``."""
     frame = page.frame_locator(MAP_IFRAME).first

@@ -15,11 +15,13 @@ from pathlib import Path
 from _browser import (
     EXCEPTION,
     NEEDS_SERVER,
-    SHOTS,
+    metric,
     offline_page,
     open_page,
     serve,
     settle,
+    shot,
+    upload,
     wait_for_map,
 )
 
@@ -36,22 +38,6 @@ CSV = (b"origin,transit,destination,count,year\n"
        b"Zzyzx Springs,,Dubay,7,2021\n"
        b"Kathmandu,Delhi,Saudia Arabiya,5,2021\n")
 WIDTH, HEIGHT = 1440, 2800  # tall: Streamlit scrolls an inner block, not the page
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"analyst_{name}.png"), full_page=True)
-
-
-def metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def upload(page, path: Path) -> None:
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    page.locator('[data-testid="stMetric"]', has_text="Rows read").wait_for(timeout=30000)
-    settle(page)
 
 
 def open_list(page, key: str, text: str = "") -> None:
@@ -134,7 +120,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         assert labels == ["Zzyzx Springs — not found, 1 row", "Karachee — not found, 2 rows",
                           "Saudia Arabiya — guessed, 2 rows"]
         assert metric(page, "Places not found") == "2"
-        shot(page, "1_uploaded")
+        shot(page, "analyst_1_uploaded")
 
         # 1. the suggestion, in one click
         pick(page, "Karachee")
@@ -142,7 +128,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
                             has_text="was not found. The closest name is").inner_text()
         assert "Karachee" in said
         assert "Karachi (city, PAK)" in said
-        shot(page, "2_suggestion")
+        shot(page, "analyst_2_suggestion")
         click(page, "Use Karachi (city, PAK)")
         no_exception(page)
         expect_flash(page, "Fixed: Karachee is now Karachi (city, PAK)")
@@ -165,7 +151,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         expect_flash(page, "Enter both a latitude and a longitude")
         type_into(page, "Latitude", "35.1436")
         type_into(page, "Longitude", "-116.1042")
-        shot(page, "3_coordinates")
+        shot(page, "analyst_3_coordinates")
         click(page, "Use these coordinates")
         no_exception(page)
         expect_flash(page, "Zzyzx Springs is now Zzyzx Springs at 35.1436, -116.1042")
@@ -183,7 +169,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         no_exception(page)
         expect_flash(page, "Saved 'Gulf routes 2019-21' to the library")
         expect_flash(page, "already in the library as 'Gulf routes 2019-21'")
-        shot(page, "4_saved")
+        shot(page, "analyst_4_saved")
 
     [entry] = Library(home).list()
     assert (entry.name, entry.source, entry.licence) == ("Gulf routes 2019-21",
@@ -195,7 +181,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         open_page(page, url, "data")
         page.get_by_text("Gulf routes 2019-21 — 4 records").click()
         page.wait_for_timeout(300)
-        shot(page, "5_library_after_restart")
+        shot(page, "analyst_5_library_after_restart")
         page.get_by_role("button", name="Show it on the map pages").click()
         page.locator("h1", has_text="Routes").first.wait_for(timeout=30000)
         settle(page)
@@ -203,14 +189,14 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         assert f"ds={entry.id}" in page.url
         assert metric(page, "Records") == "4"
         assert wait_for_map(page, 15) >= 15  # 8 places and 7 arcs at least
-        shot(page, "6_routes_after_restart")
+        shot(page, "analyst_6_routes_after_restart")
 
         open_page(page, url, "data")
         upload(page, csv)
         no_exception(page)
         assert metric(page, "Places not found") == "0"
         assert page.get_by_text("Nothing to review: every place was found.").count() == 1
-        shot(page, "7_same_file_again")
+        shot(page, "analyst_7_same_file_again")
 
         # a fix can be undone: forget Zzyzx Springs and it is back in the review
         page.get_by_text("Your place fixes (3)").click()
@@ -222,7 +208,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         no_exception(page)
         expect_flash(page, "Forgot the fix of zzyzx springs")
         assert page.get_by_text("Your place fixes (2)").count() == 1
-        shot(page, "8_fix_forgotten")
+        shot(page, "analyst_8_fix_forgotten")
         assert review_labels(page) == ["Zzyzx Springs — not found, 1 row"]
 
     assert outside == []

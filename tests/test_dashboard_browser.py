@@ -15,10 +15,12 @@ from _browser import (
     EXCEPTION,
     MAP_IFRAME,
     NEEDS_SERVER,
-    SHOTS,
+    metric,
     offline_page,
     serve,
     settle,
+    shot,
+    upload,
     wait_for_map,
 )
 from _browser import open_page as _open_page
@@ -70,11 +72,6 @@ def open_page(page, server: str, path: str = "", query: str = "") -> None:
         timeout=30000)
 
 
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
 def test_routes_map_draws_on_the_first_page(page, server) -> None:
     open_page(page, server)
     assert page.locator(EXCEPTION).count() == 0
@@ -120,14 +117,9 @@ def test_csv_upload_on_the_data_page_shows_its_rows(page, server, tmp_path: Path
     open_page(page, server, "data")
     path = tmp_path / "routes.csv"
     path.write_bytes(CSV)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    metric = page.locator('[data-testid="stMetric"]', has_text="Rows read")
-    metric.wait_for(timeout=30000)
-    settle(page)
-    value = '[data-testid="stMetricValue"]'
-    assert metric.locator(value).inner_text() == "3"
-    kept = page.locator('[data-testid="stMetric"]', has_text="Rows kept")
-    assert kept.locator(value).inner_text() == "3"
+    upload(page, path)
+    assert metric(page, "Rows read") == "3"
+    assert metric(page, "Rows kept") == "3"
     assert page.get_by_text("routes.csv").count() >= 1
     assert page.locator(EXCEPTION).count() == 0
     shot(page, "data_upload")
@@ -146,9 +138,7 @@ def test_an_upload_carrying_template_and_script_text_maps_as_text(page, server,
     path = tmp_path / f"cases {TEMPLATE}.csv"
     path.write_bytes(CSV.replace(b"year\n", b"year,sector\n").replace(
         b"2019\n", f"2019,{TEMPLATE} {SCRIPT}\n".encode()))
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    page.locator('[data-testid="stMetric"]', has_text="Rows read").wait_for(timeout=30000)
-    settle(page)
+    upload(page, path)
     assert page.locator(EXCEPTION).count() == 0
     page.get_by_role("button", name="Save", exact=True).click()  # named after the file
     page.get_by_text("to the library; the map pages now show it").wait_for(timeout=30000)

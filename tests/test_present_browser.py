@@ -16,11 +16,12 @@ from _browser import (
     EXCEPTION,
     MAP_IFRAME,
     NEEDS_SERVER,
-    SHOTS,
+    metric,
     offline_page,
     open_page,
     serve,
     settle,
+    shot,
     wait_for_map,
 )
 
@@ -65,13 +66,6 @@ def page(browser, server):
         yield pg
 
 
-def shot(page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"present_{name}.png"
-    page.screenshot(path=str(path))  # the screen as shared: the viewport, not the page
-    return path
-
-
 def wait_for_url(page, part: str) -> str:
     for _ in range(40):
         if part in page.url:
@@ -91,11 +85,6 @@ def wait_until(page, check, tries: int = 60) -> bool:
 
 def title(page) -> str:
     return page.locator("h1").first.inner_text().strip()
-
-
-def metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def font_px(locator) -> float:
@@ -124,7 +113,7 @@ def test_present_steps_through_two_saved_views(page, server) -> None:
     cbox = caveat.bounding_box()
     assert cbox["y"] + cbox["height"] <= 1080
     early_years = metric(page, "Years")
-    shot(page, "1_early")
+    shot(page, "present_1_early", full_page=False)  # the screen as shared
 
     page.get_by_role("button", name="Next ▶").click()
     settle(page)
@@ -141,7 +130,7 @@ def test_present_steps_through_two_saved_views(page, server) -> None:
     sea = frame.locator(".leaflet-container").first.evaluate(
         "e => getComputedStyle(e).backgroundColor")
     assert sea == "rgb(31, 38, 48)"  # the dark basemap, drawn offline
-    shot(page, "2_recent_dark")
+    shot(page, "present_2_recent_dark", full_page=False)
 
     page.get_by_role("button", name="◀ Previous").click()
     settle(page)
@@ -162,13 +151,12 @@ def test_insights_draws_offline_and_shows_markup_as_text(page, server, home) -> 
     assert "<i>Karachi</i>" in texts
     assert page.locator(".js-plotly-plot .sankey .node-label b").count() == 0
     assert page.locator(".js-plotly-plot .sankey .node-label i").count() == 0
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "present_insights_markup.png"), full_page=True)
+    shot(page, "present_insights_markup")
     open_page(page, server, "insights")
     page.locator(".js-plotly-plot .sankey").first.wait_for(timeout=30000)
     assert page.locator(".js-plotly-plot").count() >= 4  # Sankey, trend, breakdowns
     page.wait_for_timeout(500)
-    page.screenshot(path=str(SHOTS / "present_insights_demo.png"), full_page=True)
+    shot(page, "present_insights_demo")
 
 
 def test_nothing_left_the_machine() -> None:
