@@ -219,7 +219,9 @@ def hotspot_features(hot: HotspotResult, show_cells: bool = True) -> tuple[dict,
     role_word = ROLE_WORDS[hot.role]
     feats = []
     if len(hot.countries) and hot.countries.geometry.notna().any():
-        gj = countries_geojson(hot.countries[hot.countries.geometry.notna()])
+        # the whole frame (countries_geojson skips missing shapes): its memo then serves
+        # the map and the slide PNG of one result
+        gj = countries_geojson(hot.countries)
         by_iso = hot.countries.set_index("iso3")
         for f in gj["features"]:
             row = by_iso.loc[f["properties"]["iso3"]]
