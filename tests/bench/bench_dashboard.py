@@ -19,33 +19,22 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser tests' helpers
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-ROUTEMAP = Path(sys.executable).with_name("routemap")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _browser import MAP_IFRAME, ROUTEMAP, free_port, launch, offline_page
 
 
 def paths(page) -> int:
     """Leaflet overlay paths in the (newest) map iframe; 0 while it is not drawn."""
     try:
-        return page.frame_locator(IFRAME).first.locator(".leaflet-overlay-pane path").count()
+        return page.frame_locator(MAP_IFRAME).first.locator(".leaflet-overlay-pane path").count()
     except Exception:  # the iframe is being replaced
         return 0
 
@@ -99,22 +88,10 @@ def server_steps() -> dict[str, float]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     port = free_port()
     outside: list[str] = []
-    with tempfile.TemporaryDirectory() as home, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1300})
-
-        def route(r):
-            if urlsplit(r.request.url).hostname in ("127.0.0.1", "localhost"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
+    with tempfile.TemporaryDirectory() as home, launch() as browser, \
+            offline_page(browser, outside, 1440, 1300) as page:
         t0 = time.perf_counter()
         proc = subprocess.Popen([str(ROUTEMAP), "serve", "--port", str(port)],
                                 env={**os.environ, "ROUTEMAP_HOME": home},
@@ -139,7 +116,6 @@ def main() -> None:
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=15)
-            browser.close()
     steps = server_steps()
     print(f"{'cold start: serve -> healthy':45s} {t_health:6.2f} s")
     print(f"{'cold start: serve -> first route map drawn':45s} {t_cold:6.2f} s")
