@@ -104,7 +104,8 @@ def geocode_column(
         distinct, inverse = np.unique(text.codes.astype(np.int64) * nh + hint.codes,
                                       return_inverse=True)
         text_of, hint_of = distinct // nh, distinct % nh
-        hints = [hint.values[h].strip() for h in hint_of]
+        hint_values = hint.values  # one to_pylist, not one per distinct pair
+        hints = [hint_values[h].strip() for h in hint_of]
     else:
         text_of = np.arange(len(text.dictionary))
         inverse = text.codes
