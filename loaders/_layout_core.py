@@ -303,7 +303,7 @@ class QueryPool:
         if not self.size:
             return np.zeros(0, np.int64)
         qid = self._groups(self._frame(np.arange(self.size)))
-        return _first_of_groups(qid)[qid]
+        return first_of_groups(qid)[qid]
 
     def finish(self, used: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
         """Distinct queries among the pooled ids ``used`` (any shape, -1 for no place):
@@ -327,7 +327,7 @@ class QueryPool:
         pooled_ids = np.flatnonzero(mark)
         frame = self._frame(pooled_ids)
         qid = self._groups(frame)
-        queries = frame.iloc[_first_of_groups(qid)].reset_index(drop=True)
+        queries = frame.iloc[first_of_groups(qid)].reset_index(drop=True)
         queries["text"] = queries["text"].astype("str")
         queries["country_hint"] = queries["country_hint"].astype("str")
         lookup = np.full(self.size + 1, -1, np.int32)
@@ -335,9 +335,9 @@ class QueryPool:
         return queries, lookup[used]
 
 
-def _first_of_groups(qid: np.ndarray) -> np.ndarray:
+def first_of_groups(qid: np.ndarray) -> np.ndarray:
     """Position of the first element of each group 0..max(qid) in ``qid``."""
-    first = np.zeros(qid.max() + 1, np.int64)
+    first = np.zeros(int(qid.max()) + 1 if len(qid) else 0, np.int64)
     first[qid[::-1]] = np.arange(len(qid))[::-1]
     return first
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from loaders._layout_core import encode
+from loaders._layout_core import encode, first_of_groups
 from loaders._layout_routes import split_places
 from loaders.aliases import load_aliases
 from loaders.errors import SchemaError
@@ -125,10 +125,9 @@ def geocode_column(
     frame = pd.DataFrame({"text": flat_text.to_numpy(zero_copy_only=False).astype(object),
                           "country_hint": flat_hint})
     # each distinct (piece, hint) once: the geocoder's work scales with distinct names
-    codes, uniques = pd.factorize(frame["text"] + "\x1f" + frame["country_hint"])
-    first = np.zeros(len(uniques), np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]
-    queries = frame.iloc[first].reset_index(drop=True)  # no lat/lon: geocode() reads NaN
+    codes, _ = pd.factorize(frame["text"] + "\x1f" + frame["country_hint"])
+    # no lat/lon: geocode() reads NaN
+    queries = frame.iloc[first_of_groups(codes)].reset_index(drop=True)
     places = geocode(queries, aliases=aliases) if len(queries) else None
     indices = pa.array(np.asarray(inverse, dtype=np.int32)) if n_rows else pa.array([], pa.int32())
     out: dict = {}
