@@ -186,7 +186,9 @@ class Problems:
     def file(self, column: str | None, message: str) -> None:
         self.items.append(Problem(None, column, message, kept=True))
 
-    def rejected_mask(self, n: int) -> np.ndarray:
+    def rejected_mask(self) -> np.ndarray:
+        """True per table row rejected so far."""
+        n = self.table.data.num_rows
         return np.zeros(n, bool) if self.rejected is None else self.rejected
 
     def kept_rows(self) -> np.ndarray:
@@ -448,7 +450,7 @@ def assemble(
     for name, values in attributes.items():
         if name not in records.columns:
             records[name] = values
-    rejected = int(problems.rejected_mask(table.data.num_rows).sum())
+    rejected = int(problems.rejected_mask().sum())
     items = list(table.problems) + problems.items
     items.sort(key=lambda p: (p.row is None, p.row or 0))
     return RawRoutes(

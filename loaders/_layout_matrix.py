@@ -115,7 +115,7 @@ def build_matrix(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
                                               problems)
     set_aside = [names[c] for c in _first_seen(label.codes[agg_rows])] + set_aside
 
-    keep = ~problems.rejected_mask(n)
+    keep = ~problems.rejected_mask()
     rows, js = np.nonzero(values * keep[:, None] > 0)
     origin_ids = pool.add(clean_text(pa.array(origins, pa.string())))
     dest_ids = place_ids(pool, label)
