@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from loaders.model import Dataset
+from dashboard.maps.flows import _ordered_stops, _record_positions
+from loaders.model import ROLES, Dataset
 
 SANKEY_TOP = 30
 BREAKDOWN_TOP = 12
@@ -142,31 +143,30 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
     country level) merge into one. Links whose cases are below ``k`` are withheld (when
     ``k`` > 1); of the rest the ``top`` largest are kept.
     """
-    rec = dataset.records
     cases, nocount = _cases(dataset, mask)
-    selected_ids = rec["record_id"].to_numpy()[mask]
     node_key, node_label = place_nodes(dataset, level, countries)
-    stops = dataset.stops[dataset.stops["record_id"].isin(selected_ids)]
-    stops = stops.sort_values(["record_id", "seq"], kind="stable")
-    rid = stops["record_id"].to_numpy(dtype=np.int64)
-    pid = stops["place_id"].to_numpy(dtype=np.int64)
-    ok = (pid >= 0) & (pid < len(node_key))
-    rid, pid = rid[ok], pid[ok]
-    role = stops["role"].astype(str).to_numpy()[ok]
-    key = node_key[pid] if len(pid) else np.zeros(0, dtype=object)
+    # stops as integer arrays in route order (the flows' walk): nodes are coded per place,
+    # so nothing below builds a Python object per stop
+    key_code, keys = pd.factorize(pd.Series(node_key, dtype=object))
+    rid, pid, rc = _ordered_stops(dataset)
+    pos = _record_positions(dataset.records, rid)
+    ok = (pid >= 0) & (pid < len(node_key)) & (pos >= 0)
+    ok[ok] = mask[pos[ok]]
+    rid, pid, rc = rid[ok], pid[ok].astype(np.int64), rc[ok]
+    pos = (np.cumsum(mask) - 1)[pos[ok]]  # each stop's record among the selected ones
+    key = key_code[pid]
     keep = np.ones(len(rid), dtype=bool)  # drop a stop in the same node as the one before
     keep[1:] = ~((rid[1:] == rid[:-1]) & (key[1:] == key[:-1]))
-    rid, pid, role, key = rid[keep], pid[keep], role[keep], key[keep]
-    is_transit = role == "transit"
+    rid, pid, rc, key, pos = rid[keep], pid[keep], rc[keep], key[keep], pos[keep]
+    is_transit = rc == ROLES.index("transit")
     transit_no = pd.Series(is_transit.astype(np.int64)).groupby(rid).cumsum().to_numpy()
-    stage = np.where(role == "origin", 0, np.where(role == "destination", -1, transit_no))
+    stage = np.where(rc == ROLES.index("origin"), 0,
+                     np.where(rc == ROLES.index("destination"), -1, transit_no))
 
-    pos = pd.Index(selected_ids).get_indexer(rid)
-    w = cases[pos] if len(pos) else np.zeros(0, dtype=np.int64)
+    w = cases[pos]
     same = rid[1:] == rid[:-1]
-    counted = same & ~nocount[pos[:-1]] if len(pos) else same
-    node_of_stop, uniq = pd.factorize(pd.Series(list(zip(stage.tolist(), key.tolist(),
-                                                         strict=True)), dtype=object))
+    counted = same & ~nocount[pos[:-1]]
+    node_of_stop = (stage + 1) * max(len(keys), 1) + key  # (stage, node key) as one code
     links = pd.DataFrame({
         "s": node_of_stop[:-1][counted], "t": node_of_stop[1:][counted],
         "cases": w[1:][counted], "records": 1,
@@ -182,9 +182,11 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
     links = links.sort_values(["cases", "records"], ascending=False, kind="stable").head(top)
     used = pd.unique(np.concatenate([links["s"].to_numpy(), links["t"].to_numpy()]))
     remap = {int(n): i for i, n in enumerate(used)}
-    label_of_key = dict(zip(key.tolist(), node_label[pid].tolist(), strict=True))
-    labels = [str(label_of_key[uniq[n][1]]) for n in used]
-    stages = [_stage_name(int(uniq[n][0])) for n in used]
+    # a node key shared by places of different text is labelled as its last stop
+    label_pid = pd.Series(pid).groupby(key).last()
+    width = max(len(keys), 1)
+    labels = [str(node_label[label_pid[int(n) % width]]) for n in used]
+    stages = [_stage_name(int(n) // width - 1) for n in used]
     return SankeyData(
         labels=labels, stages=stages,
         source=[remap[int(s)] for s in links["s"]], target=[remap[int(t)] for t in links["t"]],
