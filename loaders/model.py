@@ -129,12 +129,11 @@ Stops = pd.DataFrame | StopGrid
 
 
 def stop_uses(stops: Stops, n_places: int, among: np.ndarray | None = None) -> np.ndarray:
-    """How many stops name each place id 0..n_places-1 (a long table or a grid); with
-    ``among``, only those ids are counted and the rest read 0."""
+    """How many stops name each place id 0..n_places-1 (a long table with ``place_id`` or
+    a grid); with ``among``, only those ids are counted and the rest read 0."""
     if isinstance(stops, StopGrid):
         return stops.uses(n_places, among)
-    column = "place_id" if "place_id" in stops else "query_id"
-    ids = stops[column].to_numpy()
+    ids = stops["place_id"].to_numpy()
     uses = np.bincount(ids[(ids >= 0) & (ids < n_places)], minlength=n_places)
     if among is not None:
         uses[np.setdiff1d(np.arange(n_places), among)] = 0
