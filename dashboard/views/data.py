@@ -21,7 +21,7 @@ from loaders.aliases import remove_alias
 from loaders.errors import RoutemapError
 from loaders.gazetteer import get_gazetteer
 from loaders.layouts import LAYOUTS
-from loaders.library import Library
+from loaders.library import Entry, Library
 from loaders.model import Dataset
 
 UPLOAD = "data_upload"  # {"name", "data", "digest"} of the file being worked on
@@ -313,10 +313,10 @@ def _review(dataset: Dataset) -> None:
                   args=(text, country, i))
 
 
-def _save(dataset: Dataset, upload: dict[str, Any]) -> None:
+def _save(dataset: Dataset, upload: dict[str, Any], entries: list[Entry]) -> None:
     st.subheader("Save to the library")
     _show_flash("save")
-    same = [e for e in Library().list() if e.checksum == upload["digest"]]
+    same = [e for e in entries if e.checksum == upload["digest"]]
     if same:
         st.info(md("This file is already in the library as " + ", ".join(
             f"'{e.name}' (saved {e.created[:10]})" for e in same)
@@ -359,11 +359,9 @@ def _fixes() -> None:
         st.button("Forget this fix", on_click=_forget, args=(by_key,))
 
 
-def _library() -> None:
+def _library(entries: list[Entry], skipped: list[str]) -> None:
     st.header("Library")
     _show_flash("library")
-    library = Library()
-    entries, skipped = library.scan()
     for s in skipped:
         st.warning("Skipped an incomplete saved dataset: " + md(s))
     if not entries:
@@ -395,6 +393,7 @@ def _library() -> None:
 if st.session_state.pop(OPEN, None):
     st.switch_page("views/routes.py")
 st.title("Data")
+entries, skipped = Library().scan()  # once: the save section and the library list share it
 
 file = st.file_uploader("Upload a dataset (CSV, TSV, Excel, JSON, GeoJSON, Parquet)",
                         type=TYPES, key="data_file")
@@ -419,10 +418,10 @@ else:
         if dataset is not None:
             _report(dataset)
             _review(dataset)
-            _save(dataset, upload)
+            _save(dataset, upload, entries)
 
 _fixes()
-_library()
+_library(entries, skipped)
 if FLASH in st.session_state:  # its section was not drawn (the upload is gone)
     kind, message, _ = st.session_state.pop(FLASH)
     (st.success if kind == "success" else st.error)(md(message))
