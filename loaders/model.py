@@ -189,13 +189,6 @@ class Dataset:
         self._grid: StopGrid | None = None
         self.stops = stops
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            setattr(self, name, value)
-
     @property
     def stops(self) -> pd.DataFrame:
         """record_id, seq, role, place_id: one row per stop, records in order."""
