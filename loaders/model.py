@@ -214,8 +214,10 @@ class Dataset:
         over ``records``; every record by default), in order."""
         n = len(self.places)
         if self._stops is None and self._grid is not None:
-            ids = self._grid.ids if selected is None else self._grid.ids[selected]
-            return np.flatnonzero(np.bincount(ids.ravel() + 1, minlength=n + 1)[1:])
+            grid = self._grid
+            if selected is not None:
+                grid = StopGrid(grid.ids[selected], grid.roles)
+            return np.flatnonzero(grid.uses(n))
         stops = self.stops
         pid = stops["place_id"].to_numpy()
         if selected is not None:
