@@ -14,7 +14,7 @@ import pandas as pd
 
 from loaders.aliases import AliasTarget, load_aliases, save_alias
 from loaders.gazetteer import Gazetteer
-from loaders.model import Dataset
+from loaders.model import Dataset, stop_uses
 from loaders.report import LoadReport
 
 REVIEW_MATCHES = ("unresolved", "fuzzy")
@@ -59,11 +59,11 @@ def review_frame(dataset: Dataset) -> pd.DataFrame:
     fuzzy), suggestion, score, rows (stops naming it).
     """
     places = dataset.places
-    stops = dataset.stops
-    rows = np.bincount(stops["place_id"].to_numpy(), minlength=len(places)) \
-        if len(stops) else np.zeros(len(places), dtype=np.int64)
     match = places["match"].astype(str)
     pick = match.isin(REVIEW_MATCHES).to_numpy()
+    # counted on the grid when the dataset has one: the long stops table is not built
+    stops = dataset.grid if dataset.grid is not None else dataset.stops
+    rows = stop_uses(stops, len(places), np.flatnonzero(pick))
     df = pd.DataFrame({
         "place_id": places["place_id"].to_numpy()[pick],
         "text": places["query"].astype(str).to_numpy()[pick],
