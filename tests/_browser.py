@@ -111,13 +111,20 @@ def offline_page(browser, outside: list[str], width: int, height: int) -> Iterat
         context.close()
 
 
+def wait_until(page, check, tries: int = 60) -> bool:
+    """Poll ``check()`` every 250 ms, at most ``tries`` times; whether it came true."""
+    for _ in range(tries):
+        if check():
+            return True
+        page.wait_for_timeout(250)
+    return False
+
+
 def settle(page, rounds: int = 160) -> None:
     """Wait until the script has stopped running (the status widget is gone)."""
     page.wait_for_timeout(400)
-    for _ in range(rounds):
-        if page.locator('[data-testid="stStatusWidget"]').count() == 0:
-            break
-        page.wait_for_timeout(250)
+    status = page.locator('[data-testid="stStatusWidget"]')
+    wait_until(page, lambda: status.count() == 0, rounds)
     page.wait_for_timeout(300)
 
 
@@ -151,9 +158,6 @@ def wait_for_map(page, min_paths: int = 10) -> int:
     """Leaflet's SVG paths inside the st_folium iframe; waits until at least ``min_paths``."""
     frame = page.frame_locator(MAP_IFRAME).first
     paths = frame.locator(".leaflet-overlay-pane path")
-    for _ in range(120):
-        if paths.count() >= min_paths:
-            break
-        page.wait_for_timeout(250)
+    wait_until(page, lambda: paths.count() >= min_paths, 120)
     page.wait_for_timeout(500)  # let the basemap and boxes paint before a screenshot
     return paths.count()

@@ -22,6 +22,7 @@ from _browser import (
     shot,
     upload,
     wait_for_map,
+    wait_until,
 )
 from _browser import open_page as _open_page
 
@@ -93,10 +94,7 @@ def test_clicking_a_place_focuses_on_its_routes(page, server) -> None:
     assert at is not None
     box = page.locator(MAP_IFRAME).first.bounding_box()
     page.mouse.click(box["x"] + at[0], box["y"] + at[1])
-    for _ in range(80):
-        if "focus=" in page.url:
-            break
-        page.wait_for_timeout(250)
+    wait_until(page, lambda: "focus=" in page.url, 80)
     assert "focus=" in page.url
     settle(page)
     assert page.get_by_text("Showing the routes through").count() == 1

@@ -23,6 +23,7 @@ from _browser import (
     settle,
     shot,
     wait_for_map,
+    wait_until,
 )
 
 from dashboard import slides as sl
@@ -67,20 +68,9 @@ def page(browser, server):
 
 
 def wait_for_url(page, part: str) -> str:
-    for _ in range(40):
-        if part in page.url:
-            break
-        page.wait_for_timeout(250)
+    """The page's URL once it holds ``part`` (or after ~10 s, for the assertion to show)."""
+    wait_until(page, lambda: part in page.url, 40)
     return page.url
-
-
-def wait_until(page, check, tries: int = 60) -> bool:
-    """Poll ``check()`` (the page reruns after a click; its elements update in turn)."""
-    for _ in range(tries):
-        if check():
-            return True
-        page.wait_for_timeout(250)
-    return False
 
 
 def title(page) -> str:
