@@ -67,6 +67,7 @@ def set_min_flow(page, value: int) -> float:
 def server_steps() -> dict[str, float]:
     """One uncached redraw's server-side steps, in this process (streamlit-free)."""
     from dashboard.maps.flow_map import flow_map
+    from dashboard.maps.flows import compute_flows
     from dashboard.state import ViewState
     from dashboard.views import map_cache
     from loaders.load import load_dataset
@@ -74,8 +75,6 @@ def server_steps() -> dict[str, float]:
     ds = load_dataset("demo")
     countries = map_cache.countries()
     state = ViewState(min_flow=37)
-    from dashboard.maps.flows import compute_flows
-
     compute_flows(ds, state.to_flow_query(), countries=countries)  # warm imports
     t0 = time.perf_counter()
     result = compute_flows(ds, state.to_flow_query(), countries=countries)
