@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.maps.flows import _ordered_stops, _record_positions
+from dashboard.maps.flows import ordered_stops, record_positions
 from loaders.model import ROLES, Dataset
 
 SANKEY_TOP = 30
@@ -148,8 +148,8 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
     # stops as integer arrays in route order (the flows' walk): nodes are coded per place,
     # so nothing below builds a Python object per stop
     key_code, keys = pd.factorize(pd.Series(node_key, dtype=object))
-    rid, pid, rc = _ordered_stops(dataset)
-    pos = _record_positions(dataset.records, rid)
+    rid, pid, rc = ordered_stops(dataset)
+    pos = record_positions(dataset.records, rid)
     ok = (pid >= 0) & (pid < len(node_key)) & (pos >= 0)
     ok[ok] = mask[pos[ok]]
     rid, pid, rc = rid[ok], pid[ok].astype(np.int64), rc[ok]

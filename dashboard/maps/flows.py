@@ -334,7 +334,7 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
             countries = default_countries()
         node_of_place, nodes, _ = _nodes(places, "region", countries)
         at |= (nodes["key"].to_numpy() == q.focus)[node_of_place]
-    rid, pid, rc = _ordered_stops(dataset)
+    rid, pid, rc = ordered_stops(dataset)
     ok = (pid >= 0) & (pid < len(at))
     hit = ok & at[np.clip(pid, 0, max(len(at) - 1, 0))] if len(at) else ok & False
     if tuple(q.focus_roles) != ROLES:
@@ -343,14 +343,15 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
     return np.isin(rec["record_id"].to_numpy(), rid[hit])
 
 
-def _record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
+def record_positions(records: pd.DataFrame, rid: np.ndarray) -> np.ndarray:
+    """The row position in ``records`` of each record id in ``rid`` (-1 if absent)."""
     ids = records["record_id"].to_numpy()
     if len(ids) and ids_are_positions(ids):
         return rid.astype(np.int64, copy=False)
     return pd.Index(ids).get_indexer(rid)
 
 
-def _ordered_stops(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ordered_stops(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """record_id, place_id and role code (0/1/2) of every stop, sorted by (record, seq)."""
     if dataset.grid is not None:  # loaded as a grid: in route order, no table to build
         return dataset.grid.arrays()
@@ -413,8 +414,8 @@ def compute_flows(
     if grid_walkable(dataset.grid, rec["record_id"].to_numpy()):
         walk = walk_grid(dataset.grid, mask, node_of_place, n_nodes, values, leg_roles)
     else:
-        rid, pid, rc = _ordered_stops(dataset)
-        walk = walk_stops(rid, pid, rc, _record_positions(rec, rid), mask, node_of_place,
+        rid, pid, rc = ordered_stops(dataset)
+        walk = walk_stops(rid, pid, rc, record_positions(rec, rid), mask, node_of_place,
                           n_nodes, values, leg_roles)
     sel_idx = walk.selected
 
