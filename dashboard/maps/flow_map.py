@@ -191,14 +191,9 @@ def _node_radius(total: np.ndarray, largest: float, max_radius: float) -> np.nda
     return 3.0 + (max_radius - 3.0) * np.sqrt(total / max(largest, 1.0))
 
 
-def drawn_places(result: FlowResult, max_nodes: int | None) -> pd.DataFrame:
-    """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
-    return result.drawn_places(max_nodes)
-
-
 def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[tuple[str, str]]]:
     """Places as GeoJSON points sized by total volume and coloured by main role."""
-    pl = drawn_places(result, opts.max_nodes)
+    pl = result.drawn_places(opts.max_nodes)
     if pl.empty:
         return {"type": "FeatureCollection", "features": []}, []
     tot = pl["total"].to_numpy(dtype="float64")
@@ -260,7 +255,7 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
     extra = [line for line in [filters_line(result)] if line]
     n_pl = int(result.places.geometry.notna().sum())
     if max_nodes is not None and n_pl > max_nodes:
-        drawn = len(drawn_places(result, max_nodes))
+        drawn = len(result.drawn_places(max_nodes))
         if drawn < n_pl:
             extra.append(f"{drawn:,} of {n_pl:,} places drawn (largest and route ends)")
     if s.flows_total > s.flows_shown:
@@ -357,7 +352,7 @@ class PlaceLabels(MacroElement):
 def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
                ) -> list[tuple[float, float, str, float]]:
     """(lat, lon, name, circle radius) of the ``n`` largest drawn places."""
-    drawn = drawn_places(result, opts.max_nodes)
+    drawn = result.drawn_places(opts.max_nodes)
     pl = drawn.head(n)
     tot = pl["total"].to_numpy(dtype="float64")
     radius = _node_radius(tot, drawn["total"].to_numpy(dtype="float64").max(initial=0),
@@ -386,7 +381,7 @@ def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> foliu
         if rows:
             PlaceLabels(rows).add_to(m)
     if opts.show_nodes:
-        pl = drawn_places(result, opts.max_nodes)
+        pl = result.drawn_places(opts.max_nodes)
         lon, lat = pl["lon"].to_numpy(dtype="float64"), pl["lat"].to_numpy(dtype="float64")
     else:
         ends = shapely.get_coordinates(shapely.boundary(result.shown_flows.geometry.to_numpy()))

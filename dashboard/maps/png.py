@@ -24,7 +24,6 @@ from dashboard.maps.flow_map import (
     arc_features,
     caveat_for,
     data_bounds,
-    drawn_places,
     node_features,
 )
 from dashboard.maps.flows import FlowResult
@@ -425,7 +424,7 @@ def write_flow_png(result: FlowResult, path: str | Path, *, title: str = "",
         cav.extra = [e for e in cav.extra if "corridors drawn" not in e]
         cav.extra.insert(0, f"top {drawn:,} of {result.summary.flows_total:,} corridors shown"
                             " (largest first)")
-    pl = drawn_places(slide, opts.max_nodes)
+    pl = slide.drawn_places(opts.max_nodes)
     radius = [f["properties"]["style"]["radius"] for f in nodes["features"]]
     labels = [Label(str(n), float(x), float(y), r) for n, x, y, r in zip(
         pl["name"], pl["lon"], pl["lat"], radius, strict=True)][:max_labels]

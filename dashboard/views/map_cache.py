@@ -32,7 +32,7 @@ import streamlit as st
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.maps.flow_map import FlowMapOptions, drawn_places, flow_map
+from dashboard.maps.flow_map import FlowMapOptions, flow_map
 from dashboard.maps.flows import FlowResult, compute_flows
 from dashboard.maps.hotspot_map import (
     HotspotOptions,
@@ -159,7 +159,7 @@ def add_place_popups(m: folium.Map, result: FlowResult, max_nodes: int | None,
                      focusable: Collection[str]) -> int:
     """Give the drawn places that can be focused a popup naming their key; returns how many.
 
-    The places layer's features follow :func:`drawn_places` row by row (flow_map builds
+    The places layer's features follow :meth:`FlowResult.drawn_places` row by row (flow_map builds
     them so); if that ever stops holding, no popup is added rather than a wrong one.
     """
     layer = next((c for c in m._children.values()
@@ -168,7 +168,7 @@ def add_place_popups(m: folium.Map, result: FlowResult, max_nodes: int | None,
     if layer is None or not isinstance(layer.data, dict):
         return 0
     feats = layer.data.get("features", [])
-    keys = drawn_places(result, max_nodes)["key"].astype(str).tolist()
+    keys = result.drawn_places(max_nodes)["key"].astype(str).tolist()
     if len(keys) != len(feats):
         return 0
     n = 0
