@@ -221,12 +221,15 @@ def _default_iso3() -> tuple[str, ...] | None:
 def _is_default(countries: Any) -> bool:
     """True if ``countries`` is (a copy of) the gazetteer's countries, or None for them:
     the shapes the static basemap file holds."""
-    default = _default_iso3()
-    if default is None or not static_basemap_path().is_file():
+    if not static_basemap_path().is_file():
         return False
     if countries is None:
+        # no need to load the gazetteer's shapes to know: 0.4 s in a process (the
+        # command's drawing helper) that has not loaded them already
         return True
-    return len(countries) == len(default) and tuple(countries["iso3"].astype(str)) == default
+    default = _default_iso3()
+    return (default is not None and len(countries) == len(default)
+            and tuple(countries["iso3"].astype(str)) == default)
 
 
 def static_basemap_path() -> Path:
