@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import folium
 import numpy as np
 import pandas as pd
 
@@ -167,6 +166,8 @@ def write_html(m: folium.Map, path: str | Path) -> Path:
 # them; looked up on first use, so writing an HTML map does not import Pillow (15 ms)
 _PNG_NAMES = ("Label", "render_png", "write_flow_png", "write_hotspot_png")
 if TYPE_CHECKING:
+    import folium
+
     from dashboard.maps.png import Label as Label
     from dashboard.maps.png import render_png as render_png
     from dashboard.maps.png import write_flow_png as write_flow_png
