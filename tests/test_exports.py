@@ -210,4 +210,7 @@ def test_cli_map_writes_html_and_exports(tmp_path, monkeypatch, capsys):
     args = parser.parse_args(["map", "x.csv", "-o", str(out), "--kind", "hotspots",
                               "--role", "origin"])
     assert args.run(args) == 0
-    assert "places ranked (origin)" in capsys.readouterr().err  # not "0 corridors drawn"
+    err = capsys.readouterr().err
+    assert "places ranked (origin)" in err  # not "0 corridors drawn"
+    assert "place totals withheld (counts below 5)" in err
+    assert "corridor" not in err  # none is drawn on a hotspot map

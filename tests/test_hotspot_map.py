@@ -16,7 +16,9 @@ from dashboard.maps.hotspot_map import (
     HotspotOptions,
     classify,
     compute_hotspots,
+    hotspot_caveat,
     hotspot_map,
+    withheld_message,
 )
 from dashboard.maps.offline import _inline_assets
 
@@ -50,6 +52,19 @@ def test_ranked_table_and_withheld_values():
     assert t.iloc[0]["place"] == "Lahore"
     assert t.iloc[0]["value"] == 30
     assert not ((t["value"].fillna(99) > 0) & (t["value"].fillna(99) < 5)).any()
+
+
+def test_withheld_note_counts_the_totals_this_map_draws_not_corridors():
+    # Lahore -> Atlantis (2 cases): a corridor, and a destination total below 5 at both
+    # levels (Atlantis is unresolved, so it is its own country-level node)
+    h = hot("destination", routes=[*ROUTES, ([1, 5], 2, 2017)])
+    assert h.flows.withheld.corridors == 2  # and Manila -> Kuala Lumpur
+    note = "1 country-level total and 1 place total withheld (counts below 5)."
+    assert withheld_message(h) == note
+    assert hotspot_caveat(h).suppression == note
+    assert not any("corridor" in line for line in hotspot_caveat(h).lines())
+    assert withheld_message(hot(suppress=0)) == "No small-count suppression applied."
+    assert hotspot_caveat(hot(suppress=0)).suppression == ""
 
 
 def test_classes_shrink_to_distinct_values_without_warnings():

@@ -139,13 +139,19 @@ def _run(args: argparse.Namespace) -> None:
     title = args.title or (ds.meta.name or "")
     if args.kind == "hotspots":
         builders.join()
-        from dashboard.maps.hotspot_map import HotspotOptions, compute_hotspots, hotspot_map
+        from dashboard.maps.hotspot_map import (
+            HotspotOptions,
+            compute_hotspots,
+            hotspot_map,
+            withheld_message,
+        )
 
         hot = compute_hotspots(ds, query, role=args.role, countries=countries)
         m = hotspot_map(hot, HotspotOptions(basemap=args.basemap, title=title,
                                             present=args.present, countries=countries))
         result = hot.flows
         drawn = f"{len(hot.table):,} places ranked ({args.role})"
+        withheld = withheld_message(hot)
     else:
         result = compute_flows(ds, query, countries=countries)
         builders.join()
@@ -157,6 +163,7 @@ def _run(args: argparse.Namespace) -> None:
         )
         m = flow_map(result, opts)
         drawn = f"{result.summary.flows_shown:,} corridors drawn"
+        withheld = result.withheld.message()
     from dashboard.maps import exports
 
     if args.png and args.kind == "hotspots":
@@ -172,4 +179,4 @@ def _run(args: argparse.Namespace) -> None:
         exports.write_places_csv(result, args.places_csv)
     s = result.summary
     print(f"routemap: wrote {args.output}: {s.records_selected:,} records, {drawn};"
-          f" {result.withheld.message()}", file=sys.stderr)
+          f" {withheld}", file=sys.stderr)

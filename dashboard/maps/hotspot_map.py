@@ -267,7 +267,29 @@ def hotspot_caveat(hot: HotspotResult) -> Caveat:
     """The caveat box for a hotspot map (no corridor lines: they are not drawn here)."""
     cav = caveat_for(hot.country_flows)
     cav.extra = [e for e in cav.extra if "corridor" not in e] + hot.notes
+    cav.suppression = withheld_message(hot) if hot.flows.withheld.active else ""
     return cav
+
+
+def withheld_message(hot: HotspotResult) -> str:
+    """What suppression withheld from this map and its ranked list, in one line.
+
+    A hotspot map draws totals, not corridors: it counts the country-level totals (the
+    shading) and the place totals (the ranked list and density cells) withheld; the
+    corridors withheld behind them are no part of this map."""
+    w = hot.flows.withheld
+    if not w.active:
+        return "No small-count suppression applied."
+    shading = _counted(hot.country_flows.withheld.place_values, "country-level total")
+    text = (f"{shading} and {_counted(w.place_values, 'place total')} withheld"
+            f" (counts below {w.threshold})")
+    if w.rolled_up_places:
+        text += "; small city counts rolled up to country level"
+    return text + "."
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _largest_part(geom: Any) -> Any:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps.hotspot_map import ROLE_WORDS, HotspotResult, hotspot_caveat
+from dashboard.maps.hotspot_map import (
+    ROLE_WORDS,
+    HotspotResult,
+    hotspot_caveat,
+    withheld_message,
+)
 from dashboard.state import ViewState
 from dashboard.views import data_cache, exports_ui, map_cache
 from dashboard.views.sidebar import banner, key_figure_row, md, sidebar, year_span
@@ -97,7 +102,7 @@ with right:
     if len(hot.table) > TABLE_ROWS:
         tabs[1].caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV "
                         "export has them all.")
-st.caption(md(hot.flows.withheld.message()))
+st.caption(md(withheld_message(hot)))
 with st.container(border=True):
     st.markdown("  \n".join(md(line) for line in hotspot_caveat(hot).lines()))
 
