@@ -31,6 +31,13 @@ def without_inlined_assets(html: str) -> str:
     return html.replace(css, "").replace(js, "")
 
 
+def legend_boxes(html: str) -> dict[str, str]:
+    """The legend layer's boxes as the page carries them: class -> the box's HTML."""
+    found = re.search(r"this\._boxes = (\[.*?\])\.map\(", html, re.S)
+    assert found, "no legend on the map"
+    return {cls: body for cls, _, _, body in json.loads(found.group(1))}
+
+
 def test_no_cdn_and_no_remote_url_in_the_page():
     html = render()
     assert "L.map(" in html
@@ -147,7 +154,10 @@ def test_hostile_text_is_escaped_everywhere():
     assert "<img src=x" not in body
     assert "</script><b>" not in body
     assert body.count("</script>") == body.count("<script")  # nothing closes a script early
-    assert "&lt;img src=x onerror=window.__pwned=1&gt;" in body  # title and caveat, as text
+    boxes = legend_boxes(body)  # set with innerHTML: escaped, so shown as text
+    for box in ("rm-box rm-title", "rm-box rm-caveat"):
+        assert "&lt;img src=x onerror=window.__pwned=1&gt;" in boxes[box]
+        assert "<img" not in boxes[box]
     assert "\\u003cimg src=x" in body  # inside the GeoJSON data, as a JSON string
 
 
@@ -173,7 +183,7 @@ def test_opens_fitted_to_the_places_drawn_with_room_for_the_boxes():
     (s, w), (n, e) = _fit_bounds(html)
     assert (w, e) == (pytest.approx(-77.04), pytest.approx(120.98))  # Lima .. Manila
     assert (s, n) == (pytest.approx(-12.05), pytest.approx(24.86))  # Lima .. Karachi
-    assert '"paddingBottomRight": [30, 170]' in html  # the legend and caveat sit below
+    assert '"paddingBottomRight":[30,170]' in html  # the legend and caveat sit below
     one = render([([3], 10, 2015)], query=FlowQuery(suppress=0))
     (s, w), (n, e) = _fit_bounds(one)
     assert e - w >= 4  # one place alone opens on its region, not a street

@@ -22,7 +22,7 @@ from jinja2 import Template
 from dashboard.maps.arcs import chevrons, wrap_parts
 from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
-from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
+from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
@@ -54,9 +54,12 @@ class MapOptions:
     height: str = "100%"
 
     def base_map(self) -> folium.Map:
-        """An empty offline map (offline.base_map) with these options."""
-        return base_map(assets=self.assets, prefix=self.prefix, basemap=self.basemap,
-                        countries=self.countries, height=self.height, zoom_snap=0.25)
+        """An empty offline map (offline.base_map) with these options, and the legend's
+        stylesheet: everything a view's layers are drawn over."""
+        m = base_map(assets=self.assets, prefix=self.prefix, basemap=self.basemap,
+                     countries=self.countries, height=self.height, zoom_snap=0.25)
+        m.add_child(LegendStyle(self.present), name="legend_style")
+        return m
 
 
 @dataclass(slots=True)
@@ -290,54 +293,83 @@ def data_bounds(lon: Any, lat: Any, min_span: tuple[float, float] = (4.0, 4.0),
     return [[float(s), float(w)], [float(n), float(e)]]
 
 
-def fit_to_data(m: folium.Map, bounds: list[list[float]] | None, present: bool = False) -> None:
-    """Open the map on ``bounds``, padded so the title stays clear above and the legend and
-    caveat boxes (bottom corners) cover no data."""
-    if bounds is None:
-        return
-    top, bottom = (80, 300) if present else (50, 170)
-    m.fit_bounds(bounds, padding_top_left=(30, top), padding_bottom_right=(30, bottom))
+class FitView(MacroElement):
+    """Open the map on ``bounds`` when the layer group it belongs to is added to a map,
+    padded so the title stays clear above and the legend and caveat boxes (bottom
+    corners) cover no data.
+
+    With a ``view`` name it fits only when that name changes: the dashboard swaps a
+    view's layers in place and keeps where the user panned and zoomed, unless the view
+    is a new one (another dataset, another focus place, another slide)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("add", function (e) {
+            var view = {{ this.view }};
+            if (view && window.__routemapView === view) { return; }
+            window.__routemapView = view;
+            e.target._map.fitBounds({{ this.bounds }}, {{ this.options }});
+        });
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list[list[float]], present: bool = False, view: str = ""):
+        super().__init__()
+        self._name = "FitView"
+        top, bottom = (80, 300) if present else (50, 170)
+        self.bounds = script_json(bounds)
+        self.options = script_json({"paddingTopLeft": [30, top],
+                                    "paddingBottomRight": [30, bottom]})
+        self.view = script_json(view)
 
 
 class PlaceLabels(MacroElement):
     """Permanent name labels for the largest places (Leaflet tooltips, not interactive).
 
-    The names travel as script-safe JSON and are set with ``textContent``: a place name is
-    never parsed as HTML.
+    A Leaflet layer: the labels, and the handler that hides a label covering a larger
+    place's label, come with it onto a map and go with it. The names travel as
+    script-safe JSON and are set with ``textContent``: a place name is never parsed as
+    HTML.
     """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var labels = {{ this.data }};
-            var tips = [];
-            for (var i = 0; i < labels.length; i++) {
-                var el = document.createElement("span");
-                el.textContent = String(labels[i][2]);
-                tips.push(L.tooltip({permanent: true, direction: {{ this.direction }},
-                                     interactive: false,
-                                     className: "rm-label", offset: [labels[i][3] + 2, 0]})
-                    .setLatLng([labels[i][0], labels[i][1]]).setContent(el).addTo(map));
-            }
-            // largest first: a label that would cover a larger place's label is hidden
-            function declutter() {
-                var shown = [];
-                tips.forEach(function (t) {
-                    var el = t.getElement();
-                    if (!el) { return; }
-                    el.style.visibility = "";
-                    var r = el.getBoundingClientRect();
-                    var hit = shown.some(function (o) {
-                        return r.left < o.right && o.left < r.right &&
-                               r.top < o.bottom && o.top < r.bottom;
+        var {{ this.get_name() }} = new (L.Layer.extend({
+            onAdd: function (map) {
+                var labels = {{ this.data }};
+                var tips = this._tips = [];
+                for (var i = 0; i < labels.length; i++) {
+                    var el = document.createElement("span");
+                    el.textContent = String(labels[i][2]);
+                    tips.push(L.tooltip({permanent: true, direction: {{ this.direction }},
+                                         interactive: false, className: "rm-label",
+                                         offset: [labels[i][3] + 2, 0]})
+                        .setLatLng([labels[i][0], labels[i][1]]).setContent(el).addTo(map));
+                }
+                // largest first: a label that would cover a larger place's label is hidden
+                this._declutter = function () {
+                    var shown = [];
+                    tips.forEach(function (t) {
+                        var el = t.getElement();
+                        if (!el) { return; }
+                        el.style.visibility = "";
+                        var r = el.getBoundingClientRect();
+                        var hit = shown.some(function (o) {
+                            return r.left < o.right && o.left < r.right &&
+                                   r.top < o.bottom && o.top < r.bottom;
+                        });
+                        if (hit) { el.style.visibility = "hidden"; } else { shown.push(r); }
                     });
-                    if (hit) { el.style.visibility = "hidden"; } else { shown.push(r); }
-                });
+                };
+                map.on("zoomend moveend resize", this._declutter);
+                setTimeout(this._declutter, 0);
+            },
+            onRemove: function (map) {
+                map.off("zoomend moveend resize", this._declutter);
+                this._tips.forEach(function (t) { t.remove(); });
             }
-            map.on("zoomend moveend resize", declutter);
-            setTimeout(declutter, 0);
-        })();
+        }))();
+        {{ this._parent.get_name() }}.addLayer({{ this.get_name() }});
         {% endmacro %}"""
     )
 
@@ -361,30 +393,43 @@ def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
         pl["lat"], pl["lon"], pl["name"], radius, strict=True)]
 
 
-def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> folium.Map:
-    """Build the route-flow map for ``result``: arcs, places, legend, caveat, no CDN."""
+def flow_layers(result: FlowResult, options: FlowMapOptions | None = None, *,
+                view: str = "") -> folium.FeatureGroup:
+    """Everything the route-flow map draws for ``result`` over its base map: arcs,
+    places, labels, legend and caveat, and the view that fits them (see :class:`FitView`
+    for ``view``). One layer group, so the dashboard can swap it without a reload."""
     opts = options or FlowMapOptions()
-    m = opts.base_map()
+    layers = folium.FeatureGroup(name="Routes and places", control=False)
     arcs, spec = arc_features(result, opts)
-    folium.GeoJson(arcs, name="Routes", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
+    folium.GeoJson(arcs, name="Routes", on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(layers)
     if opts.show_nodes:
         nodes, node_items = node_features(result, opts)
         spec.nodes = node_items
         folium.GeoJson(
             nodes, name="Places", marker=folium.CircleMarker(),
             on_each_feature=folium.JsCode(TOOLTIP_JS),
-        ).add_to(m)
+        ).add_to(layers)
     MapLegend(spec, caveat_for(result, opts.max_nodes if opts.show_nodes else None),
-              title=opts.title, present=opts.present).add_to(m)
+              title=opts.title).add_to(layers)
     if opts.show_nodes and opts.labels:
         rows = label_rows(result, opts, opts.labels)
         if rows:
-            PlaceLabels(rows).add_to(m)
+            PlaceLabels(rows).add_to(layers)
     if opts.show_nodes:
         pl = result.drawn_places(opts.max_nodes)
         lon, lat = pl["lon"].to_numpy(dtype="float64"), pl["lat"].to_numpy(dtype="float64")
     else:
         ends = shapely.get_coordinates(shapely.boundary(result.shown_flows.geometry.to_numpy()))
         lon, lat = ends[:, 0], ends[:, 1]
-    fit_to_data(m, data_bounds(lon, lat), opts.present)
+    bounds = data_bounds(lon, lat)
+    if bounds is not None:
+        FitView(bounds, opts.present, view).add_to(layers)
+    return layers
+
+
+def flow_map(result: FlowResult, options: FlowMapOptions | None = None) -> folium.Map:
+    """Build the route-flow map for ``result``: arcs, places, legend, caveat, no CDN."""
+    opts = options or FlowMapOptions()
+    m = opts.base_map()
+    flow_layers(result, opts).add_to(m)
     return m

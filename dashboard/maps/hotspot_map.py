@@ -22,11 +22,11 @@ import shapely
 
 from dashboard.maps.escape import TOOLTIP_JS
 from dashboard.maps.flow_map import (
+    FitView,
     MapOptions,
     PlaceLabels,
     caveat_for,
     data_bounds,
-    fit_to_data,
 )
 from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flows
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
@@ -345,21 +345,34 @@ def country_labels(hot: HotspotResult, n: int) -> list[tuple[str, float, float]]
     return [(str(c["name"].iloc[i]), float(lon[i]), float(lat[i])) for i in order]
 
 
+def hotspot_layers(hot: HotspotResult, options: HotspotOptions | None = None, *,
+                   view: str = "") -> folium.FeatureGroup:
+    """Everything the hotspot map draws over its base map: choropleth, optional hexagon
+    density, country labels, legend and caveat, and the view that fits them. One layer
+    group, as :func:`dashboard.maps.flow_map.flow_layers`."""
+    opts = options or HotspotOptions()
+    layers = folium.FeatureGroup(name="Hotspots", control=False)
+    choro, cells, spec = hotspot_features(hot, opts.show_cells)
+    folium.GeoJson(choro, name="Countries by count",
+                   on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(layers)
+    if cells["features"]:
+        folium.GeoJson(cells, name="City density",
+                       on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(layers)
+    MapLegend(spec, hotspot_caveat(hot), title=opts.title).add_to(layers)
+    rows = country_labels(hot, opts.labels)
+    if rows:
+        PlaceLabels([(lat, lon, name, 0.0) for name, lon, lat in rows],
+                    direction="center").add_to(layers)
+    pts = hotspot_bounds(hot)
+    bounds = data_bounds(pts[:, 0], pts[:, 1])
+    if bounds is not None:
+        FitView(bounds, opts.present, view).add_to(layers)
+    return layers
+
+
 def hotspot_map(hot: HotspotResult, options: HotspotOptions | None = None) -> folium.Map:
     """The hotspot map: choropleth, optional hexagon density, legend and caveat, no CDN."""
     opts = options or HotspotOptions()
     m = opts.base_map()
-    choro, cells, spec = hotspot_features(hot, opts.show_cells)
-    folium.GeoJson(choro, name="Countries by count",
-                   on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
-    if cells["features"]:
-        folium.GeoJson(cells, name="City density",
-                       on_each_feature=folium.JsCode(TOOLTIP_JS)).add_to(m)
-    MapLegend(spec, hotspot_caveat(hot), title=opts.title, present=opts.present).add_to(m)
-    rows = country_labels(hot, opts.labels)
-    if rows:
-        PlaceLabels([(lat, lon, name, 0.0) for name, lon, lat in rows],
-                    direction="center").add_to(m)
-    pts = hotspot_bounds(hot)
-    fit_to_data(m, data_bounds(pts[:, 0], pts[:, 1]), opts.present)
+    hotspot_layers(hot, opts).add_to(m)
     return m

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.maps.escape import html_attr, html_text
+from dashboard.maps.escape import html_attr, html_text, script_json
 
 PREVALENCE_NOTE = "Identified cases are not prevalence."
 SYNTHETIC_TEXT = "SYNTHETIC DATA: not real cases"
@@ -70,7 +70,7 @@ _CSS = """
 .rm-box { position: absolute; z-index: 1000; background: rgba(255,255,255,0.94);
   color: #1b1b1b; border: 1px solid #888; border-radius: 4px; padding: 8px 10px;
   font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 34%;
-  box-shadow: 0 1px 4px rgba(0,0,0,.25); }
+  box-shadow: 0 1px 4px rgba(0,0,0,.25); cursor: auto; }
 .rm-legend { left: 10px; bottom: 24px; }
 .rm-caveat { right: 10px; bottom: 24px; }
 .rm-title { left: 54px; top: 10px; font-weight: 600; font-size: 16px; }
@@ -127,31 +127,64 @@ def caveat_html(caveat: Caveat) -> str:
     return "".join(f"<div>{html_text(line)}</div>" for line in caveat.lines())
 
 
-class MapLegend(MacroElement):
-    """Legend, caveat, title and SYNTHETIC banner as fixed boxes over the map."""
+class LegendStyle(MacroElement):
+    """The boxes' stylesheet, and larger type for a shared screen (``present``).
+
+    It belongs to the base map, which the dashboard keeps while the layers over it change
+    (see :func:`dashboard.maps.flow_map.flow_layers`)."""
 
     _template = Template(
         """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
-{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}
 {% macro script(this, kwargs) %}
 {%- if this.present %}document.body.classList.add("rm-present");{% endif %}
 {% endmacro %}"""
     )
 
-    def __init__(self, spec: LegendSpec, caveat: Caveat, *, title: str = "",
-                 present: bool = False):
+    def __init__(self, present: bool = False):
         super().__init__()
-        self._name = "MapLegend"
+        self._name = "LegendStyle"
         self.css = _CSS
         self.present = present
-        body = [
-            f'<div class="rm-box rm-legend" role="region" aria-label="Legend">'
-            f"{legend_html(spec)}</div>",
-            f'<div class="rm-box rm-caveat" role="note">{caveat_html(caveat)}</div>',
-        ]
+
+
+class MapLegend(MacroElement):
+    """Legend, caveat, title and SYNTHETIC banner as fixed boxes over the map.
+
+    A Leaflet layer that puts the boxes on the map when it is added and takes them off
+    when it is removed, so the dashboard can swap a view's layers without reloading the
+    map. The boxes' HTML is escaped here and travels as script-safe JSON; the stylesheet
+    is :class:`LegendStyle`, on the base map."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = new (L.Layer.extend({
+            onAdd: function (map) {
+                var parent = map.getContainer();
+                this._boxes = {{ this.boxes }}.map(function (b) {
+                    var box = L.DomUtil.create("div", b[0], parent);
+                    if (b[1]) { box.setAttribute("role", b[1]); }
+                    if (b[2]) { box.setAttribute("aria-label", b[2]); }
+                    box.innerHTML = b[3];  // escaped on the server (legend.py)
+                    L.DomEvent.disableClickPropagation(box);
+                    L.DomEvent.disableScrollPropagation(box);
+                    return box;
+                });
+            },
+            onRemove: function () {
+                this._boxes.forEach(function (box) { L.DomUtil.remove(box); });
+            }
+        }))();
+        {{ this._parent.get_name() }}.addLayer({{ this.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, spec: LegendSpec, caveat: Caveat, *, title: str = ""):
+        super().__init__()
+        self._name = "MapLegend"
+        boxes = [["rm-box rm-legend", "region", "Legend", legend_html(spec)],
+                 ["rm-box rm-caveat", "note", "", caveat_html(caveat)]]
         if title:
-            body.append(f'<div class="rm-box rm-title">{html_text(title)}</div>')
+            boxes.append(["rm-box rm-title", "", "", html_text(title)])
         if caveat.synthetic:
-            body.append(f'<div class="rm-box rm-banner" role="alert">{html_text(SYNTHETIC_TEXT)}'
-                        "</div>")
-        self.body = "\n".join(body)
+            boxes.append(["rm-box rm-banner", "alert", "", html_text(SYNTHETIC_TEXT)])
+        self.boxes = script_json(boxes)
