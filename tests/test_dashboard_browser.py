@@ -48,6 +48,8 @@ BIGGEST_VISIBLE_CIRCLE = """() => {
     return best;
 }"""
 
+VIEW = "() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]"
+
 OUTSIDE: list[str] = []  # every request the pages tried to send off this machine
 
 
@@ -100,6 +102,28 @@ def test_clicking_a_place_focuses_on_its_routes(page, server) -> None:
     assert page.get_by_text("Showing the routes through").count() == 1
     assert page.locator(EXCEPTION).count() == 0
     shot(page, "routes_focused")
+
+
+def test_a_filter_change_redraws_in_place_and_keeps_the_view(page, server) -> None:
+    open_page(page, server)
+    wait_for_map(page, 20)
+    iframe = page.locator(MAP_IFRAME).first.element_handle()
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.evaluate("() => window.map.setView([25, 70], 5)")  # the user zooms in
+    caveat = frame.locator(".rm-caveat")
+    assert "30+" not in caveat.inner_text()
+    page.get_by_text("Map settings").click()
+    box = page.get_by_label("Minimum cases on a corridor")
+    box.fill("30")
+    box.press("Enter")
+    assert wait_until(page, lambda: "30+" in caveat.inner_text(), 80)  # the new view's box
+    settle(page)
+    assert page.evaluate("([a, b]) => a === b",
+                         [iframe, page.locator(MAP_IFRAME).first.element_handle()])
+    assert frame.evaluate(VIEW) == [5, 25, 70]  # where the user left it
+    assert frame.locator(".rm-legend").count() == 1  # the old view's boxes are gone
+    assert frame.locator(".rm-caveat").count() == 1
+    assert page.locator(EXCEPTION).count() == 0
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -59,8 +59,11 @@ def test_routes_page_draws_the_flow_map_with_served_leaflet_and_no_cdn() -> None
     assert args["returned_objects"] == ["last_object_clicked_popup"]  # panning: no rerun
     assert "L.map(" in args["script"]
     assert "cdn" not in args["script"].lower()
-    assert "SYNTHETIC" in args["html"]
-    assert "not prevalence" in args["html"]
+    # the view is drawn as layers over the base map, which holds no data
+    assert "SYNTHETIC" in args["feature_group"]
+    assert "not prevalence" in args["feature_group"]
+    assert "Pakistan" in args["feature_group"]
+    assert "Pakistan" not in args["script"] + args["html"]
     assert metrics(at)["Corridors"] == "77"
     table = at.dataframe[0].value
     assert list(table.columns) == ["From", "To", "Cases", "Records", "Years", "On map"]
@@ -69,15 +72,17 @@ def test_routes_page_draws_the_flow_map_with_served_leaflet_and_no_cdn() -> None
     assert any("withheld (counts below 5)" in c for c in captions)
 
 
-def test_a_filter_change_redraws_a_different_map_and_the_old_one_is_cached() -> None:
+def test_a_filter_change_swaps_the_layers_over_the_same_base_map() -> None:
     at = app()
-    first = map_args(at)["script"]
+    first = map_args(at)
     at.sidebar.slider(key="vs_years").set_value((2010, 2015)).run()
     assert not at.exception
-    second = map_args(at)["script"]
-    assert second != first
+    second = map_args(at)
+    assert second["feature_group"] != first["feature_group"]
+    # the same base map: the component keeps it (and the user's zoom) and swaps layers
+    assert (second["script"], second["html"]) == (first["script"], first["html"])
     at.sidebar.slider(key="vs_years").set_value((2000, 2024)).run()
-    assert map_args(at)["script"] == first
+    assert map_args(at)["feature_group"] == first["feature_group"]  # from the cache
 
 
 def test_focus_from_the_link_shows_only_that_place_and_can_be_cleared() -> None:
@@ -107,7 +112,7 @@ def test_hotspots_page_has_map_and_ranked_table_for_the_role() -> None:
     assert not at.exception
     args = map_args(at)
     assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]
-    assert "Cases as origin" in args["html"]
+    assert "Cases as origin" in args["feature_group"]
     countries, places = at.dataframe[0].value, at.dataframe[1].value
     assert list(countries.columns) == ["#", "Country", "Cases"]
     assert list(places.columns)[:4] == ["#", "Place", "Kind", "Cases"]
@@ -144,16 +149,16 @@ def test_only_focusable_places_get_a_popup_with_their_key(demo) -> None:
     state = ViewState()
     result = compute_flows(demo, state.to_flow_query(), countries=map_cache.countries())
     opts = map_cache.flow_map_options(state)
-    from dashboard.maps.flow_map import flow_map
+    from dashboard.maps.flow_map import flow_layers
 
-    m = flow_map(result, opts)
-    n = map_cache.add_place_popups(m, result, opts.max_nodes, {"country:PAK", "country:IND"})
+    layers = flow_layers(result, opts)
+    n = map_cache.add_place_popups(layers, result, opts.max_nodes, {"country:PAK", "country:IND"})
     assert n == 2
-    payload = map_cache.payload_of(m)
+    payload = map_cache.payload_of(opts.base_map(), layers)
     assert payload is not None
-    assert payload.script.count('"key": "country:') == 2
-    assert "bindPopup" in payload.script
-    assert "textContent" in payload.script
+    assert payload.layers.count('"key": "country:') == 2
+    assert "bindPopup" in payload.layers
+    assert "textContent" in payload.layers
 
 
 def test_export_name_is_slugified_and_names_the_filters() -> None:

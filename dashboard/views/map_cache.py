@@ -32,13 +32,13 @@ import streamlit as st
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.maps.flow_map import FlowMapOptions, flow_map
+from dashboard.maps.flow_map import FlowMapOptions, flow_layers
 from dashboard.maps.flows import FlowResult, compute_flows
 from dashboard.maps.hotspot_map import (
     HotspotOptions,
     HotspotResult,
     compute_hotspots,
-    hotspot_map,
+    hotspot_layers,
 )
 from dashboard.maps.offline import default_countries
 from dashboard.state import COLOUR_ROLE, ViewState, to_query_params
@@ -89,7 +89,12 @@ def hotspots(dataset: Dataset, dkey: str, state: ViewState) -> HotspotResult:
 
 @dataclass(frozen=True, slots=True)
 class MapPayload:
-    """What streamlit-folium sends to its component for one map (all plain strings)."""
+    """What streamlit-folium sends to its component for one map (all plain strings).
+
+    ``script``, ``header`` and ``html`` are the base map: Leaflet, the basemap and the
+    legend's style. ``layers`` is the view drawn over it (a layer group's script). The
+    component keeps a base map while its script stays the same and swaps the layers in
+    place, so a filter change neither reloads the map nor loses where the user zoomed."""
 
     script: str
     header: str
@@ -99,29 +104,40 @@ class MapPayload:
     js_links: tuple[str, ...]
     bounds: dict[str, dict[str, float | None]]
     zoom: int | None
+    layers: str
 
 
-def payload_of(m: folium.Map) -> MapPayload | None:
-    """Render ``m`` once into the strings st_folium would send; None if this version of
-    streamlit-folium lacks the helpers (then :func:`draw_map` cannot use a payload)."""
+def payload_of(base: folium.Map, layers: folium.FeatureGroup) -> MapPayload | None:
+    """Render ``base`` and the ``layers`` drawn over it once into the strings st_folium
+    would send; None if this version of streamlit-folium lacks the helpers (then
+    :func:`draw_map` cannot use a payload)."""
     try:
-        from streamlit_folium import _get_header, _get_html, generate_leaflet_string, get_full_id
+        from streamlit_folium import (
+            _get_feature_group_string,
+            _get_header,
+            _get_html,
+            generate_leaflet_string,
+            get_full_id,
+        )
     except ImportError:
         return None
-    m.render()
-    html, header = _get_html(m), _get_header(m)
-    map_id = get_full_id(m)
-    script = generate_leaflet_string(m).replace("alert(coords);", "")
+    base.render()
+    html, header = _get_html(base), _get_header(base)
+    map_id = get_full_id(base)
+    script = generate_leaflet_string(base).replace("alert(coords);", "")
     if "drawnItems" not in script:
         script += "\nvar drawnItems = [];"
-    css = tuple(dict.fromkeys(href for _, href in m.default_css))
-    js = tuple(dict.fromkeys(src for _, src in m.default_js))
+    css = tuple(dict.fromkeys(href for _, href in base.default_css))
+    js = tuple(dict.fromkeys(src for _, src in base.default_js))
     try:
-        (s, w), (n, e) = m.get_bounds()
+        (s, w), (n, e) = base.get_bounds()
     except (AttributeError, TypeError, ValueError):
         s = w = n = e = None
     bounds = {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}}
-    return MapPayload(script, header, html, map_id, css, js, bounds, m.options.get("zoom"))
+    # after the base map's script: this adds the group to the map (as st_folium does)
+    drawn = _get_feature_group_string(layers, map=base)
+    return MapPayload(script, header, html, map_id, css, js, bounds, base.options.get("zoom"),
+                      drawn)
 
 
 class PlacePopups(MacroElement):
@@ -155,14 +171,14 @@ class PlacePopups(MacroElement):
         self.label = json.dumps(KEY_LABEL)
 
 
-def add_place_popups(m: folium.Map, result: FlowResult, max_nodes: int | None,
+def add_place_popups(layers: folium.FeatureGroup, result: FlowResult, max_nodes: int | None,
                      focusable: Collection[str]) -> int:
     """Give the drawn places that can be focused a popup naming their key; returns how many.
 
     The places layer's features follow :meth:`FlowResult.drawn_places` row by row (flow_map builds
     them so); if that ever stops holding, no popup is added rather than a wrong one.
     """
-    layer = next((c for c in m._children.values()
+    layer = next((c for c in layers._children.values()
                   if isinstance(c, folium.GeoJson) and getattr(c, "layer_name", "") == "Places"),
                  None)
     if layer is None or not isinstance(layer.data, dict):
@@ -177,7 +193,7 @@ def add_place_popups(m: folium.Map, result: FlowResult, max_nodes: int | None,
             feat["properties"]["key"] = key
             n += 1
     if n:
-        PlacePopups(layer).add_to(m)
+        PlacePopups(layer).add_to(layers)
     return n
 
 
@@ -200,31 +216,44 @@ def flow_map_options(state: ViewState, *, assets: str = "served", title: str = "
     )
 
 
-def build_flow_map(dataset: Dataset, dkey: str, state: ViewState) -> folium.Map:
+def view_name(dkey: str, state: ViewState, *parts: object) -> str:
+    """When this name changes the map opens fitted to the new view; otherwise a filter
+    change keeps where the user panned and zoomed (:class:`~dashboard.maps.flow_map.FitView`).
+    A new dataset or a new focus place is a new view; ``parts`` add the page's own."""
+    return json.dumps([dkey, state.focus or "", *map(str, parts)])
+
+
+Drawn = tuple[folium.Map, folium.FeatureGroup]  # a base map and the layers over it
+
+
+def build_flow_map(dataset: Dataset, dkey: str, state: ViewState) -> Drawn:
     """The Routes page's map (served assets), with click-to-focus popups on places."""
     result = flows(dataset, dkey, state)
     opts = flow_map_options(state)
-    m = flow_map(result, opts)
-    add_place_popups(m, result, opts.max_nodes, data_cache.facets(dataset, dkey).places)
-    return m
+    layers = flow_layers(result, opts, view=view_name(dkey, state))
+    add_place_popups(layers, result, opts.max_nodes, data_cache.facets(dataset, dkey).places)
+    return opts.base_map(), layers
 
 
-def build_hotspot_map(dataset: Dataset, dkey: str, state: ViewState) -> folium.Map:
+def build_hotspot_map(dataset: Dataset, dkey: str, state: ViewState) -> Drawn:
     """The Hotspots page's map (served assets)."""
-    return hotspot_map(hotspots(dataset, dkey, state), HotspotOptions(
-        basemap=state.basemap, assets="served", prefix=PREFIX, countries=countries()))
+    opts = HotspotOptions(basemap=state.basemap, assets="served", prefix=PREFIX,
+                          countries=countries())
+    layers = hotspot_layers(hotspots(dataset, dkey, state), opts,
+                            view=view_name(dkey, state, state.role))
+    return opts.base_map(), layers
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def _flow_payload(dkey: str, skey: str, _dataset: Dataset, _state: ViewState
                   ) -> MapPayload | None:
-    return payload_of(build_flow_map(_dataset, dkey, _state))
+    return payload_of(*build_flow_map(_dataset, dkey, _state))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _hotspot_payload(dkey: str, skey: str, _dataset: Dataset, _state: ViewState
                      ) -> MapPayload | None:
-    return payload_of(build_hotspot_map(_dataset, dkey, _state))
+    return payload_of(*build_hotspot_map(_dataset, dkey, _state))
 
 
 def flow_payload(dataset: Dataset, dkey: str, state: ViewState) -> MapPayload | None:
@@ -240,12 +269,13 @@ def hotspot_payload(dataset: Dataset, dkey: str, state: ViewState) -> MapPayload
 # --------------------------------------------------------------------------- drawing
 
 
-def draw_map(payload: MapPayload | None, build: Callable[[], folium.Map], *, key: str,
+def draw_map(payload: MapPayload | None, build: Callable[[], Drawn], *, key: str,
              height: int = MAP_HEIGHT, on_change: Callable[[], None] | None = None
              ) -> dict | None:
     """Draw a cached map with streamlit-folium's component, returning only RETURNED.
 
-    Without a payload (or the private component), fall back to ``st_folium(build())``.
+    Without a payload (or the private component), fall back to ``st_folium`` on a
+    freshly built base map with the layers as its ``feature_group_to_add``.
     ``on_change`` runs (as a widget callback) when the returned value changes; read the
     value there with :func:`component_value`.
     """
@@ -253,8 +283,10 @@ def draw_map(payload: MapPayload | None, build: Callable[[], folium.Map], *, key
     if payload is None or component is None:
         from streamlit_folium import st_folium
 
-        return st_folium(build(), key=key, height=height, use_container_width=True,
-                         returned_objects=RETURNED, on_change=on_change)
+        base, layers = build()
+        return st_folium(base, feature_group_to_add=layers, key=key, height=height,
+                         use_container_width=True, returned_objects=RETURNED,
+                         on_change=on_change)
     from streamlit_folium import generate_js_hash
 
     hash_key = generate_js_hash(payload.script, key, False)
@@ -263,7 +295,8 @@ def draw_map(payload: MapPayload | None, build: Callable[[], folium.Map], *, key
     return component(
         script=payload.script, header=payload.header, html=payload.html, id=payload.map_id,
         key=hash_key, height=height, width=None, returned_objects=RETURNED,
-        default=defaults, zoom=None, center=None, feature_group=None, return_on_hover=False,
+        default=defaults, zoom=None, center=None, feature_group=payload.layers,
+        return_on_hover=False,
         layer_control=None, pixelated=False, css_links=list(payload.css_links),
         js_links=list(payload.js_links), on_change=on_change, wrap_longitude=False,
     )

@@ -20,7 +20,7 @@ import folium
 import streamlit as st
 
 from dashboard import slides as sl
-from dashboard.maps.flow_map import flow_map
+from dashboard.maps.flow_map import flow_layers
 from dashboard.maps.flows import FlowResult
 from dashboard.state import Facets, ViewState
 from dashboard.views import data_cache, map_cache
@@ -38,7 +38,8 @@ MESSAGE = "present_message"  # (kind, text) left by a callback for the next run
 @st.cache_data(max_entries=16, show_spinner=False)
 def _payload(dkey: str, skey: str, _dataset: Dataset, _state: ViewState
              ) -> map_cache.MapPayload | None:
-    return map_cache.payload_of(present_map(map_cache.flows(_dataset, dkey, _state), _state))
+    return map_cache.payload_of(*present_map(map_cache.flows(_dataset, dkey, _state), _state,
+                                             view=skey))
 
 
 def draw(dataset: Dataset, dkey: str, state: ViewState) -> None:
@@ -46,25 +47,29 @@ def draw(dataset: Dataset, dkey: str, state: ViewState) -> None:
 
     Nothing is read back from the map (no popups here), so panning never reruns the page.
     """
-    payload = _payload(dkey, map_cache.state_key(state), dataset, state)
+    skey = map_cache.state_key(state)
+    payload = _payload(dkey, skey, dataset, state)
     map_cache.draw_map(payload,
-                       lambda: present_map(map_cache.flows(dataset, dkey, state), state),
+                       lambda: present_map(map_cache.flows(dataset, dkey, state), state,
+                                           view=skey),
                        key="present_map", height=MAP_HEIGHT)
 
 
-def present_map(result: FlowResult, state: ViewState) -> folium.Map:
-    """The flow map with large type, drawn offline (any tile layer removed).
+def present_map(result: FlowResult, state: ViewState, *, view: str = ""
+                ) -> map_cache.Drawn:
+    """The flow map with large type, drawn offline (any tile layer removed): its base map
+    and the layers over it. Each slide (``view``) opens fitted to its own data.
 
     No title in the map: the slide title is the page heading right above, and in the map
     it collided with the SYNTHETIC banner at presenting size.
     """
     opts = replace(map_cache.flow_map_options(state, present=True),
                    basemap="dark" if state.basemap == "dark" else "vector")
-    m = flow_map(result, opts)
-    for name, child in list(m._children.items()):
+    base = opts.base_map()
+    for name, child in list(base._children.items()):
         if isinstance(child, folium.TileLayer):
-            del m._children[name]
-    return m
+            del base._children[name]
+    return base, flow_layers(result, opts, view=view)
 
 
 # ---- slide actions (button callbacks: they run before the page, so the sidebar is
