@@ -48,6 +48,17 @@ BIGGEST_VISIBLE_CIRCLE = """() => {
     return best;
 }"""
 
+# how far each permanent label's centre is from its place, across (px)
+LABEL_OFFSETS = """() => {
+    const out = [];
+    window.map.eachLayer(l => {
+        if (!(l instanceof L.Tooltip) || !l.options.permanent) { return; }
+        const p = window.map.latLngToContainerPoint(l.getLatLng());
+        const r = l.getElement().getBoundingClientRect();
+        out.push(Math.abs(r.left + r.width / 2 - p.x));
+    });
+    return out;
+}"""
 VIEW = "() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]"
 
 OUTSIDE: list[str] = []  # every request the pages tried to send off this machine
@@ -132,6 +143,10 @@ def test_every_page_opens_without_an_exception(page, server, name: str) -> None:
     assert page.locator(EXCEPTION).count() == 0, name
     if name == "Hotspots":
         assert wait_for_map(page, 10) >= 10  # countries of the choropleth
+        frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+        offsets = frame.evaluate(LABEL_OFFSETS)  # country names, centred on the country
+        assert offsets
+        assert max(offsets) < 3, offsets
     shot(page, f"page_{name.lower()}")
 
 

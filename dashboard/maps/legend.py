@@ -82,7 +82,10 @@ _CSS = """
 .rm-dot { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
   border: 1px solid #333; flex: none; }
 .rm-fill { display: inline-block; width: 18px; height: 12px; border: 1px solid #666; flex: none; }
-.leaflet-tooltip.rm-label { background: none; border: 0; box-shadow: none; padding: 0;
+/* positioned and one line even before Leaflet's stylesheet arrives: in the dashboard it
+   loads after the labels are placed, and a centred label was measured full width */
+.leaflet-tooltip.rm-label { position: absolute; white-space: nowrap; background: none;
+  border: 0; box-shadow: none; padding: 0;
   color: #111; font: 600 14px/1.2 system-ui, -apple-system, "Segoe UI", sans-serif;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff,
   0 0 4px #fff, 0 0 4px #fff; pointer-events: none; }
