@@ -8,10 +8,11 @@ in with a leading underscore, which ``st.cache_data`` leaves out of the key.
 
 What is cached for a map is not the ``folium.Map`` (st_folium mutates it while turning
 it into Leaflet script, so a map shared between sessions is unsafe) but the strings
-streamlit-folium would send to its component: :class:`MapPayload`. :func:`draw_map`
-sends them, so a cache hit does no folium rendering at all. It uses
+streamlit-folium would send to its component: :class:`MapPayload`, a base map and the
+view's layers. :func:`draw_map` sends them, so a cache hit does no folium rendering at
+all, and the component keeps the base map and swaps only the layers. It uses
 streamlit-folium's own helpers and component; when those are not there (another
-version), it falls back to ``st_folium`` on a freshly built map.
+version), it falls back to ``st_folium`` with the layers as ``feature_group_to_add``.
 
 Clicking a place on the route map focuses on its routes: each focusable place gets a
 popup (built with ``textContent``, so a name is never parsed as HTML) whose last line
@@ -296,8 +297,8 @@ def draw_map(payload: MapPayload | None, build: Callable[[], Drawn], *, key: str
         script=payload.script, header=payload.header, html=payload.html, id=payload.map_id,
         key=hash_key, height=height, width=None, returned_objects=RETURNED,
         default=defaults, zoom=None, center=None, feature_group=payload.layers,
-        return_on_hover=False,
-        layer_control=None, pixelated=False, css_links=list(payload.css_links),
+        return_on_hover=False, layer_control=None, pixelated=False,
+        css_links=list(payload.css_links),
         js_links=list(payload.js_links), on_change=on_change, wrap_longitude=False,
     )
 
