@@ -299,6 +299,31 @@ def test_zip_bomb_guard() -> None:
         read_table(bomb, name="bomb.xlsx", limits=Limits(max_xlsx_uncompressed=2**20))
 
 
+def _understate(data: bytes, member: str, size: int) -> bytes:
+    """``data`` (a zip) with ``member``'s uncompressed size written as ``size`` in both
+    its local header and the central directory, as a crafted bomb would."""
+    raw, name = bytearray(data), member.encode()
+    for sig, size_at, name_at, len_at in ((b"PK\x03\x04", 22, 30, 26),
+                                          (b"PK\x01\x02", 24, 46, 28)):
+        at = raw.find(sig)
+        while at >= 0:
+            n = int.from_bytes(raw[at + len_at:at + len_at + 2], "little")
+            if raw[at + name_at:at + name_at + n] == name:
+                raw[at + size_at:at + size_at + 4] = size.to_bytes(4, "little")
+            at = raw.find(sig, at + 4)
+    return bytes(raw)
+
+
+def test_a_zip_that_understates_its_sizes_is_refused_not_expanded() -> None:
+    # the bomb guard reads the sizes a zip declares; this holds only because the reader
+    # stops at a member's declared size instead of inflating what follows
+    rows = [["origin", "destination"], *[["Dhaka", "Karachi"]] * 5000]
+    liar = _understate(xlsx_bytes({"S": rows}), "xl/worksheets/sheet1.xml", 200)
+    assert zipfile.ZipFile(io.BytesIO(liar)).getinfo("xl/worksheets/sheet1.xml").file_size == 200
+    with pytest.raises(UnreadableFileError, match="larger than its declared"):
+        read_table(liar, name="liar.xlsx")
+
+
 # --- JSON, GeoJSON, Parquet ---------------------------------------------------------
 
 @pytest.mark.parametrize(
