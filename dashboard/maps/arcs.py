@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dashboard.maps.mercator import MAX_LAT, project, unproject
+
 ARC_POINTS = 20
 BEND = 0.15  # sideways offset at the middle, as a fraction of the chord (Mercator plane)
-MAX_LAT = 85.0
 
 
 def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -74,12 +75,11 @@ def arc_coords(
 
 def _merc_deg(lat: np.ndarray) -> np.ndarray:
     """Web Mercator y of ``lat``, in degree units (so it compares with longitude)."""
-    la = np.radians(np.clip(lat, -MAX_LAT, MAX_LAT))
-    return np.degrees(np.log(np.tan(np.pi / 4 + la / 2)))
+    return np.degrees(project(0.0, lat)[1])
 
 
 def _inv_merc_deg(y: np.ndarray) -> np.ndarray:
-    return np.degrees(2 * np.arctan(np.exp(np.radians(y))) - np.pi / 2)
+    return unproject(0.0, np.radians(y))[1]
 
 
 def chevrons(coords: np.ndarray, *, at: float = 0.6, scale: float = 0.06) -> np.ndarray:

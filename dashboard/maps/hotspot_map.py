@@ -30,6 +30,7 @@ from dashboard.maps.flow_map import (
 )
 from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flows
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
+from dashboard.maps.mercator import EARTH_RADIUS_M, project, unproject
 from dashboard.maps.offline import countries_geojson, default_countries
 from loaders.model import Dataset
 
@@ -47,7 +48,6 @@ VIRIDIS = {
 }
 WITHHELD_COLOUR = "#bdbdbd"
 SCHEMES = ("fisher_jenks", "quantiles", "equal_interval")
-EARTH_R = 6378137.0
 
 
 @dataclass(slots=True)
@@ -97,9 +97,8 @@ def classify(values: np.ndarray, k: int = 5, scheme: str = "fisher_jenks") -> tu
 def _hex_cells(lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, names: np.ndarray,
                size_km: float) -> gpd.GeoDataFrame:
     """Pointy-top hexagons of ``size_km`` radius in Web Mercator, summing ``weight``."""
-    lat = np.clip(lat, -85.0, 85.0)
-    x = np.radians(lon) * EARTH_R
-    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * EARTH_R
+    ux, uy = project(lon, lat)
+    x, y = ux * EARTH_RADIUS_M, uy * EARTH_RADIUS_M
     s = size_km * 1000.0
     q = (np.sqrt(3) / 3 * x - y / 3) / s
     r = (2 / 3 * y) / s
@@ -122,8 +121,7 @@ def _hex_cells(lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, names: np.n
     ang = np.radians(60 * np.arange(7) - 30)
     px = hx[:, None] + s * np.cos(ang)[None, :]
     py = hy[:, None] + s * np.sin(ang)[None, :]
-    plon = np.degrees(px / EARTH_R)
-    plat = np.degrees(2 * np.arctan(np.exp(py / EARTH_R)) - np.pi / 2)
+    plon, plat = unproject(px / EARTH_RADIUS_M, py / EARTH_RADIUS_M)
     rings = np.stack([plon, plat], axis=-1)
     polys = shapely.polygons(rings) if len(agg) else np.zeros(0, dtype=object)
     return gpd.GeoDataFrame(

@@ -28,6 +28,7 @@ from dashboard.maps.flow_map import (
 )
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import SYNTHETIC_TEXT, Caveat, LegendSpec
+from dashboard.maps.mercator import project
 from dashboard.maps.offline import countries_geojson, default_countries
 
 SLIDE_SIZE = (1920, 1080)
@@ -66,18 +67,13 @@ def _hex(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), round(255 * alpha)
 
 
-def _merc(lon: Any, lat: Any) -> tuple[Any, Any]:
-    lat = np.clip(lat, -85.0, 85.0)
-    return np.radians(lon), np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
-
-
 class _Projection:
     """Web Mercator fitted to lon/lat bounds inside a pixel box, like the Leaflet map."""
 
     def __init__(self, bounds: tuple[float, float, float, float], box: Rect):
         x0, y0, x1, y1 = bounds
-        self.mx0, self.my1 = _merc(x0, y1)
-        mx1, my0 = _merc(x1, y0)
+        self.mx0, self.my1 = project(x0, y1)
+        mx1, my0 = project(x1, y0)
         bw, bh = box[2] - box[0], box[3] - box[1]
         self.scale = min(bw / max(mx1 - self.mx0, 1e-9), bh / max(self.my1 - my0, 1e-9))
         self.ox = box[0] + (bw - (mx1 - self.mx0) * self.scale) / 2
@@ -85,7 +81,7 @@ class _Projection:
 
     def __call__(self, coords: Any) -> list[tuple[float, float]]:
         a = np.asarray(coords, dtype="float64").reshape(-1, 2)
-        mx, my = _merc(a[:, 0], a[:, 1])
+        mx, my = project(a[:, 0], a[:, 1])
         px = self.ox + (mx - self.mx0) * self.scale
         py = self.oy + (self.my1 - my) * self.scale
         return list(zip(px.tolist(), py.tolist(), strict=True))
@@ -261,8 +257,8 @@ def _fit_box(bounds: tuple[float, float, float, float], W: float, H: float,  # n
         (lw, top, W - m, H - ch),  # legend beside, caveat below
         (m, top, W - cw, H - lh),  # legend below, caveat beside
     ]
-    mx0, my0 = _merc(bounds[0], bounds[1])
-    mx1, my1 = _merc(bounds[2], bounds[3])
+    mx0, my0 = project(bounds[0], bounds[1])
+    mx1, my1 = project(bounds[2], bounds[3])
     dx, dy = max(mx1 - mx0, 1e-9), max(my1 - my0, 1e-9)
     pad = 50 * s  # room for circles and labels at the edge
 
