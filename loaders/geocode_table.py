@@ -21,6 +21,7 @@ from loaders._layout_core import encode, first_of_groups
 from loaders._layout_routes import split_places
 from loaders.aliases import load_aliases
 from loaders.errors import SchemaError
+from loaders.formulas import neutralise_column
 from loaders.gazetteer import preload_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import ROLE_KEYS, detect_layout
@@ -154,31 +155,9 @@ def _text(value) -> str:
     return str(value)
 
 
-def neutralise_formulas(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula (= + - @).
-
-    Numbers such as "-3.5" stay as they are: only cells that are not numbers change.
-    Dictionary columns are fixed on their distinct values only.
-    """
-    if isinstance(column, pa.ChunkedArray):
-        return pa.chunked_array([neutralise_formulas(c) for c in column.chunks], column.type)
-    if pa.types.is_dictionary(column.type):
-        return pa.DictionaryArray.from_arrays(
-            column.indices, neutralise_formulas(pc.cast(column.dictionary, pa.string()))
-        )
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        return column
-    starts = pc.match_substring_regex(column, r"^[=+\-@\t\r]")
-    if not pc.any(starts).as_py():
-        return column
-    numeric = pc.match_substring_regex(column, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-    risky = pc.and_(starts, pc.invert(numeric))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
-
-
 def write_csv(data: pa.Table, output: Path) -> None:
     """UTF-8 CSV, formulas neutralised, written to a temp file and renamed into place."""
-    safe = pa.table({name: neutralise_formulas(data.column(name)) for name in data.column_names})
+    safe = pa.table({name: neutralise_column(data.column(name)) for name in data.column_names})
     output = Path(output)
     tmp = output.with_name(f".{output.name}.tmp")
     try:

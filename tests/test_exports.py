@@ -31,13 +31,27 @@ def result(routes=ROUTES, places=None, **query):
     return compute_flows(ds, FlowQuery(rollup_small=False, **query), countries=make_countries())
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM", "'@SUM"),
-     ("Karachi", "Karachi"), (12, 12), (-3.5, -3.5), ("", "")],
-)
+NEUTRALISED = [
+    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("@SUM(A1)", "'@SUM(A1)"), ("-2+3", "'-2+3"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("\t=1", "'\t=1"), ("-3\n=1", "'-3\n=1"),
+    ("-2", "-2"), ("+44", "+44"), ("-3.5e-2", "-3.5e-2"), ("Karachi", "Karachi"), ("", ""),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), [*NEUTRALISED, (12, 12), (-3.5, -3.5)])
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
+
+
+def test_geocode_and_the_map_exports_neutralise_alike():
+    import pyarrow as pa
+
+    from loaders.formulas import neutralise_column
+
+    texts = [v for v, _ in NEUTRALISED]
+    expected = [e for _, e in NEUTRALISED]
+    assert neutralise_column(pa.array(texts)).to_pylist() == expected
+    assert neutralise_column(pa.array(texts).dictionary_encode()).to_pylist() == expected
 
 
 def test_flows_csv_is_suppressed_and_formula_safe(tmp_path):

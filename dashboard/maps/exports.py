@@ -21,8 +21,8 @@ import pandas as pd
 
 from dashboard.maps.arcs import wrap_parts
 from dashboard.maps.flows import FlowResult
+from loaders.formulas import neutralise
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FLOW_COLUMNS = ["from_key", "from_name", "to_key", "to_name", "leg_role", "count", "records",
                 "uncounted", "year_min", "year_max", "rolled_up"]
 PLACE_COLUMNS = ["key", "name", "kind", "iso3", "lat", "lon", "out", "through", "in", "total",
@@ -30,13 +30,6 @@ PLACE_COLUMNS = ["key", "name", "kind", "iso3", "lat", "lon", "out", "through", 
 
 
 # --------------------------------------------------------------------------- tables
-
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
