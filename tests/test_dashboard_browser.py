@@ -134,6 +134,17 @@ def test_a_filter_change_redraws_in_place_and_keeps_the_view(page, server) -> No
     assert frame.evaluate(VIEW) == [5, 25, 70]  # where the user left it
     assert frame.locator(".rm-legend").count() == 1  # the old view's boxes are gone
     assert frame.locator(".rm-caveat").count() == 1
+    # focusing on a place is a new view: the same map opens on that place's routes
+    at = frame.evaluate(BIGGEST_VISIBLE_CIRCLE)
+    assert at is not None
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    page.mouse.click(box["x"] + at[0], box["y"] + at[1])
+    assert wait_until(page, lambda: "focus=" in page.url, 80)
+    settle(page)
+    # fitted anew (India's routes open at zoom 4.25); a popup's autopan keeps the zoom
+    assert wait_until(page, lambda: frame.evaluate(VIEW)[0] != 5, 40)
+    assert page.evaluate("([a, b]) => a === b",
+                         [iframe, page.locator(MAP_IFRAME).first.element_handle()])
     assert page.locator(EXCEPTION).count() == 0
 
 
