@@ -194,7 +194,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     app = Path(__file__).resolve().parent / "app.py"
     command = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-m", "dashboard.server", "run", str(app),
         "--server.address", args.host,
         "--server.port", str(args.port),
         "--server.headless", "true",

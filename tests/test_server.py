@@ -1,0 +1,33 @@
+"""``routemap serve``'s process: Streamlit's command line, and the work begun before a
+visitor connects (the browser tests start the real server)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_server_process_passes_its_arguments_to_streamlit() -> None:
+    done = subprocess.run([sys.executable, "-m", "dashboard.server", "version"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Streamlit, version")
+
+
+def test_warm_up_imports_the_pages_modules_and_reads_the_gazetteer() -> None:
+    done = run(
+        "import sys\n"
+        "from dashboard.server import warm_up\n"
+        "assert 'folium' not in sys.modules\n"
+        "warm_up(wait_s=0.1)  # no server here: it stops waiting and warms up anyway\n"
+        "import loaders.gazetteer as g\n"
+        "print('folium' in sys.modules, 'dashboard.views.map_cache' in sys.modules,\n"
+        "      g._cached is not None)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"]
