@@ -241,3 +241,14 @@ def test_caveat_names_the_filters_so_a_passed_on_map_says_what_it_leaves_out():
     assert "Filters: exploitation: sexual; routes through Pakistan; corridors of 10+ cases" in html
     plain = flow_map(compute_flows(demo, FlowQuery()), FlowMapOptions()).get_root().render()
     assert "Filters:" not in plain
+
+
+def test_colour_by_attribute_names_the_attribute_in_the_legend():
+    ds = make_dataset(ROUTES, attrs={"sector": ["farm", "farm", "<b>sea</b>", "farm"]})
+    r = compute_flows(ds, FlowQuery(suppress=0, colour_by="sector"), countries=make_countries())
+    html = flow_map(r, FlowMapOptions(colour_by="attribute", countries=make_countries())
+                    ).get_root().render()
+    legend = legend_boxes(html)["rm-box rm-legend"]
+    assert "<h4>Routes by sector</h4>" in legend
+    assert "&lt;b&gt;sea&lt;/b&gt;" in legend  # a value, escaped
+    assert "<h4>Routes</h4>" in legend_boxes(render())["rm-box rm-legend"]  # by leg role

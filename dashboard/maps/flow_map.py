@@ -138,6 +138,8 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
     widths = width_scale(counts, max_count, opts.min_width, opts.max_width)
     widths[no_number] = opts.min_width
     colours, items = _colours(flows, opts)
+    if opts.colour_by == "attribute" and "colour_value" in flows:
+        spec.title = f"Routes by {result.query.colour_by}"  # what the colours name
     coords, idx = shapely.get_coordinates(flows.geometry.to_numpy(), return_index=True)
     n = int(np.bincount(idx)[0])
     arcs = coords.reshape(len(flows), n, 2)
