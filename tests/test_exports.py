@@ -151,6 +151,20 @@ def test_flow_png_fits_every_place_clear_of_the_boxes_and_names_the_largest(tmp_
             assert not (x0 - 10 * s < x < x1 + 10 * s and y0 - 10 * s < y < y1 + 10 * s), lab.text
 
 
+def test_flow_png_breaks_a_long_source_url_inside_its_box(tmp_path, monkeypatch):
+    seen = _capture_layout(monkeypatch)
+    url = "https://data.example.org/" + "very-long-segment/" * 12 + "cases.csv"
+    ds = make_dataset(ROUTES, name=url)
+    r = compute_flows(ds, FlowQuery(rollup_small=False), countries=make_countries())
+    write_flow_png(r, tmp_path / "map.png", countries=make_countries())
+    w, h = 1920 * seen["s"], 1080 * seen["s"]
+    assert len(seen["blocked"]) >= 2  # legend and caveat
+    for x0, y0, x1, y1 in seen["blocked"]:  # every box stays its size and on the slide
+        assert x1 - x0 <= 0.4 * w
+        assert 0 <= x0 < x1 <= w
+        assert 0 <= y0 < y1 <= h
+
+
 def test_flow_png_draws_only_the_top_corridors_and_says_so(tmp_path, monkeypatch):
     from dashboard.maps import png
 

@@ -151,3 +151,22 @@ def test_tiles_are_the_only_outbound_requests_and_the_vector_fallback_draws(brow
     assert page.locator(".leaflet-basemap-pane path").count() == len(make_countries())
     assert errors == []
     page.close()
+
+
+def test_a_long_source_url_wraps_inside_the_caveat_box(browser, tmp_path):
+    url = "https://data.example.org/" + "casefiles" * 20 + ".csv"  # no hyphen to break at
+    countries = make_countries()
+    r = compute_flows(make_dataset([([0, 4, 3], 10, 2015)], name=url), FlowQuery(suppress=0),
+                      countries=countries)
+    out = write_html(flow_map(r, FlowMapOptions(countries=countries)), tmp_path / "map.html")
+    page, _, errors = open_page(browser, out)
+    caveat = page.locator(".rm-caveat")
+    assert url in caveat.inner_text().replace("\n", "")
+    fits = caveat.evaluate("e => e.scrollWidth <= e.clientWidth")
+    box, frame = caveat.bounding_box(), page.locator(".leaflet-container").bounding_box()
+    assert fits  # the URL breaks inside the box instead of running out of it
+    assert box["x"] >= frame["x"]
+    assert box["x"] + box["width"] <= frame["x"] + frame["width"]
+    assert errors == []
+    page.close()
+

@@ -70,7 +70,7 @@ _CSS = """
 .rm-box { position: absolute; z-index: 1000; background: rgba(255,255,255,0.94);
   color: #1b1b1b; border: 1px solid #888; border-radius: 4px; padding: 8px 10px;
   font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 34%;
-  box-shadow: 0 1px 4px rgba(0,0,0,.25); cursor: auto; }
+  box-shadow: 0 1px 4px rgba(0,0,0,.25); cursor: auto; overflow-wrap: anywhere; }
 .rm-legend { left: 10px; bottom: 24px; }
 .rm-caveat { right: 10px; bottom: 24px; }
 .rm-title { left: 54px; top: 10px; font-weight: 600; font-size: 16px; }

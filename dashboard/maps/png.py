@@ -156,20 +156,35 @@ Row = tuple[str, Any, Any]
 
 def _wrap(draw: ImageDraw.ImageDraw, rows: list[Row], font: Any, max_w: float,
           indent: float) -> list[Row]:
-    """Rows whose text is wider than ``max_w`` split at spaces (swatch on the first part)."""
+    """Rows whose text is wider than ``max_w`` split at spaces (swatch on the first part),
+    and a word wider than a whole line (a long source URL) wherever it has to be."""
     out = []
     for text, kind, val in rows:
         room = max_w - (indent if kind else 0)
         line, first = "", True
-        for w in text.split(" "):
-            trial = f"{line} {w}".strip()
-            if line and draw.textlength(trial, font=font) > room:
-                out.append((line, kind if first else "", val))
-                first, line = False, w
-            else:
-                line = trial
+        for word in text.split(" "):
+            for w in _pieces(draw, word, font, room):
+                trial = f"{line} {w}".strip()
+                if line and draw.textlength(trial, font=font) > room:
+                    out.append((line, kind if first else "", val))
+                    first, line = False, w
+                else:
+                    line = trial
         out.append((line, kind if first else "", val))
     return out
+
+
+def _pieces(draw: ImageDraw.ImageDraw, word: str, font: Any, room: float) -> list[str]:
+    """``word`` cut into pieces that each fit in ``room`` (itself when it fits)."""
+    if draw.textlength(word, font=font) <= room:
+        return [word]
+    pieces, piece = [], ""
+    for ch in word:
+        if piece and draw.textlength(piece + ch, font=font) > room:
+            pieces.append(piece)
+            piece = ""
+        piece += ch
+    return [*pieces, piece]
 
 
 @dataclass(slots=True)
