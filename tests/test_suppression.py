@@ -87,6 +87,9 @@ def test_suppress_flows_directly():
 def test_withheld_message_singular():
     assert Withheld(threshold=10, corridors=1, cases=1).message().startswith(
         "1 corridor and 1 case withheld (counts below 10)")
+    assert Withheld(threshold=5, corridors=4, cases=9, place_values=1).message() == (
+        "4 corridors and 9 cases withheld (counts below 5); 1 place total withheld.")
+    assert "; 2 place totals withheld" in Withheld(threshold=5, place_values=2).message()
 
 
 def _reference_suppress(rows: list[dict], parent: np.ndarray, k: int) -> tuple[list, int, int, int]:

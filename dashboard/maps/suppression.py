@@ -51,7 +51,8 @@ class Withheld:
             f" (counts below {self.threshold})"
         )
         if self.place_values:
-            text += f"; {self.place_values:,} place totals withheld"
+            total = "total" if self.place_values == 1 else "totals"
+            text += f"; {self.place_values:,} place {total} withheld"
         if self.rolled_up_corridors or self.rolled_up_places:
             text += "; small city counts rolled up to country level"
         return text + "."
