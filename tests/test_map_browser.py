@@ -125,6 +125,13 @@ def test_flow_map_opens_fitted_to_the_places_drawn(browser, tmp_path):
     view = page.evaluate(VIEW_HOLDS, pts)
     assert view["inside"] == len(pts)  # Kuala Lumpur is on screen, not off an edge
     assert view["width"] < 120  # fitted to the region, not the world
+    # the names beside the places fit too: Kuala Lumpur's, the easternmost, is not cut off
+    frame = page.locator(".leaflet-container").bounding_box()
+    labels = page.locator(".leaflet-tooltip.rm-label")
+    assert labels.count() == 4
+    for i in range(labels.count()):
+        box = labels.nth(i).bounding_box()
+        assert box["x"] + box["width"] <= frame["x"] + frame["width"], labels.nth(i).inner_text()
     assert errors == []
     page.close()
 
