@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _browser import NEEDS_BROWSER
 from _maps_data import PLACES, make_countries, make_dataset, make_places
 
@@ -174,6 +175,37 @@ def test_a_long_source_url_wraps_inside_the_caveat_box(browser, tmp_path):
     assert fits  # the URL breaks inside the box instead of running out of it
     assert box["x"] >= frame["x"]
     assert box["x"] + box["width"] <= frame["x"] + frame["width"]
+    assert errors == []
+    page.close()
+
+
+UNDER_A_BOX = """() => {
+    const boxes = Array.from(document.querySelectorAll('.rm-box'))
+        .map(b => b.getBoundingClientRect());
+    const hidden = [];
+    document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').forEach(p => {
+        const r = p.getBoundingClientRect();
+        if (r.width > 60 || Math.abs(r.width - r.height) > 2) { return; }  // arcs
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (boxes.some(b => b.left <= x && x <= b.right && b.top <= y && y <= b.bottom)) {
+            hidden.push([Math.round(x), Math.round(y)]);
+        }
+    });
+    return hidden;
+}"""
+
+
+@pytest.mark.parametrize(("level", "present"), [("place", False), ("region", False),
+                                                ("country", True)])
+def test_no_place_opens_under_the_legend_or_caveat(browser, tmp_path, level, present):
+    from loaders.load import load_dataset
+
+    r = compute_flows(load_dataset("demo"), FlowQuery(level=level))
+    out = write_html(flow_map(r, FlowMapOptions(present=present)), tmp_path / "demo.html")
+    page, _, errors = open_page(browser, out)
+    page.wait_for_timeout(300)
+    assert page.locator(".rm-legend").count() == 1
+    assert page.evaluate(UNDER_A_BOX) == []
     assert errors == []
     page.close()
 

@@ -297,8 +297,10 @@ def data_bounds(lon: Any, lat: Any, min_span: tuple[float, float] = (4.0, 4.0),
 
 class FitView(MacroElement):
     """Open the map on ``bounds`` when the layer group it belongs to is added to a map,
-    padded so the title stays clear above and the legend and caveat boxes (bottom
-    corners) cover no data.
+    padded so the boxes over the map cover no data: the legend and caveat in the bottom
+    corners, the title and banner at the top. The padding is measured from the boxes as
+    drawn (their height follows the legend's rows, the type size and the wrapping), with
+    ``options`` as the floor and never more than half the map's height.
 
     With a ``view`` name it fits only when that name changes: the dashboard swaps a
     view's layers in place and keeps where the user panned and zoomed, unless the view
@@ -310,7 +312,20 @@ class FitView(MacroElement):
             var view = {{ this.view }};
             if (view && window.__routemapView === view) { return; }
             window.__routemapView = view;
-            e.target._map.fitBounds({{ this.bounds }}, {{ this.options }});
+            var map = e.target._map, box = map.getContainer().getBoundingClientRect();
+            var opts = {{ this.options }}, top = opts.paddingTopLeft[1];
+            var bottom = opts.paddingBottomRight[1];
+            map.getContainer().querySelectorAll(".rm-box").forEach(function (b) {
+                var r = b.getBoundingClientRect();
+                if (r.top - box.top < box.height / 2) {
+                    top = Math.max(top, r.bottom - box.top + 10);
+                } else {
+                    bottom = Math.max(bottom, box.bottom - r.top + 10);
+                }
+            });
+            opts.paddingTopLeft[1] = Math.min(top, box.height / 4);
+            opts.paddingBottomRight[1] = Math.min(bottom, box.height / 2);
+            map.fitBounds({{ this.bounds }}, opts);
         });
         {% endmacro %}"""
     )
@@ -319,7 +334,7 @@ class FitView(MacroElement):
                  label_room: int = 0):
         super().__init__()
         self._name = "FitView"
-        top, bottom = (80, 300) if present else (50, 170)
+        top, bottom = (60, 200) if present else (40, 120)
         self.bounds = script_json(bounds)
         # ``label_room`` px more on the right: names written to the right of their place
         self.options = script_json({"paddingTopLeft": [30, top],
