@@ -232,6 +232,9 @@ def test_cli_map_writes_html_and_exports(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "1 corridor and 2 cases withheld" in err
     assert "3 corridors drawn" in err
+    args = parser.parse_args(["map", "x.csv", "-o", str(out), "--top", "1"])
+    assert args.run(args) == 0
+    assert "1 corridor drawn;" in capsys.readouterr().err
     args = parser.parse_args(["map", "x.csv", "-o", str(out), "--colour-by", "nope"])
     assert args.run(args) == 2
     assert capsys.readouterr().err.strip() == "routemap: no attribute column 'nope' in this dataset"

@@ -46,6 +46,10 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def add_map_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``map`` on the ``routemap`` subparsers; returns the new parser."""
     p = subparsers.add_parser(
@@ -150,7 +154,7 @@ def _run(args: argparse.Namespace) -> None:
         m = hotspot_map(hot, HotspotOptions(basemap=args.basemap, title=title,
                                             present=args.present, countries=countries))
         result = hot.flows
-        drawn = f"{len(hot.table):,} places ranked ({args.role})"
+        drawn = f"{_counted(len(hot.table), 'place')} ranked ({args.role})"
         withheld = withheld_message(hot)
     else:
         result = compute_flows(ds, query, countries=countries)
@@ -162,7 +166,7 @@ def _run(args: argparse.Namespace) -> None:
             title=title, present=args.present, countries=countries,
         )
         m = flow_map(result, opts)
-        drawn = f"{result.summary.flows_shown:,} corridors drawn"
+        drawn = f"{_counted(result.summary.flows_shown, 'corridor')} drawn"
         withheld = result.withheld.message()
     from dashboard.maps import exports
 
