@@ -2,8 +2,8 @@
 begun before anyone connects.
 
 The first page a visitor opens imports folium, geopandas and the views and reads the
-gazetteer, before it can draw a map. This process does both on a background thread
-while the server starts, so a browser opened a moment later finds them done.
+gazetteer, before it can draw a map. This process does both on a background thread as
+soon as the server runs, so a browser opened a moment later finds them done.
 """
 
 from __future__ import annotations
