@@ -85,6 +85,17 @@ def test_a_filter_change_swaps_the_layers_over_the_same_base_map() -> None:
     assert map_args(at)["feature_group"] == first["feature_group"]  # from the cache
 
 
+def test_without_the_private_component_st_folium_draws_the_same_layers(monkeypatch) -> None:
+    # another streamlit-folium version: draw_map falls back to st_folium itself
+    monkeypatch.setattr(map_cache, "_component", lambda: None)
+    args = map_args(app())
+    assert "L.map(" in args["script"]
+    assert "Pakistan" in args["feature_group"]  # the view, as layers over the base map
+    assert "not prevalence" in args["feature_group"]
+    assert args["js_links"] == ["/app/static/leaflet/leaflet.js"]  # still no CDN
+    assert args["returned_objects"] == ["last_object_clicked_popup"]
+
+
 def test_focus_from_the_link_shows_only_that_place_and_can_be_cleared() -> None:
     at = app(focus="country:PAK")
     assert not at.exception
