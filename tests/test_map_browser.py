@@ -209,3 +209,26 @@ def test_no_place_opens_under_the_legend_or_caveat(browser, tmp_path, level, pre
     assert errors == []
     page.close()
 
+
+
+def test_the_legend_folds_to_its_title_and_back_the_caveat_stays(browser, tmp_path):
+    from loaders.load import load_dataset
+
+    r = compute_flows(load_dataset("demo"), FlowQuery())
+    out = write_html(flow_map(r, FlowMapOptions(present=True)), tmp_path / "demo.html")
+    page, _, errors = open_page(browser, out)
+    legend, head = page.locator(".rm-legend"), page.locator(".rm-legend h4")
+    tall = legend.bounding_box()["height"]
+    head.click()  # a presenter uncovers the map
+    assert legend.bounding_box()["height"] < tall / 4
+    assert head.get_attribute("aria-expanded") == "false"
+    assert head.is_visible()
+    head.focus()
+    page.keyboard.press("Enter")  # and brings it back from the keyboard
+    assert legend.bounding_box()["height"] == tall
+    assert head.get_attribute("aria-expanded") == "true"
+    page.locator(".rm-caveat").click()
+    assert page.locator(".rm-caveat").get_attribute("aria-expanded") is None  # never folds
+    assert "not prevalence" in page.locator(".rm-caveat").inner_text()
+    assert errors == []
+    page.close()

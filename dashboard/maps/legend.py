@@ -77,6 +77,13 @@ _CSS = """
 .rm-banner { left: 50%; top: 10px; transform: translateX(-50%); background: #b00020;
   color: #fff; font-weight: 700; letter-spacing: .05em; border-color: #700014; }
 .rm-box h4 { margin: 0 0 4px; font-size: 1em; }
+/* the legend folds to its title on a click (a presenter uncovering the map); the
+   caveat box never does */
+.rm-legend h4 { cursor: pointer; }
+.rm-legend h4::after { content: " \\25BE"; color: #777; }
+.rm-legend.rm-folded h4 { margin: 0; }
+.rm-legend.rm-folded h4::after { content: " \\25B8"; }
+.rm-legend.rm-folded > :not(h4) { display: none; }
 .rm-row { display: flex; align-items: center; gap: 8px; margin: 2px 0; }
 .rm-swatch { display: inline-block; width: 28px; flex: none; }
 .rm-dot { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
@@ -170,6 +177,20 @@ class MapLegend(MacroElement):
                     box.innerHTML = b[3];  // escaped on the server (legend.py)
                     L.DomEvent.disableClickPropagation(box);
                     L.DomEvent.disableScrollPropagation(box);
+                    var head = b[0].indexOf("rm-legend") >= 0 && box.querySelector("h4");
+                    if (head) {
+                        head.setAttribute("role", "button");
+                        head.setAttribute("tabindex", "0");
+                        head.setAttribute("aria-expanded", "true");
+                        var fold = function () {
+                            var folded = box.classList.toggle("rm-folded");
+                            head.setAttribute("aria-expanded", String(!folded));
+                        };
+                        head.addEventListener("click", fold);
+                        head.addEventListener("keydown", function (e) {
+                            if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fold(); }
+                        });
+                    }
                     return box;
                 });
             },
