@@ -33,9 +33,10 @@ that start in, pass through or end in them).
   organisations work and what they record, not on how much trafficking there is.
   A place with no cases is not a place without trafficking.
 - **Small-count suppression.** Counts below a threshold *K* (default 5; CTDC uses 10 for
-  its maps) are withheld from arcs, totals, tooltips and exports in Present mode and in
-  exports, and the map states how many corridors were withheld, so no victim can be
-  singled out. Set *K* in the sidebar.
+  its maps) are withheld from arcs, totals, tooltips and exports, so no victim can be
+  singled out, and each map states what was withheld: corridors and cases on a route
+  map, country and place totals on a hotspot map. Set *K* in the sidebar; Present mode
+  and every export use at least 5.
 - Places written only as a region (the Gulf, Europe) are placed at the region, not at a
   country in it; unresolved places stay in the tables and are listed on the Data page.
 - Synthetic data (the demo) is labelled SYNTHETIC wherever it is shown.
