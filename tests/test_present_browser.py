@@ -99,6 +99,8 @@ def test_present_steps_through_two_saved_views(page, server) -> None:
     box = page.locator(MAP_IFRAME).first.bounding_box()
     assert box["height"] >= 700
     assert box["width"] >= 1400
+    # the large legend sits in two columns, so it leaves most of the map's height clear
+    assert legend.bounding_box()["height"] < 0.35 * box["height"]
     # the caveat box is on screen without scrolling
     cbox = caveat.bounding_box()
     assert cbox["y"] + cbox["height"] <= 1080

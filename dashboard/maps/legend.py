@@ -102,6 +102,10 @@ _CSS = """
 .rm-present .rm-title { font-size: 26px; }
 .rm-present .rm-dot { width: 18px; height: 18px; }
 .rm-present .rm-fill { width: 26px; height: 18px; }
+/* large type on a shared screen: the legend in two columns, half as tall over the map */
+.rm-present .rm-legend { max-width: 48%; column-count: 2; column-gap: 24px; }
+.rm-present .rm-legend h4 { column-span: all; }
+.rm-present .rm-legend > div { break-inside: avoid; }
 """
 
 
