@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import Any
 
+from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
@@ -44,10 +45,6 @@ def _non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
     return value
-
-
-def _counted(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def add_map_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -154,7 +151,7 @@ def _run(args: argparse.Namespace) -> None:
         m = hotspot_map(hot, HotspotOptions(basemap=args.basemap, title=title,
                                             present=args.present, countries=countries))
         result = hot.flows
-        drawn = f"{_counted(len(hot.table), 'place')} ranked ({args.role})"
+        drawn = f"{counted(len(hot.table), 'place')} ranked ({args.role})"
         withheld = withheld_message(hot)
     else:
         result = compute_flows(ds, query, countries=countries)
@@ -166,7 +163,7 @@ def _run(args: argparse.Namespace) -> None:
             title=title, present=args.present, countries=countries,
         )
         m = flow_map(result, opts)
-        drawn = f"{_counted(result.summary.flows_shown, 'corridor')} drawn"
+        drawn = f"{counted(result.summary.flows_shown, 'corridor')} drawn"
         withheld = result.withheld.message()
     from dashboard.maps import exports
 

@@ -24,6 +24,7 @@ from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
+from dashboard.maps.wording import counted
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442",
@@ -97,7 +98,7 @@ def width_legend(max_count: int, lo: float, hi: float) -> list[tuple[str, float]
         return []
     samples = sorted({max_count, _nice(max_count / 4), _nice(max(1, max_count / 25))},
                      reverse=True)
-    return [(f"{s:,} case" + ("" if s == 1 else "s"),
+    return [(counted(s, "case"),
              float(width_scale(np.array([s]), max_count, lo, hi)[0]))
             for s in samples]
 
@@ -236,10 +237,6 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
               NODE_COLOURS[r]) for i, r in enumerate(roles)])
 
 
-def _n(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def filters_line(result: FlowResult) -> str:
     """"Filters: exploitation: sexual; routes through Pakistan": what narrowed the view,
     so a map passed on without its link still says what it leaves out."""
@@ -266,10 +263,10 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
     if s.flows_total > s.flows_shown:
         extra.append(f"{s.flows_shown:,} of {s.flows_total:,} corridors drawn (largest first)")
     if s.flows_unmapped:
-        extra.append(f"{_n(s.flows_unmapped, 'corridor')} not mapped:"
+        extra.append(f"{counted(s.flows_unmapped, 'corridor')} not mapped:"
                      " a place could not be located")
     if s.uncounted_selected:
-        extra.append(f"{_n(s.uncounted_selected, 'record')} reported without a number,"
+        extra.append(f"{counted(s.uncounted_selected, 'record')} reported without a number,"
                      " not counted as cases")
     return Caveat(source=s.source, dataset=s.name, records=s.records_selected, years=s.years,
                   suppression=result.withheld.message() if result.withheld.active else "",

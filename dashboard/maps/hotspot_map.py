@@ -32,6 +32,7 @@ from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flow
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
 from dashboard.maps.mercator import EARTH_RADIUS_M, project, unproject
 from dashboard.maps.offline import countries_geojson, default_countries
+from dashboard.maps.wording import counted
 from loaders.model import Dataset
 
 HOTSPOT_ROLES = {"origin": "out", "transit": "through", "destination": "in", "all": "total"}
@@ -278,16 +279,12 @@ def withheld_message(hot: HotspotResult) -> str:
     w = hot.flows.withheld
     if not w.active:
         return "No small-count suppression applied."
-    shading = _counted(hot.country_flows.withheld.place_values, "country-level total")
-    text = (f"{shading} and {_counted(w.place_values, 'place total')} withheld"
+    shading = counted(hot.country_flows.withheld.place_values, "country-level total")
+    text = (f"{shading} and {counted(w.place_values, 'place total')} withheld"
             f" (counts below {w.threshold})")
     if w.rolled_up_places:
         text += "; small city counts rolled up to country level"
     return text + "."
-
-
-def _counted(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _largest_part(geom: Any) -> Any:

@@ -224,8 +224,8 @@ def _is_default(countries: Any) -> bool:
     if not static_basemap_path().is_file():
         return False
     if countries is None:
-        # no need to load the gazetteer's shapes to know: 0.4 s in a process (the
-        # command's drawing helper) that has not loaded them already
+        # no need to load the gazetteer's shapes to know: 0.4 s in a process that has
+        # not loaded them already
         return True
     default = _default_iso3()
     return (default is not None and len(countries) == len(default)

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 
+from dashboard.maps.wording import counted
+
 DEFAULT_K = 5
 
 
@@ -44,15 +46,12 @@ class Withheld:
         """One line for the map, e.g. "3 corridors and 7 cases withheld (counts below 5)"."""
         if not self.active:
             return "No small-count suppression applied."
-        corr = "corridor" if self.corridors == 1 else "corridors"
-        case = "case" if self.cases == 1 else "cases"
         text = (
-            f"{self.corridors:,} {corr} and {self.cases:,} {case} withheld"
+            f"{counted(self.corridors, 'corridor')} and {counted(self.cases, 'case')} withheld"
             f" (counts below {self.threshold})"
         )
         if self.place_values:
-            total = "total" if self.place_values == 1 else "totals"
-            text += f"; {self.place_values:,} place {total} withheld"
+            text += f"; {counted(self.place_values, 'place total')} withheld"
         if self.rolled_up_corridors or self.rolled_up_places:
             text += "; small city counts rolled up to country level"
         return text + "."
