@@ -53,12 +53,14 @@ class MapOptions:
     labels: int = 10  # the largest places named on the map (permanent labels)
     countries: Any = None
     height: str = "100%"
+    tiles: bool = True  # False: a light or dark basemap's colours without online tiles
 
     def base_map(self) -> folium.Map:
         """An empty offline map (offline.base_map) with these options, and the legend's
         stylesheet: everything a view's layers are drawn over."""
         m = base_map(assets=self.assets, prefix=self.prefix, basemap=self.basemap,
-                     countries=self.countries, height=self.height, zoom_snap=0.25)
+                     countries=self.countries, tiles=self.tiles, height=self.height,
+                     zoom_snap=0.25)
         m.add_child(LegendStyle(self.present), name="legend_style")
         return m
 

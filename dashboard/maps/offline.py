@@ -158,6 +158,7 @@ def base_map(
     prefix: str = DEFAULT_PREFIX,
     basemap: str = "vector",
     countries: Any = None,
+    tiles: bool = True,
     location: tuple[float, float] = (20.0, 30.0),
     zoom_start: int = 2,
     **map_kwargs: Any,
@@ -165,7 +166,8 @@ def base_map(
     """A folium Map with no CDN link: Leaflet from XStatic, plus the chosen basemap.
 
     ``countries`` (a GeoDataFrame of country polygons) draws the vector basemap; by
-    default it comes from the gazetteer when that is available.
+    default it comes from the gazetteer when that is available. ``tiles=False`` keeps a
+    light or dark basemap's colours but leaves its online tiles out.
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}")
@@ -181,7 +183,7 @@ def base_map(
     m.add_child(OfflineAssets(assets, SEA[basemap]), name="offline_assets")
     if basemap != "none":
         _add_countries(m, countries, assets, prefix, *LAND[basemap])
-    if basemap in TILES:
+    if tiles and basemap in TILES:
         folium.TileLayer(
             tiles=TILES[basemap], attr=TILE_ATTRIBUTION, name=f"{basemap} tiles",
             max_zoom=18, subdomains="abcd", control=False,

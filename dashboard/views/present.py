@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import folium
 import streamlit as st
 
 from dashboard import slides as sl
@@ -64,12 +63,8 @@ def present_map(result: FlowResult, state: ViewState, *, view: str = ""
     it collided with the SYNTHETIC banner at presenting size.
     """
     opts = replace(map_cache.flow_map_options(state, present=True),
-                   basemap="dark" if state.basemap == "dark" else "vector")
-    base = opts.base_map()
-    for name, child in list(base._children.items()):
-        if isinstance(child, folium.TileLayer):
-            del base._children[name]
-    return base, flow_layers(result, opts, view=view)
+                   basemap="dark" if state.basemap == "dark" else "vector", tiles=False)
+    return opts.base_map(), flow_layers(result, opts, view=view)
 
 
 # ---- slide actions (button callbacks: they run before the page, so the sidebar is
