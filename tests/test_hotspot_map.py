@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from _maps_data import PLACES, make_countries, make_dataset, make_places
 
 from dashboard.maps.flows import FlowQuery, QueryError
@@ -86,6 +87,21 @@ def test_hexagons_sum_nearby_city_places():
     assert set(cells["places"].iloc[0]) == {"Karachi", "Near Karachi"}
     h5 = hot("origin", routes=[([0, 3], 4, 2019), ([6, 3], 3, 2019)], places=places, suppress=5)
     assert h5.cells.empty  # 4 and 3 are each below 5 and far apart: nothing to show
+
+
+def test_every_hexagon_is_one_closed_ring_of_seven_points_wherever_it_falls():
+    # on 1M bench rows some cells came out with 8 points (a last corner a bit off the
+    # first) and drawing the hotspot map failed
+    from dashboard.maps.hotspot_map import _hex_cells
+
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-180, 180, 20_000), rng.uniform(-60, 75, 20_000)
+    cells = _hex_cells(lon, lat, np.ones(len(lon), dtype=np.int64),
+                       np.array(["x"] * len(lon), dtype=object), 150.0)
+    coords = shapely.get_num_coordinates(cells.geometry.to_numpy())
+    assert len(cells) > 1000
+    assert (coords == 7).all()
+    assert shapely.is_closed(shapely.get_exterior_ring(cells.geometry.to_numpy())).all()
 
 
 def test_bad_role():

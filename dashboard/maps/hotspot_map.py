@@ -119,11 +119,13 @@ def _hex_cells(lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, names: np.n
     agg = agg.reset_index()
     hx = s * (np.sqrt(3) * agg["q"].to_numpy() + np.sqrt(3) / 2 * agg["r"].to_numpy())
     hy = s * 1.5 * agg["r"].to_numpy()
-    ang = np.radians(60 * np.arange(7) - 30)
+    ang = np.radians(60 * np.arange(6) - 30)
     px = hx[:, None] + s * np.cos(ang)[None, :]
     py = hy[:, None] + s * np.sin(ang)[None, :]
     plon, plat = unproject(px / EARTH_RADIUS_M, py / EARTH_RADIUS_M)
-    rings = np.stack([plon, plat], axis=-1)
+    # closed on the first corner itself: a seventh corner computed at 330 degrees can
+    # differ from the one at -30 in the last bit, and shapely then adds an eighth point
+    rings = np.stack([plon, plat], axis=-1)[:, [0, 1, 2, 3, 4, 5, 0]]
     polys = shapely.polygons(rings) if len(agg) else np.zeros(0, dtype=object)
     return gpd.GeoDataFrame(
         {"value": agg["value"].to_numpy(dtype=np.int64), "places": agg["places"].to_numpy()},
