@@ -18,7 +18,7 @@ from dashboard.maps.hotspot_map import (
 )
 from dashboard.state import ViewState
 from dashboard.views import data_cache, exports_ui, map_cache
-from dashboard.views.sidebar import banner, key_figure_row, md, sidebar, year_span
+from dashboard.views.sidebar import banner, caveat_box, key_figure_row, md, sidebar, year_span
 from loaders.errors import RoutemapError
 from loaders.model import Dataset
 
@@ -77,8 +77,9 @@ state, dataset = sidebar()
 dkey = data_cache.dataset_key(state.dataset)
 st.title("Hotspots")
 st.caption(md(f"{dataset.meta.name}: cases {ROLE_WORDS.get(state.role, state.role)}, "
-              "by country, with city density"))
-banner(dataset)
+              "by country, with city density · the role (origin, transit, destination) is "
+              "set in the sidebar under Map settings"))
+banner(dataset, caveat=False)
 key_figure_row(dataset, state)
 try:
     hot = map_cache.hotspots(dataset, dkey, state)
@@ -87,7 +88,6 @@ except RoutemapError as error:
     st.error(md(error))
     st.stop()
 
-st.caption("The role (origin, transit, destination) is set in the sidebar under Map settings.")
 left, right = st.columns([3, 2])
 with left:
     hotspot_view(payload, dataset, dkey, state)
@@ -103,8 +103,7 @@ with right:
         tabs[1].caption(f"The {TABLE_ROWS} first of {len(hot.table):,} places; the CSV "
                         "export has them all.")
 st.caption(md(withheld_message(hot)))
-with st.container(border=True):
-    st.markdown("  \n".join(md(line) for line in hotspot_caveat(hot).lines()))
+caveat_box(hotspot_caveat(hot).lines())
 
 st.subheader("Export")
 exports_ui.download_buttons(exports_ui.hotspot_files(dataset, state, hot), state,

@@ -23,6 +23,7 @@ from dashboard.views.sidebar import (
     STATE,
     W,
     banner,
+    caveat_box,
     key_figure_row,
     md,
     sidebar,
@@ -92,8 +93,8 @@ def figure_row(dataset: Dataset, state: ViewState, result: FlowResult) -> None:
 state, dataset = sidebar()
 dkey = data_cache.dataset_key(state.dataset)
 st.title("Routes")
-st.caption(md(dataset.meta.name))
-banner(dataset)
+st.caption(f"{md(dataset.meta.name)} · Click a place on the map to show only its routes.")
+banner(dataset, caveat=False)
 try:
     result = map_cache.flows(dataset, dkey, state)
     payload = map_cache.flow_payload(dataset, dkey, state)
@@ -103,16 +104,16 @@ except RoutemapError as error:
 figure_row(dataset, state, result)
 
 places = data_cache.facets(dataset, dkey).places
+# one slot above the map, focused or not: the map keeps its place in the page, so the
+# browser keeps its frame and the map refits instead of reloading
+focus_row = st.container()
 if state.focus:
-    left, right = st.columns([4, 1], vertical_alignment="center")
+    left, right = focus_row.columns([4, 1], vertical_alignment="center")
     left.markdown(f"Showing the routes through **{md(places.get(state.focus, state.focus))}**.")
     right.button("Show all places", on_click=set_focus, args=(None,), key="routes_unfocus")
-else:
-    st.caption("Click a place on the map to show only its routes.")
 route_map(payload, frozenset(places), dataset, dkey, state)
 st.caption(md(result.withheld.message()))
-with st.container(border=True):
-    st.markdown("  \n".join(md(line) for line in caveat_for(result).lines()))
+caveat_box(caveat_for(result).lines())
 
 st.subheader("Top corridors")
 table = corridor_table(result)

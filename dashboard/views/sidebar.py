@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.maps.legend import PREVALENCE_NOTE
 from dashboard.state import (
     BASEMAPS,
     COLOUR_ROLE,
@@ -221,11 +222,20 @@ def _reset_widgets(keep: str | None = None) -> None:
             del st.session_state[key]
 
 
-def banner(dataset: Dataset) -> None:
-    """The SYNTHETIC banner and the data caveat every page with figures shows."""
+def banner(dataset: Dataset, *, caveat: bool = True) -> None:
+    """The SYNTHETIC banner and the data caveat every page with figures shows. A map page
+    passes ``caveat=False``: its caveat is on the map and in the box under it."""
     if dataset.meta.synthetic:
         st.warning("SYNTHETIC DATA: no record describes a real case.", icon="⚠️")
-    st.caption(md(CAVEAT))
+    if caveat:
+        st.caption(md(CAVEAT))
+
+
+def caveat_box(lines: list[str]) -> None:
+    """A map's caveat lines in a box under it, with the prevalence note in full."""
+    with st.container(border=True):
+        st.markdown("  \n".join(md(CAVEAT if line == PREVALENCE_NOTE else line)
+                                 for line in lines))
 
 
 def key_figure_row(dataset: Dataset, state: ViewState,
