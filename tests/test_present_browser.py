@@ -132,6 +132,33 @@ def test_present_steps_through_two_saved_views(page, server) -> None:
     assert page.locator(EXCEPTION).count() == 0
 
 
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1280, 600)])
+def test_the_whole_map_fits_a_small_screen(browser, server, width, height) -> None:
+    """On a laptop shared in a meeting, the map, its legend and its caveat box are all on
+    screen without scrolling (the map used to be 760 px tall whatever the screen)."""
+    with offline_page(browser, OUTSIDE, width, height) as page:
+        open_page(page, server, "present", "slide=1")
+        wait_for_map(page)
+        frame = page.frame_locator(MAP_IFRAME).first
+        page.wait_for_timeout(500)
+        box = page.locator(MAP_IFRAME).first.bounding_box()
+        assert box["y"] + box["height"] <= height
+        assert box["height"] >= 0.6 * height  # most of the screen, not a thumbnail
+        leaflet = frame.locator(".leaflet-container").first.bounding_box()
+        assert abs(leaflet["height"] - box["height"]) <= 1  # the map fills its frame
+        for selector in (".rm-legend", ".rm-caveat", ".rm-banner"):
+            inner = frame.locator(selector).bounding_box()
+            assert box["y"] <= inner["y"]
+            assert inner["y"] + inner["height"] <= box["y"] + box["height"]
+        assert title(page) == SLIDES[0][0]
+        assert page.get_by_role("button", name="Next ▶").is_visible()
+        shot(page, f"present_{width}x{height}", full_page=False)
+        # the fitted height belongs to Present: the Routes map keeps its own
+        open_page(page, server)
+        wait_for_map(page)
+        assert page.locator(MAP_IFRAME).first.bounding_box()["height"] == 650
+
+
 def test_insights_draws_offline_and_shows_markup_as_text(page, server, home) -> None:
     open_page(page, server, "insights", f"ds={home[1]}&k=0")
     assert page.locator(EXCEPTION).count() == 0

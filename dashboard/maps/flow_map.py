@@ -448,7 +448,7 @@ def flow_layers(result: FlowResult, options: FlowMapOptions | None = None, *,
 def _label_room(rows: list[tuple[float, float, str, float]], bounds: list[list[float]],
                 present: bool) -> int:
     """Pixels to keep free right of the data for the names written beside places in its
-    eastern quarter (about 0.6 em a character: 14 px type, 22 px presenting)."""
+    eastern quarter (about 0.6 em a character: 14 px type, up to 22 px presenting)."""
     (_, west), (_, east) = bounds
     near_east = [name for _, lon, name, _ in rows if lon >= east - 0.25 * (east - west)]
     longest = max(map(len, near_east), default=0)

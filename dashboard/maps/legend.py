@@ -97,9 +97,11 @@ _CSS = """
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff,
   0 0 4px #fff, 0 0 4px #fff; pointer-events: none; }
 .leaflet-tooltip.rm-label::before { display: none; }
-.rm-present .leaflet-tooltip.rm-label { font-size: 22px; }
-.rm-present .rm-box { font-size: 20px; max-width: 40%; }
-.rm-present .rm-title { font-size: 26px; }
+/* presenting type is large on a 1080-line screen and keeps its share of a smaller map
+   (vh is the map frame's height in the dashboard), so a laptop's map is not all boxes */
+.rm-present .leaflet-tooltip.rm-label { font-size: clamp(15px, 2.75vh, 22px); }
+.rm-present .rm-box { font-size: clamp(14px, 2.5vh, 20px); max-width: 40%; }
+.rm-present .rm-title { font-size: clamp(18px, 3.25vh, 26px); }
 .rm-present .rm-dot { width: 18px; height: 18px; }
 .rm-present .rm-fill { width: 26px; height: 18px; }
 /* large type on a shared screen: the legend in two columns, half as tall over the map */

@@ -1,9 +1,10 @@
 """Present: a large map for a shared screen, and saved views stepped through like slides.
 
-- The map fills the page width at a fixed large height, with large type (``present=True``),
-  its legend, caveat box and SYNTHETIC banner always on it. It is always drawn offline
-  (the vector basemap, dark when the view asks for a dark basemap; tiles are dropped):
-  a meeting room on a government network must not wait for tiles.
+- The map fills the screen under one row of slide controls, whatever the screen (a
+  1366x768 laptop or a 1080-line projector), with large type (``present=True``): its
+  legend, caveat box and SYNTHETIC banner are on it and in view without scrolling. It is
+  always drawn offline (the vector basemap, dark when the view asks for a dark basemap;
+  tiles are dropped): a meeting room on a government network must not wait for tiles.
 - Suppression is always on here: K is at least 5 (:func:`dashboard.slides.present_k`),
   and the page says so when the view asked for less.
 - Slides are named view states stored with the dataset (:mod:`dashboard.slides`), so they
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
+from branca.element import Element
 
 from dashboard import slides as sl
 from dashboard.maps.flow_map import flow_layers
@@ -28,7 +30,21 @@ from loaders.errors import RoutemapError
 from loaders.library import Library
 from loaders.model import Dataset
 
-MAP_HEIGHT = 760  # px: most of a 1080-line screen under the title and the slide controls
+MAP_HEIGHT = 760  # px: the map's height where the screen-fitting style does not apply
+ABOVE_MAP = 170  # px above the map: Streamlit's header, the slide row and the gaps
+MIN_HEIGHT = 420  # px: below this a window is too small to present from
+# Streamlit cannot know the window's height, so the page sizes the map's frame in CSS,
+# and the map fills its frame (st_folium gives the map a fixed height in px). The slide
+# title stays on one line (cut with an ellipsis; the slide list has it whole), so the
+# row above the map keeps its height.
+SCREEN_FIT = f"""<style>
+.st-key-present_map_box iframe {{
+  height: max({MIN_HEIGHT}px, calc(100vh - {ABOVE_MAP}px)) !important; }}
+.st-key-present_head h1 {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  padding: 0; }}
+</style>"""
+# st_folium names the map's div "map_div" (its header CSS is renamed to match)
+FILL_FRAME = "<style>#map_div { height: 100vh !important; }</style>"
 CURRENT = "present_slide"  # (dataset id, open slide index or None)
 PENDING = "present_link_slide"  # slide=N from the link, until the slides are loaded
 MESSAGE = "present_message"  # (kind, text) left by a callback for the next run
@@ -64,7 +80,9 @@ def present_map(result: FlowResult, state: ViewState, *, view: str = ""
     """
     opts = replace(map_cache.flow_map_options(state, present=True),
                    basemap="dark" if state.basemap == "dark" else "vector", tiles=False)
-    return opts.base_map(), flow_layers(result, opts, view=view)
+    base = opts.base_map()
+    base.get_root().header.add_child(Element(FILL_FRAME), name="rm_fill_frame")
+    return base, flow_layers(result, opts, view=view)
 
 
 # ---- slide actions (button callbacks: they run before the page, so the sidebar is
@@ -172,29 +190,30 @@ k, k_notice = sl.present_k(state.k)
 shown = state.with_(k=k)
 title = str(slide["name"]) if slide else f"Current view: {sl.default_name(state)}"
 
-st.title(md(title))
-nav = st.columns([1.8, 0.7, 1.8, 5.0], vertical_alignment="center")
-args = (slides, index)
-nav[0].button("◀ Previous", key="present_prev", shortcut="PageUp",
-              disabled=not slides or index == 0, on_click=_step,
-              args=(*args, -1, facets, dataset_id), width="stretch")
-nav[1].markdown(f"### {sl.position(index, len(slides))}")
-nav[2].button("Next ▶", key="present_next", shortcut="PageDown", type="primary",
-              disabled=not slides or index == len(slides) - 1, on_click=_step,
-              args=(*args, 1, facets, dataset_id), width="stretch")
-with nav[3]:
-    st.caption(md(f"{dataset.meta.name} · counts below {k} withheld · "
-                  + ("no slides yet: add the current view below" if not slides else
-                     "Page Down / Page Up step through the slides")))
+st.html(SCREEN_FIT)
+with st.container(key="present_head"):
+    nav = st.columns([5.0, 1.8, 0.7, 1.8], vertical_alignment="center")
+    nav[0].title(md(title), anchor=False)
+    args = (slides, index)
+    nav[1].button("◀ Previous", key="present_prev", shortcut="PageUp",
+                  disabled=not slides or index == 0, on_click=_step,
+                  args=(*args, -1, facets, dataset_id), width="stretch")
+    nav[2].markdown(f"### {sl.position(index, len(slides))}")
+    nav[3].button("Next ▶", key="present_next", shortcut="PageDown", type="primary",
+                  disabled=not slides or index == len(slides) - 1, on_click=_step,
+                  args=(*args, 1, facets, dataset_id), width="stretch")
 
+with st.container(key="present_map_box"):
+    draw(dataset, dkey, shown)
+result = map_cache.flows(dataset, dkey, shown)
+st.caption(md(f"{dataset.meta.name} · counts below {k} withheld · "
+              + ("no slides yet: add the current view below" if not slides else
+                 "Page Down / Page Up step through the slides")))
 if k_notice:
     st.info(md(k_notice), icon="🔒")
 msg = st.session_state.pop(MESSAGE, None)
 if msg:
     (st.error if msg[0] == "error" else st.success)(md(msg[1]))
-
-draw(dataset, dkey, shown)
-result = map_cache.flows(dataset, dkey, shown)
 st.markdown(f"#### {md(result.withheld.message())}")
 key_figure_row(dataset, state)
 banner(dataset)
