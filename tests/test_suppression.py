@@ -89,7 +89,16 @@ def test_withheld_message_singular():
         "1 corridor and 1 case withheld (counts below 10)")
     assert Withheld(threshold=5, corridors=4, cases=9, place_values=1).message() == (
         "4 corridors and 9 cases withheld (counts below 5); 1 place total withheld.")
-    assert "; 2 place totals withheld" in Withheld(threshold=5, place_values=2).message()
+    assert Withheld(threshold=5, place_values=2).message() == (
+        "2 place totals withheld (counts below 5).")
+
+
+def test_withheld_message_when_nothing_is_withheld():
+    """A map with no small count says so, rather than "0 corridors and 0 cases"."""
+    assert Withheld(threshold=5).message() == "Nothing withheld: no count below 5."
+    assert Withheld(threshold=5, rolled_up_corridors=2).message() == (
+        "Nothing withheld (counts below 5); small city counts rolled up to country level.")
+    assert Withheld(threshold=1).message() == "No small-count suppression applied."
 
 
 def _reference_suppress(rows: list[dict], parent: np.ndarray, k: int) -> tuple[list, int, int, int]:

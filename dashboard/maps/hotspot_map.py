@@ -281,9 +281,15 @@ def withheld_message(hot: HotspotResult) -> str:
     w = hot.flows.withheld
     if not w.active:
         return "No small-count suppression applied."
-    shading = counted(hot.country_flows.withheld.place_values, "country-level total")
-    text = (f"{shading} and {counted(w.place_values, 'place total')} withheld"
-            f" (counts below {w.threshold})")
+    n_shading = hot.country_flows.withheld.place_values
+    parts = [counted(n, noun) for n, noun in ((n_shading, "country-level total"),
+                                              (w.place_values, "place total")) if n]
+    if parts:
+        text = f"{' and '.join(parts)} withheld (counts below {w.threshold})"
+    elif w.rolled_up_places:
+        text = f"Nothing withheld (counts below {w.threshold})"
+    else:
+        text = f"Nothing withheld: no count below {w.threshold}"
     if w.rolled_up_places:
         text += "; small city counts rolled up to country level"
     return text + "."

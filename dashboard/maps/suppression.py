@@ -46,12 +46,19 @@ class Withheld:
         """One line for the map, e.g. "3 corridors and 7 cases withheld (counts below 5)"."""
         if not self.active:
             return "No small-count suppression applied."
-        text = (
-            f"{counted(self.corridors, 'corridor')} and {counted(self.cases, 'case')} withheld"
-            f" (counts below {self.threshold})"
-        )
-        if self.place_values:
-            text += f"; {counted(self.place_values, 'place total')} withheld"
+        below = f"(counts below {self.threshold})"
+        places = counted(self.place_values, "place total")
+        if self.corridors:
+            text = (f"{counted(self.corridors, 'corridor')} and {counted(self.cases, 'case')}"
+                    f" withheld {below}")
+            if self.place_values:
+                text += f"; {places} withheld"
+        elif self.place_values:
+            text = f"{places} withheld {below}"
+        else:  # said outright: "0 corridors and 0 cases withheld" read as a fault
+            text = f"Nothing withheld: no count below {self.threshold}"
+            if self.rolled_up_corridors or self.rolled_up_places:
+                text = f"Nothing withheld {below}"
         if self.rolled_up_corridors or self.rolled_up_places:
             text += "; small city counts rolled up to country level"
         return text + "."
