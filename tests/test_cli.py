@@ -56,6 +56,25 @@ def test_console_script_check_json_contract(tmp_path):
     assert set(problem) >= {"row", "column", "message"}
 
 
+def test_map_says_which_rows_and_places_it_left_out(tmp_path, capsys):
+    """The map shows only what it could use: the command says what it could not, and
+    where to find the reasons, instead of a silent success."""
+    source = tmp_path / "my cases.csv"
+    source.write_text("origin,destination,count,year\n"
+                      "Dhaka,Karachi,12,2019\n"
+                      "Dhaka,Dubai,two,2020\n"
+                      "Kathmandu,Xyzzyville,7,2021\n", encoding="utf-8")
+    assert main(["map", str(source), "-o", str(tmp_path / "m.html")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].endswith("1 corridor drawn; nothing withheld: no count below 5.")
+    assert err[1] == (f"routemap: 1 of 3 rows rejected, 1 of 4 places not located, so not "
+                      f"on the map: `routemap check '{source}'` lists them")
+    clean = tmp_path / "clean.csv"
+    clean.write_text("origin,destination,count,year\nDhaka,Karachi,12,2019\n", "utf-8")
+    assert main(["map", str(clean), "-o", str(tmp_path / "c.html")]) == 0
+    assert len(capsys.readouterr().err.splitlines()) == 1  # nothing left out, nothing said
+
+
 def test_unusable_file_exits_2_with_one_line_and_no_traceback(tmp_path):
     source = tmp_path / "empty.csv"
     source.write_bytes(b"")

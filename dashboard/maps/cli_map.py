@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
+
+if TYPE_CHECKING:
+    from loaders.report import LoadReport
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
 
@@ -180,4 +184,21 @@ def _run(args: argparse.Namespace) -> None:
         exports.write_places_csv(result, args.places_csv)
     s = result.summary
     print(f"routemap: wrote {args.output}: {s.records_selected:,} records, {drawn};"
-          f" {withheld}", file=sys.stderr)
+          f" {withheld[:1].lower()}{withheld[1:]}", file=sys.stderr)
+    left_out = left_out_of_map(ds.report)
+    if left_out:
+        print(f"routemap: {left_out}: `routemap check {shlex.quote(args.file)}` lists them",
+              file=sys.stderr)
+
+
+def left_out_of_map(report: LoadReport) -> str:
+    """The rows and places of the file that are not on the map, in a few words ("" if
+    none): the map itself counts only what it shows, so the command says the rest."""
+    parts = []
+    if report.rows_rejected:
+        parts.append(f"{report.rows_rejected:,} of {counted(report.rows_read, 'row')} "
+                     "rejected")
+    if report.unresolved:
+        parts.append(f"{len(report.unresolved):,} of {counted(report.places_unique, 'place')}"
+                     " not located, so not on the map")
+    return ", ".join(parts)
