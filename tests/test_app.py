@@ -196,6 +196,38 @@ def test_saved_dataset_opens_from_a_link(home: Path) -> None:
     assert metrics(at)["Records"] == "1"
 
 
+def test_two_datasets_saved_under_one_name_stay_apart(home: Path) -> None:
+    """An analyst uploads a corrected file under the same name. The picker sends back
+    the label it shows, so with two equal labels the sidebar read the older dataset,
+    called that a dataset change, and the map setting changed with it raised."""
+    lib = Library(home)
+    old = lib.save(small_dataset(), CSV, "cases.csv", name="Cases")
+    new = lib.save(small_dataset(), CSV, "cases.csv", name="Cases")
+    at = app(ds=new.id)
+    picker = at.sidebar.selectbox(key="vs_ds")
+    labels = [picker.format_func(o) for o in picker.options]
+    assert len(set(labels)) == len(labels)
+    at.sidebar.number_input(key="vs_min").set_value(2).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="vs_ds").value == new.id != old.id
+    assert at.query_params["ds"] == new.id
+    assert at.query_params["min"] == "2"
+
+
+def test_a_dataset_change_and_a_setting_change_in_one_run(home: Path) -> None:
+    """Changes made while the page is busy reach the server together: the dataset
+    picker's callback resets the widgets, and the other widget's callback then found
+    its own value gone and raised. The dataset change wins, without an error."""
+    entry = Library(home).save(small_dataset(), CSV, "small.csv", name="Small")
+    at = app()
+    at.sidebar.selectbox(key="vs_ds").set_value(entry.id)
+    at.sidebar.number_input(key="vs_top").set_value(25)
+    at.run()
+    assert not at.exception
+    assert at.query_params["ds"] == entry.id
+    assert metrics(at)["Records"] == f"{len(small_dataset().records):,}"
+
+
 def test_review_helpers_order_unresolved_first() -> None:
     todo = review.review_frame(small_dataset())
     assert todo["text"].tolist() == ["Atlantis", "Dubai"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -127,8 +128,16 @@ def facets(dataset: Dataset, key: str) -> Facets:
 
 
 def dataset_choices(library: Library | None = None) -> dict[str, str]:
-    """Dataset id -> label for the picker: the bundled samples, then the library."""
+    """Dataset id -> label for the picker: the bundled samples, then the library.
+
+    Every label is distinct. Streamlit's selectbox sends back the label the browser
+    shows, so two datasets saved under one name (a corrected file uploaded again) read
+    as the first of them: the picker reported a dataset change nobody made, and the
+    map settings changed with it were lost in an exception.
+    """
     choices = {name: f"{name}: {label}" for name, label in SAMPLES.items()}
     for e in (library or Library()).list():
-        choices[e.id] = f"{e.name} (saved{', synthetic' if e.synthetic else ''})"
-    return choices
+        saved = f"saved {e.created[:10]}" if e.created else "saved"
+        choices[e.id] = f"{e.name} ({saved}{', synthetic' if e.synthetic else ''})"
+    uses = Counter(choices.values())
+    return {k: f"{label} · {k}" if uses[label] > 1 else label for k, label in choices.items()}

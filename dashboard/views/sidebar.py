@@ -105,17 +105,26 @@ def _seed_widgets(state: ViewState, facets: Facets) -> None:
 
 
 def _state_from_widgets(facets: Facets) -> ViewState:
+    """The state the widgets show. A widget with no value (another callback of the same
+    run reset the widgets) keeps the state's value: a callback never fails on it."""
     ss = st.session_state
-    years = ss.get(W + "years")
+    now: ViewState = ss.get(STATE) or ViewState()
+
+    def value(name: str, default: Any) -> Any:
+        return ss.get(W + name, default)
+
+    years = value("years", now.years or facets.years)
     years = tuple(int(y) for y in years) if years else None
     if years == facets.years:
         years = None
-    filters = {c: tuple(ss[W + f"f.{c}"]) for c in facets.attributes if ss.get(W + f"f.{c}")}
+    filters = {c: tuple(v) for c in facets.attributes
+               if (v := value(f"f.{c}", now.filters.get(c, ())))}
     return ViewState(
-        dataset=ss[W + "ds"], years=years, filters=filters, focus=ss.get(W + "focus") or None,
-        min_flow=int(ss[W + "min"]), top=int(ss[W + "top"]), colour_by=ss[W + "colour"],
-        basemap=ss[W + "basemap"], k=int(ss[W + "k"]), role=ss[W + "role"],
-        level=ss[W + "level"],
+        dataset=value("ds", now.dataset), years=years, filters=filters,
+        focus=value("focus", now.focus) or None, min_flow=int(value("min", now.min_flow)),
+        top=int(value("top", now.top)), colour_by=value("colour", now.colour_by),
+        basemap=value("basemap", now.basemap), k=int(value("k", now.k)),
+        role=value("role", now.role), level=value("level", now.level),
     )
 
 
