@@ -189,20 +189,18 @@ def run_geocode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    import subprocess
-
-    app = Path(__file__).resolve().parent / "app.py"
-    command = [
-        sys.executable, "-m", "dashboard.server", "run", str(app),
-        "--server.address", args.host,
-        "--server.port", str(args.port),
+def streamlit_options(host: str, port: int) -> list[str]:
+    """The options ``routemap serve`` gives Streamlit: local, private, offline."""
+    return [
+        "--server.address", host,
+        "--server.port", str(port),
         "--server.headless", "true",
         "--server.enableStaticServing", "true",
         "--server.maxUploadSize", "200",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
         "--client.showErrorDetails", "none",
+        "--client.showErrorLinks", "false",  # no "Ask Google/ChatGPT" links off the machine
         "--client.toolbarMode", "viewer",
         "--theme.base", "light",
         # less space above and between the headings and figures, so on a 1366x768
@@ -211,6 +209,14 @@ def run_serve(args: argparse.Namespace) -> int:
         "--theme.headingFontSizes", '["2.25rem", "1.75rem", "1.375rem"]',
         "--theme.metricValueFontSize", "1.75rem",
     ]
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parent / "app.py"
+    command = [sys.executable, "-m", "dashboard.server", "run", str(app),
+               *streamlit_options(args.host, args.port)]
     print(f"routemap: dashboard on http://{args.host}:{args.port}", file=sys.stderr)
     return subprocess.call(command, cwd=app.parent)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from dashboard.cli import streamlit_options
+
 
 def run(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -31,3 +33,19 @@ def test_warm_up_imports_the_pages_modules_and_reads_the_gazetteer() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "True"]
+
+
+def test_streamlit_takes_the_private_offline_options_as_given() -> None:
+    """Streamlit itself reads the options ``routemap serve`` passes: a misspelt one would
+    be refused here, not silently ignored on a government network."""
+    done = subprocess.run([sys.executable, "-m", "dashboard.server", "config", "show",
+                           *streamlit_options("127.0.0.1", 8599)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    settings = dict(line.split(" = ", 1) for line in done.stdout.splitlines() if " = " in line)
+    assert settings["address"] == '"127.0.0.1"'
+    assert settings["gatherUsageStats"] == "false"  # no telemetry
+    assert settings["showErrorDetails"] == '"none"'  # no data in error messages
+    assert settings["showErrorLinks"] == '"false"'  # no links off the machine
+    assert settings["enableStaticServing"] == "true"  # Leaflet served by the app
+    assert settings["paddingTop"] == '"1rem"'
