@@ -14,6 +14,8 @@ _ROOT = Path(__file__).resolve().parents[1]
 if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a source checkout
     sys.path.insert(0, str(_ROOT))
 
+from dashboard.views.sidebar import PAGE  # noqa: E402 -- after the path set-up above
+
 VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(layout="wide", page_title="routemap")
@@ -26,4 +28,5 @@ pages = [
     st.Page(VIEWS / "about.py", title="About"),
 ]
 pg = st.navigation(pages)
+st.session_state[PAGE] = pg.url_path  # the sidebar seeds its widgets anew on each page
 pg.run()

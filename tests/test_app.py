@@ -71,6 +71,26 @@ def test_link_sets_the_sidebar_and_survives_page_switches() -> None:
     assert at.query_params["level"] == "place"
 
 
+def test_the_sidebar_shows_the_view_on_every_page() -> None:
+    """Streamlit keys a widget by the page that draws it, so each page's sidebar is new
+    widgets. Every other page switch they came up empty (minimum 0, top 1, K 0) while
+    the map still showed the view, and the next change wrote those values into it:
+    suppression off."""
+    at = app(min="40", k="7", level="region")
+    for page in ["views/present.py", "views/hotspots.py", "views/insights.py",
+                 "views/routes.py", "views/data.py", "views/present.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        if page == "views/data.py":
+            continue
+        shown = {k: at.sidebar.number_input(key=f"vs_{k}").value for k in ("min", "top", "k")}
+        assert shown == {"min": 40, "top": 100, "k": 7}, page
+        assert at.sidebar.radio(key="vs_level").value == "region", page
+    at.sidebar.radio(key="vs_basemap").set_value("dark").run()
+    assert at.query_params["k"] == "7"  # a change on this page kept the rest of the view
+    assert at.query_params["min"] == "40"
+
+
 def test_link_filters_select_records() -> None:
     at = app(years="2010-2015", **{"f.gender": "female"})
     assert at.sidebar.slider(key="vs_years").value == (2010, 2015)

@@ -42,6 +42,8 @@ from loaders.model import ROLES, Dataset
 STATE = "view_state"
 NOTICES = "view_notices"
 W = "vs_"  # prefix of the sidebar's widget keys
+PAGE = "page_now"  # the page this run draws (set by the app's router)
+DRAWN_ON = "sidebar_drawn_on"  # the page whose sidebar widgets hold values now
 CAVEAT = "Identified cases are not prevalence: counts show what was reported, not how " \
          "much trafficking there is."
 
@@ -175,6 +177,13 @@ def sidebar() -> tuple[ViewState, Dataset]:
         _reset_widgets()
         dataset, facets = _load(state.dataset)
     st.session_state[STATE] = state
+    page = st.session_state.get(PAGE)
+    if st.session_state.get(DRAWN_ON) != page:
+        # Streamlit keys a widget by the page that draws it, so this page's sidebar is
+        # new widgets: seed them all from the state, not from the last page's values
+        # (kept under the same keys, they left these widgets at their minimums)
+        _reset_widgets()
+        st.session_state[DRAWN_ON] = page
     _seed_widgets(state, facets)
 
     sb = st.sidebar
