@@ -69,6 +69,11 @@ def test_map_says_which_rows_and_places_it_left_out(tmp_path, capsys):
     assert err[0].endswith("1 corridor drawn; nothing withheld: no count below 5.")
     assert err[1] == (f"routemap: 1 of 3 rows rejected, 1 of 4 places not located, so not "
                       f"on the map: `routemap check '{source}'` lists them")
+    years = tmp_path / "years.csv"
+    years.write_text("origin,destination,count,year\nDhaka,Karachi,12,20x9\n", "utf-8")
+    assert main(["map", str(years), "-o", str(tmp_path / "y.html")]) == 0
+    assert capsys.readouterr().err.splitlines()[1].startswith(
+        "routemap: 1 problem noted in rows kept: `routemap check")
     clean = tmp_path / "clean.csv"
     clean.write_text("origin,destination,count,year\nDhaka,Karachi,12,2019\n", "utf-8")
     assert main(["map", str(clean), "-o", str(tmp_path / "c.html")]) == 0

@@ -201,4 +201,7 @@ def left_out_of_map(report: LoadReport) -> str:
     if report.unresolved:
         parts.append(f"{len(report.unresolved):,} of {counted(report.places_unique, 'place')}"
                      " not located, so not on the map")
+    notes = sum(p.kept for p in report.problems)  # e.g. a year that is not one, left blank
+    if notes:
+        parts.append(f"{counted(notes, 'problem')} noted in rows kept")
     return ", ".join(parts)
