@@ -132,6 +132,24 @@ def test_present_steps_through_two_saved_views(page, server) -> None:
     assert page.locator(EXCEPTION).count() == 0
 
 
+def test_the_clicker_steps_slides_after_the_map_was_dragged(page, server) -> None:
+    """A presenter drags the map, then presses the clicker (it sends Page Down): the keys
+    went to the map's frame and the slide stayed. The map now passes them on."""
+    open_page(page, server, "present", "slide=1")
+    wait_for_map(page)
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 360, box["y"] + 240)
+    page.mouse.up()
+    assert page.evaluate("() => document.activeElement.tagName") == "IFRAME"
+    page.keyboard.press("PageDown")
+    assert wait_until(page, lambda: title(page) == SLIDES[1][0])
+    page.keyboard.press("PageUp")  # the map keeps the keyboard: its frame is the same
+    assert wait_until(page, lambda: title(page) == SLIDES[0][0])
+    assert page.locator(EXCEPTION).count() == 0
+
+
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1280, 600)])
 def test_the_whole_map_fits_a_small_screen(browser, server, width, height) -> None:
     """On a laptop shared in a meeting, the map, its legend and its caveat box are all on

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-from branca.element import Element
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from dashboard import slides as sl
 from dashboard.maps.flow_map import flow_layers
@@ -45,6 +46,25 @@ SCREEN_FIT = f"""<style>
 </style>"""
 # st_folium names the map's div "map_div" (its header CSS is renamed to match)
 FILL_FRAME = "<style>#map_div { height: 100vh !important; }</style>"
+
+
+class SlideKeys(MacroElement):
+    """Page Down / Page Up step the slides while the map has the keyboard too.
+
+    A presenter who drags the map, then presses the clicker (which sends Page Down),
+    typed into the map's frame, and the slide buttons' shortcuts listen on the page. The
+    map's frame comes from this server, so it can press the page's button itself."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        document.addEventListener("keydown", function (e) {
+            if (e.key !== "PageDown" && e.key !== "PageUp") { return; }
+            var key = e.key === "PageDown" ? "present_next" : "present_prev";
+            try {
+                var button = window.parent.document.querySelector(".st-key-" + key + " button");
+                if (button && !button.disabled) { e.preventDefault(); button.click(); }
+            } catch (err) {}  // another origin's page: the keys stay with the map
+        });
+    {% endmacro %}""")
 CURRENT = "present_slide"  # (dataset id, open slide index or None)
 PENDING = "present_link_slide"  # slide=N from the link, until the slides are loaded
 MESSAGE = "present_message"  # (kind, text) left by a callback for the next run
@@ -82,6 +102,7 @@ def present_map(result: FlowResult, state: ViewState, *, view: str = ""
                    basemap="dark" if state.basemap == "dark" else "vector", tiles=False)
     base = opts.base_map()
     base.get_root().header.add_child(Element(FILL_FRAME), name="rm_fill_frame")
+    base.add_child(SlideKeys(), name="rm_slide_keys")
     return base, flow_layers(result, opts, view=view)
 
 
