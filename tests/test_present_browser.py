@@ -150,6 +150,25 @@ def test_the_clicker_steps_slides_after_the_map_was_dragged(page, server) -> Non
     assert page.locator(EXCEPTION).count() == 0
 
 
+def test_a_folded_legend_stays_folded_on_the_next_slide(page, server) -> None:
+    """A presenter folds the legend to uncover the map; the next slide's legend used to
+    open again over the map."""
+    open_page(page, server, "present", "slide=1")
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_IFRAME).first
+    frame.locator(".rm-legend h4").click()
+    assert "rm-folded" in frame.locator(".rm-legend").get_attribute("class")
+    page.get_by_role("button", name="Next ▶").click()
+    assert wait_until(page, lambda: title(page) == SLIDES[1][0])
+    assert wait_until(page, lambda: "2020–2024" in frame.locator(".rm-caveat").inner_text())
+    legend = frame.locator(".rm-legend")
+    assert legend.count() == 1
+    assert "rm-folded" in legend.get_attribute("class")
+    assert legend.locator("h4").get_attribute("aria-expanded") == "false"
+    legend.locator("h4").click()  # and it opens again on a click
+    assert "rm-folded" not in legend.get_attribute("class")
+
+
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1280, 600)])
 def test_the_whole_map_fits_a_small_screen(browser, server, width, height) -> None:
     """On a laptop shared in a meeting, the map, its legend and its caveat box are all on

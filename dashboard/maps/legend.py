@@ -187,9 +187,21 @@ class MapLegend(MacroElement):
                     if (head) {
                         head.setAttribute("role", "button");
                         head.setAttribute("tabindex", "0");
-                        head.setAttribute("aria-expanded", "true");
+                        // folded stays folded for the next view in this tab (the next
+                        // slide, a filter change, even on another base map): the choice
+                        // is kept in the tab's session storage, apart for presenting
+                        var memo = "rm-legend-folded" +
+                            (document.body.classList.contains("rm-present") ? "-present" : "");
+                        var remember = function (folded) {
+                            try { sessionStorage.setItem(memo, folded ? "1" : ""); } catch (e) {}
+                        };
+                        var shut = false;
+                        try { shut = sessionStorage.getItem(memo) === "1"; } catch (e) {}
+                        box.classList.toggle("rm-folded", shut);
+                        head.setAttribute("aria-expanded", String(!shut));
                         var fold = function () {
                             var folded = box.classList.toggle("rm-folded");
+                            remember(folded);
                             head.setAttribute("aria-expanded", String(!folded));
                         };
                         head.addEventListener("click", fold);
