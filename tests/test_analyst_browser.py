@@ -26,6 +26,7 @@ from _browser import (
 )
 
 from loaders.library import Library
+from loaders.load import load_dataset
 
 pytestmark = NEEDS_SERVER
 
@@ -211,4 +212,36 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         shot(page, "analyst_8_fix_forgotten")
         assert review_labels(page) == ["Zzyzx Springs — not found, 1 row"]
 
+    assert outside == []
+
+
+def test_another_session_renaming_the_dataset_keeps_this_view(browser, tmp_path: Path) -> None:
+    """The dataset picker sends back the label it shows. Another analyst renamed the
+    dataset of this view, then saved one under its new name (both change its label):
+    the next setting changed here sent a stale label, the sidebar took it for a pick of
+    no dataset, and the view fell back to the demo saying its dataset was gone."""
+    home, outside = tmp_path / "home", []
+    lib = Library(home)
+    data = b"origin,destination,count,year\nDhaka,Dubai,12,2019\nKathmandu,Doha,30,2020\n"
+    entry = lib.save(load_dataset(data, name="gulf.csv", aliases=None), data, "gulf.csv",
+                     name="Gulf")
+    with serve(browser, home, tmp_path / "serve.log") as url, \
+            offline_page(browser, outside, 1440, 1000) as page:
+        open_page(page, url, "", f"ds={entry.id}")
+        wait_for_map(page, 2)
+        page.get_by_text("Map settings", exact=True).click()
+        minimum = page.get_by_label("Minimum cases on a corridor")
+        for value, elsewhere in (("3", lambda: lib.rename(entry.id, "Gulf states")),
+                                 ("4", lambda: lib.save(load_dataset(
+                                     data, name="gulf.csv", aliases=None), data, "gulf.csv",
+                                     name="Gulf states"))):
+            elsewhere()
+            minimum.fill(value)
+            minimum.press("Enter")
+            settle(page)
+            assert f"min={value}" in page.url
+            assert f"ds={entry.id}" in page.url
+            assert page.get_by_text("no longer in the library").count() == 0
+            assert page.locator(EXCEPTION).count() == 0
+        assert page.get_by_label("Dataset").input_value().startswith("Gulf states (saved")
     assert outside == []

@@ -122,7 +122,8 @@ def _state_from_widgets(facets: Facets) -> ViewState:
     filters = {c: tuple(v) for c in facets.attributes
                if (v := value(f"f.{c}", now.filters.get(c, ())))}
     return ViewState(
-        dataset=value("ds", now.dataset), years=years, filters=filters,
+        dataset=_picked_dataset(value("ds", now.dataset)) or now.dataset,
+        years=years, filters=filters,
         focus=value("focus", now.focus) or None, min_flow=int(value("min", now.min_flow)),
         top=int(value("top", now.top)), colour_by=value("colour", now.colour_by),
         basemap=value("basemap", now.basemap), k=int(value("k", now.k)),
@@ -142,9 +143,23 @@ def _on_dataset(state: ViewState, dataset_id: str) -> ViewState:
                        colour_by=COLOUR_ROLE)
 
 
+def _picked_dataset(value: Any) -> str | None:
+    """The dataset id the picker holds, or None when it holds a label instead.
+
+    Streamlit's selectbox sends back the label the browser shows and returns it as it
+    is when no option has that label now: after another session renamed a dataset or
+    saved one under the same name (which changes the labels), the picker reports a
+    "change" to a stale label that nobody picked."""
+    return value if value in data_cache.dataset_choices() else None
+
+
 def _on_dataset_change() -> None:
     ss = st.session_state
-    ss[STATE] = _on_dataset(ss[STATE], ss[W + "ds"])
+    picked = _picked_dataset(ss.get(W + "ds"))
+    if picked is None:  # not a pick: show the view's dataset under its current label
+        ss[W + "ds"] = ss[STATE].dataset
+        return
+    ss[STATE] = _on_dataset(ss[STATE], picked)
     _reset_widgets(keep=W + "ds")  # the picker already shows its new value
     ss[NOTICES] = []
 
