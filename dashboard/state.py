@@ -26,6 +26,7 @@ Pure: no streamlit import, so it is unit-tested directly (tests/test_state.py).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -110,18 +111,32 @@ def facets_of(dataset: Dataset) -> Facets:
         uniq = pd.unique(values.to_numpy(dtype=object))
         if 0 < len(uniq) <= MAX_FACET_VALUES:
             attrs[col] = tuple(sorted(str(v) for v in uniq))
+    return Facets(years=dataset.years(), attributes=attrs, places=place_labels(dataset))
+
+
+def place_labels(dataset: Dataset) -> dict[str, str]:
+    """Place key -> label for the focus picker, e.g. "Hyderabad (city, PAK)", sorted.
+
+    Every label is distinct: the picker sends back the label it shows, so two places
+    with one label (Hyderabad in India and in Pakistan) could not both be picked. A
+    name used twice gets its country, and the key if that is not enough.
+    """
     places = dataset.places
     used = dataset.places_used()
-    labels: dict[str, str] = {}
     sub = places.iloc[used] if len(used) else places.iloc[:0]
-    for key, name, query, kind in zip(sub["key"].astype(str), sub["name"].astype(str),
-                                      sub["query"].astype(str), sub["kind"].astype(str),
-                                      strict=True):
-        if key and key not in labels:
-            label = name or query
-            labels[key] = f"{label} ({kind})" if kind else f"{label} (unresolved)"
-    return Facets(years=dataset.years(), attributes=attrs,
-                  places=dict(sorted(labels.items(), key=lambda kv: kv[1].lower())))
+    parts: dict[str, tuple[str, str, str]] = {}
+    for key, name, query, kind, iso3 in zip(
+            sub["key"].astype(str), sub["name"].astype(str), sub["query"].astype(str),
+            sub["kind"].astype(str), sub["iso3"].fillna("").astype(str), strict=True):
+        if key and key not in parts:
+            parts[key] = (name or query, kind or "unresolved", iso3)
+    names = Counter(label for label, _, _ in parts.values())
+    labels = {key: (f"{label} ({kind}, {iso3})" if names[label] > 1 and iso3
+                    else f"{label} ({kind})") for key, (label, kind, iso3) in parts.items()}
+    uses = Counter(labels.values())
+    labels = {key: f"{label} · {key}" if uses[label] > 1 else label
+              for key, label in labels.items()}
+    return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
 
 
 # ---- parsing ---------------------------------------------------------------------------

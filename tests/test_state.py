@@ -120,6 +120,22 @@ def test_facets_and_selection_on_a_dataset() -> None:
     assert (via_dubai.records, via_dubai.cases, via_dubai.uncounted) == (1, 0, 1)
 
 
+def test_two_places_of_one_name_get_distinct_labels() -> None:
+    """The focus picker sends back the label it shows: with "Hyderabad (city)" for both
+    Hyderabads, picking Pakistan's focused on India's (seen in Chromium)."""
+    from loaders.load import load_dataset
+
+    ds = load_dataset(b"origin,origin_country,destination,count,year\n"
+                      b"Hyderabad,Pakistan,Dubai,12,2019\nHyderabad,India,Doha,30,2020\n",
+                      name="hyd.csv", aliases=None)
+    labels = facets_of(ds).places
+    assert len(set(labels.values())) == len(labels) == 4
+    by_iso3 = dict(zip(ds.places["iso3"], ds.places["key"], strict=True))
+    assert labels[by_iso3["IND"]] == "Hyderabad (city, IND)"
+    assert labels[by_iso3["PAK"]] == "Hyderabad (city, PAK)"
+    assert labels[by_iso3["QAT"]] == "Doha (city)"  # a name used once stays short
+
+
 def test_state_maps_onto_the_flow_query() -> None:
     flows = pytest.importorskip("dashboard.maps.flows")
     q = ViewState(years=(2016, 2018), filters={"gender": ("female",)}, colour_by="gender",
