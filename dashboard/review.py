@@ -6,6 +6,7 @@ is tested without a browser. No streamlit import.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
@@ -110,6 +111,19 @@ def place_label(name: str, kind: str = "", iso3: str = "") -> str:
     """"Karachi (city, PAK)": a gazetteer place as a person tells it from its namesakes."""
     where = ", ".join(str(v) for v in (kind, iso3) if str(v or ""))
     return f"{name} ({where})" if where else str(name)
+
+
+def search_hit_labels(hits: pd.DataFrame) -> dict[str, str]:
+    """Gazetteer key -> label of each search hit, e.g. "Springfield (city, USA) at 39.80,
+    -89.64, similarity 100", every label distinct.
+
+    The results list sends back the label it shows, and a search for Springfield finds
+    eight US cities of that name: with one label for all, picking any fixed the place
+    to the last of them. The position tells them apart (and tells the analyst which)."""
+    labels = {h.key: f"{place_label(h.name, h.kind, h.iso3)} at {h.lat:.2f}, {h.lon:.2f},"
+                     f" similarity {h.score:.0f}" for h in hits.itertuples()}
+    uses = Counter(labels.values())
+    return {k: f"{label} · {k}" if uses[label] > 1 else label for k, label in labels.items()}
 
 
 def suggested_place(row: pd.Series, gazetteer: Gazetteer) -> tuple[str, str] | None:

@@ -10,6 +10,7 @@ Requests off this machine are aborted and recorded; there must be none.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from _browser import (
@@ -25,6 +26,8 @@ from _browser import (
     wait_for_map,
 )
 
+from loaders.aliases import load_aliases
+from loaders.gazetteer import get_gazetteer
 from loaders.library import Library
 from loaders.load import load_dataset
 
@@ -139,7 +142,8 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         pick(page, "Saudia Arabiya")
         assert page.get_by_role("button", name="Confirm Saudi Arabia (country, SAU)").count()
         type_into(page, "Search for a place by name", "Saudi Arabia")
-        page.get_by_text("Saudi Arabia (country, SAU), similarity 100").click()
+        page.get_by_text(re.compile(r"^Saudi Arabia \(country, SAU\) at [-0-9.]+, [-0-9.]+,"
+                                    r" similarity 100$")).click()
         settle(page)
         click(page, "Use this place")
         no_exception(page)
@@ -244,4 +248,29 @@ def test_another_session_renaming_the_dataset_keeps_this_view(browser, tmp_path:
             assert page.get_by_text("no longer in the library").count() == 0
             assert page.locator(EXCEPTION).count() == 0
         assert page.get_by_label("Dataset").input_value().startswith("Gulf states (saved")
+    assert outside == []
+
+
+def test_a_search_result_fixes_the_namesake_picked(browser, tmp_path: Path) -> None:
+    """Eight US cities are called Springfield, and the results list sends back the label
+    it shows. With one label for all, "Use this place" fixed the name to the last of
+    them (Springfield, Oregon) whichever was picked; the label now gives the position."""
+    home, outside = tmp_path / "home", []
+    home.mkdir()
+    csv = tmp_path / "spring.csv"
+    csv.write_text("origin,destination,count,year\nZzspringfeldq,Dubai,12,2019\n", "utf-8")
+    hits = get_gazetteer().search("Springfield", 10)
+    with serve(browser, home, tmp_path / "serve.log") as url, \
+            offline_page(browser, outside, WIDTH, HEIGHT) as page:
+        open_page(page, url, "data")
+        upload(page, csv)
+        type_into(page, "Search for a place by name", "Springfield")
+        second = hits.iloc[1]  # Springfield, Missouri: the results list is in this order
+        options = page.locator('[data-testid="stRadio"] [role="radiogroup"] label')
+        assert options.count() == len(hits)
+        options.nth(1).click()
+        settle(page)
+        click(page, "Use this place")
+        no_exception(page)
+    assert load_aliases(home)["zzspringfeldq"].key == second.key
     assert outside == []

@@ -65,5 +65,16 @@ def test_a_saved_fix_resolves_the_place_on_the_next_load(dataset, home):
     assert set(review.fixes_frame()["text"]) == {"karachee", "zzyzx springs"}
 
 
+def test_search_results_tell_namesakes_apart():
+    """Eight US cities are called Springfield. The results list sends back the label it
+    shows, so with one label for all of them, the fix went to the last one whichever
+    the analyst picked (Springfield, Oregon, for Springfield, Illinois)."""
+    hits = get_gazetteer().search("Springfield", 10)
+    labels = review.search_hit_labels(hits)
+    assert len(set(labels.values())) == len(labels) == len(hits)
+    illinois = hits.loc[(hits["lon"] - -89.64).abs() < 0.01, "key"].item()
+    assert labels[illinois] == "Springfield (city, USA) at 39.80, -89.64, similarity 100"
+
+
 def test_problem_text_for_a_place_with_no_close_name():
     assert review.problem_text("unresolved", "") == "not found; no name is close"

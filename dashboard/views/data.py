@@ -295,8 +295,7 @@ def _review(dataset: Dataset) -> None:
         if hits is None or hits.empty:
             st.caption("No place found; try another spelling, or enter coordinates.")
         else:
-            options = {h.key: f"{review.place_label(h.name, h.kind, h.iso3)}, similarity "
-                       f"{h.score:.0f}" for h in hits.itertuples()}
+            options = review.search_hit_labels(hits)
             st.radio("Results", list(options), key=f"fix_hit_{i}", format_func=options.get)
             st.button("Use this place", on_click=_fix_from_search,
                       args=(text, country, f"fix_hit_{i}"))
