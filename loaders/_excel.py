@@ -106,7 +106,12 @@ def read_excel(data: bytes, name: str, limits: Limits, file_format: str = "xlsx"
         raise UnreadableFileError(f"{name} is not a readable Excel workbook ({e})") from None
     row0 = chosen.start[0] + 1  # spreadsheet row number of grid[0]
     rows = [[cell_text(v) for v in r] for r in grid]
-    return _table_from_rows(rows, row0, name, limits, file_format, chosen.name, problems)
+    table = _table_from_rows(rows, row0, name, limits, file_format, chosen.name, problems)
+    # the largest sheet may be notes longer than the data: the loader tries these next
+    table.other_sheets = tuple(s.name for z, s in sorted(zip(sizes, sheets, strict=True),
+                                                         key=lambda zs: -zs[0])
+                               if z and s is not chosen)
+    return table
 
 
 def _table_from_rows(rows: list[list[str]], row0: int, name: str, limits: Limits,

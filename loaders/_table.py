@@ -45,6 +45,7 @@ class Table:
     problems: list[Problem]
     file_format: str
     sheet: str | None = None
+    other_sheets: tuple[str, ...] = ()  # a workbook's other non-empty sheets, largest first
     encoding: str | None = field(default=None, kw_only=True)
     delimiter: str | None = field(default=None, kw_only=True)
 

@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from loaders.aliases import load_aliases
+from loaders.errors import SchemaError, UnreadableFileError
 from loaders.gazetteer import preload_gazetteer
 from loaders.geocode import geocode
-from loaders.layouts import build_routes, detect_layout, spec_for
+from loaders.layouts import LayoutSpec, build_routes, detect_layout, spec_for
 from loaders.limits import DEFAULT_LIMITS, Limits
 from loaders.model import Dataset, DatasetMeta, RawRoutes, Stops, stop_uses
 from loaders.readers import Table, read_table
-from loaders.report import LoadReport, UnresolvedPlace
+from loaders.report import LoadReport, Problem, UnresolvedPlace
 from loaders.samples import sample_meta, source_path
 
 Source = str | os.PathLike | bytes | BinaryIO
@@ -67,7 +68,7 @@ def load_dataset(
     # the gazetteer and its lookups load on the other core while the file is laid out
     preload = preload_gazetteer()
     table = table.result() if table is not None else read_table(path, name=name, limits=limits)
-    spec = spec_for(table, layout, columns) if (layout or columns) else detect_layout(table)
+    table, spec = _laid_out(table, layout, columns, path, name, limits)
     raw = build_routes(table, spec)
     user_aliases = load_aliases() if aliases is True else (aliases or None)
     preload.join()
@@ -78,6 +79,33 @@ def load_dataset(
         stops = stops.rename(columns={"query_id": "place_id"})
     report = build_report(table, raw, places, stops, layout=spec.layout)
     return Dataset(records=raw.records, stops=stops, places=places, report=report, meta=meta)
+
+
+def _laid_out(table: Table, layout: str | None, columns: dict | None, path: Source,
+              name: str | None, limits: Limits) -> tuple[Table, LayoutSpec]:
+    """The table and the layout it fits. A workbook is read from its largest sheet; when
+    that fits no layout (a notes sheet longer than the data), its other sheets are tried,
+    largest first, and the report says which sheet was read and why."""
+    if layout or columns:
+        return table, spec_for(table, layout, columns)
+    try:
+        return table, detect_layout(table)
+    except SchemaError as no_fit:
+        for other in table.other_sheets:
+            try:
+                sheet = read_table(path, name=name, limits=limits, sheet=other)
+                spec = detect_layout(sheet)
+            except (SchemaError, UnreadableFileError):
+                continue
+            sheet.problems.insert(0, Problem(None, None, f"read sheet {other!r}: the largest"
+                                             f" sheet, {table.sheet!r}, fits no layout",
+                                             kept=True))
+            return sheet, spec
+        if table.other_sheets:
+            tried = ", ".join(repr(s) for s in (table.sheet, *table.other_sheets))
+            raise SchemaError(f"no sheet fits a layout ({tried}); in the largest, "
+                              f"{no_fit}") from None
+        raise
 
 
 def build_report(

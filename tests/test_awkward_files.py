@@ -6,6 +6,7 @@ with a one-line reason; the corpus is rebuilt by tests/data/make_awkward.py.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -55,3 +56,24 @@ def test_hostile_text_is_kept_verbatim_as_data(capsys):
     report = json.loads(capsys.readouterr().out)
     queries = {u["query"] for u in report["places"]["unresolved"]}
     assert any("<script>" in q for q in queries)
+
+
+def test_a_workbook_whose_largest_sheet_is_notes_reads_its_data_sheet(capsys, tmp_path):
+    """A notes sheet longer than the data used to be read, and the file refused as 'no
+    layout fits' with no word of sheets; the analyst had no way to pick another."""
+    assert main(["check", str(AWKWARD / "notes_sheet_first.xlsx"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["problems"][0]["message"] == (
+        "read sheet 'Cases': the largest sheet, 'Notes', fits no layout")
+    spec = importlib.util.spec_from_file_location("make_awkward",
+                                                  AWKWARD.parent / "make_awkward.py")
+    make_awkward = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_awkward)
+    notes_only = tmp_path / "notes.xlsx"
+    notes_only.write_bytes(make_awkward.workbook_bytes({
+        "Notes": [["About this workbook"], ["Collected by the field office"], ["Checked"]],
+        "More notes": [["Version"], ["Second draft"]]}))
+    assert main(["check", str(notes_only), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("routemap: no sheet fits a layout ('Notes', 'More notes');")
+    assert len(err.splitlines()) == 1

@@ -69,6 +69,12 @@ def xlsx_bytes(rows: Sequence[Sequence[object]]) -> bytes:
     return _zip(_xlsx_parts(_sheet_xml(rows)))
 
 
+def workbook_bytes(sheets: dict[str, Sequence[Sequence[object]]]) -> bytes:
+    """A minimal valid workbook with these sheets, in this order."""
+    return _zip(_xlsx_parts(*(_sheet_xml(rows) for rows in sheets.values()),
+                            names=tuple(sheets)))
+
+
 def _sheet_xml(rows: Sequence[Sequence[object]], padding: int = 0) -> bytes:
     cells = []
     for r, row in enumerate(rows, start=1):
@@ -89,10 +95,11 @@ def _sheet_xml(rows: Sequence[Sequence[object]], padding: int = 0) -> bytes:
     ).encode()
 
 
-def _xlsx_parts(sheet: bytes) -> list[tuple[str, bytes]]:
+def _xlsx_parts(*sheets: bytes, names: Sequence[str] = ("cases",)) -> list[tuple[str, bytes]]:
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     pkg = "http://schemas.openxmlformats.org/package/2006"
+    numbers = range(1, len(sheets) + 1)
     return [
         ("[Content_Types].xml", (
             f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{pkg}/content-types">'
@@ -101,22 +108,27 @@ def _xlsx_parts(sheet: bytes) -> list[tuple[str, bytes]]:
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            '</Types>').encode()),
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType='
+                      '"application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                      'worksheet+xml"/>' for i in numbers)
+            + '</Types>').encode()),
         ("_rels/.rels", (
             f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}/relationships">'
             f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
             '</Relationships>').encode()),
         ("xl/workbook.xml", (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" '
-            f'xmlns:r="{rel}"><sheets><sheet name="cases" sheetId="1" r:id="rId1"/>'
-            '</sheets></workbook>').encode()),
+            f'xmlns:r="{rel}"><sheets>'
+            + "".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>'
+                      for i, n in zip(numbers, names, strict=True))
+            + '</sheets></workbook>').encode()),
         ("xl/_rels/workbook.xml.rels", (
             f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}/relationships">'
-            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
-            '</Relationships>').encode()),
-        ("xl/worksheets/sheet1.xml", sheet),
+            + "".join(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" '
+                      f'Target="worksheets/sheet{i}.xml"/>' for i in numbers)
+            + '</Relationships>').encode()),
+        *((f"xl/worksheets/sheet{i}.xml", sheet) for i, sheet in zip(numbers, sheets,
+                                                                     strict=True)),
     ]
 
 
@@ -354,6 +366,13 @@ def _all_files() -> list[tuple[str, Callable[[], bytes], dict]]:
          ok(3, 3, "coordinates", "GeoJSON LineStrings with names: coordinates win")),
         ("valid.xlsx", lambda: xlsx_bytes(xlsx_rows),
          ok(3, 3, "routes", "a plain workbook, the baseline for the broken ones")),
+        ("notes_sheet_first.xlsx", lambda: workbook_bytes({
+            "Notes": [["About this workbook"], *[[f"Note {i}: how the cases were collected",
+                                                   "by the field office", 2024]
+                                                  for i in range(40)]],
+            "Cases": xlsx_rows}),
+         ok(3, 3, "routes", "a notes sheet larger than the data: the largest sheet fits no"
+            " layout, so the next one is read and the report says so")),
         ("corrupt.xlsx", lambda: xlsx_bytes(xlsx_rows)[:400],
          refused("workbook truncated mid-zip: corrupt")),
         ("zip_bomb.xlsx", lambda: claim_size(xlsx_bytes(xlsx_rows), "xl/worksheets/sheet1.xml",
