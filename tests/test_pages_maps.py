@@ -114,7 +114,7 @@ def test_low_k_on_screen_still_exports_with_k_5_and_says_so() -> None:
     note = next(i.value for i in at.info if "Exports withhold" in i.value)
     assert "never go below 5" in note
     names = [b.proto.help for b in at.get("download_button")]
-    assert "demo_flows_all-years_k5.html" in names
+    assert "demo_flows-by-country_all-years_k5.html" in names
     assert all(n.endswith(("_k5.html", "_k5.png", "_k5.csv", "_k5.geojson")) for n in names)
 
 
@@ -183,6 +183,22 @@ def test_export_name_is_slugified_and_names_the_filters() -> None:
     name = exports_ui.export_name(evil, "flows", "csv")
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
     assert ".." not in name
+
+
+def test_no_two_exports_share_a_file_name(demo) -> None:
+    """Routes at country level and Hotspots both offered 'demo_places_all-years_k5.csv',
+    with other totals in each: the second download became 'demo_places_... (1).csv'."""
+    files = []
+    for level in ("place", "country", "region"):
+        files += exports_ui.flow_files(demo, ViewState(level=level))
+    for role in ("origin", "destination"):
+        files += exports_ui.hotspot_files(demo, ViewState(role=role))
+    by_name: dict[str, set[bytes]] = {}
+    for f in files:  # a name shared by two files is fine only for the same bytes
+        if sum(g.file_name == f.file_name for g in files) > 1:
+            by_name.setdefault(f.file_name, set()).add(f.build())
+    assert all(len(contents) == 1 for contents in by_name.values()), sorted(by_name)
+    assert "demo_totals-by-country_all-years_k5.csv" in {f.file_name for f in files}
 
 
 def test_exports_are_suppressed_at_least_at_5_and_work_offline(demo) -> None:

@@ -123,19 +123,20 @@ def flow_files(dataset: Dataset, state: ViewState, shown: FlowResult | None = No
         return _png(lambda p: exports.write_flow_png(result(), p, title=o.title, options=o,
                                                      countries=o.countries))
 
-    def name(kind: str, ext: str) -> str:
-        return export_name(state, kind, ext)
-
+    # the level is in every name: the same view's files at country and at region level,
+    # or these place totals and the Hotspots page's, must not share a file name
+    flows, totals = f"flows-by-{state.level}", f"totals-by-{state.level}"
     return [
-        ExportFile("Map (HTML, works offline)", name("flows", "html"), "text/html", html),
-        ExportFile("Map (PNG for slides)", name("flows", "png"), "image/png", png),
-        ExportFile("Corridors (CSV)", name("flows", "csv"), "text/csv",
+        ExportFile("Map (HTML, works offline)", export_name(state, flows, "html"), "text/html",
+                   html),
+        ExportFile("Map (PNG for slides)", export_name(state, flows, "png"), "image/png", png),
+        ExportFile("Corridors (CSV)", export_name(state, flows, "csv"), "text/csv",
                    lambda: _csv(exports.flows_table(result()))),
-        ExportFile("Corridors (GeoJSON)", name("flows", "geojson"), "application/geo+json",
-                   lambda: _json(exports.flows_geojson(result()))),
-        ExportFile("Place totals (CSV)", name("places", "csv"), "text/csv",
+        ExportFile("Corridors (GeoJSON)", export_name(state, flows, "geojson"),
+                   "application/geo+json", lambda: _json(exports.flows_geojson(result()))),
+        ExportFile("Place totals (CSV)", export_name(state, totals, "csv"), "text/csv",
                    lambda: _csv(exports.places_table(result()))),
-        ExportFile("Place totals (GeoJSON)", name("places", "geojson"),
+        ExportFile("Place totals (GeoJSON)", export_name(state, totals, "geojson"),
                    "application/geo+json", lambda: _json(exports.places_geojson(result()))),
     ]
 
@@ -175,9 +176,10 @@ def hotspot_files(dataset: Dataset, state: ViewState, shown: HotspotResult | Non
         ExportFile("Map (PNG for slides)", export_name(state, kind, "png"), "image/png", png),
         ExportFile("Ranked places (CSV)", export_name(state, kind, "csv"), "text/csv",
                    lambda: _csv(ranked_table(hot()))),
-        ExportFile("Place totals (CSV)", export_name(state, "places", "csv"), "text/csv",
-                   lambda: _csv(exports.places_table(hot().flows))),
-        ExportFile("Place totals (GeoJSON)", export_name(state, "places", "geojson"),
+        # a hotspot map's place totals are always counted place by place
+        ExportFile("Place totals (CSV)", export_name(state, "totals-by-place", "csv"),
+                   "text/csv", lambda: _csv(exports.places_table(hot().flows))),
+        ExportFile("Place totals (GeoJSON)", export_name(state, "totals-by-place", "geojson"),
                    "application/geo+json", lambda: _json(exports.places_geojson(hot().flows))),
     ]
 
