@@ -6,7 +6,7 @@ does not (DESIGN §9). The page says so when its K is lower. The files are made 
 when a button is clicked (``st.download_button`` with a callable), from plain functions
 of :mod:`dashboard.maps`, so they are tested without Streamlit (:func:`flow_files`,
 :func:`hotspot_files`). File names name the dataset and the filters, slugified
-(:func:`export_name`), e.g. ``demo_flows_2010-2020_k5.html``.
+(:func:`export_name`), e.g. ``demo_flows-by-country_2010-2020_k5.html``.
 """
 
 from __future__ import annotations
