@@ -92,6 +92,8 @@ def _laid_out(table: Table, layout: str | None, columns: dict | None, path: Sour
         return table, detect_layout(table)
     except SchemaError as no_fit:
         for other in table.other_sheets:
+            if hasattr(path, "seek"):  # a file object was read to its end the first time
+                path.seek(0)
             try:
                 sheet = read_table(path, name=name, limits=limits, sheet=other)
                 spec = detect_layout(sheet)

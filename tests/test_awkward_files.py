@@ -65,6 +65,11 @@ def test_a_workbook_whose_largest_sheet_is_notes_reads_its_data_sheet(capsys, tm
     report = json.loads(capsys.readouterr().out)
     assert report["problems"][0]["message"] == (
         "read sheet 'Cases': the largest sheet, 'Notes', fits no layout")
+    # the same from an open file, which the first read leaves at its end
+    from loaders.load import load_dataset
+
+    with (AWKWARD / "notes_sheet_first.xlsx").open("rb") as fh:
+        assert len(load_dataset(fh, name="notes_sheet_first.xlsx", aliases=None).records) == 3
     spec = importlib.util.spec_from_file_location("make_awkward",
                                                   AWKWARD.parent / "make_awkward.py")
     make_awkward = importlib.util.module_from_spec(spec)
