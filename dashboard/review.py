@@ -6,13 +6,13 @@ is tested without a browser. No streamlit import.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dashboard.maps.wording import distinct_labels
 from loaders.aliases import AliasTarget, load_aliases, save_alias
 from loaders.gazetteer import Gazetteer
 from loaders.model import Dataset, stop_uses
@@ -122,8 +122,7 @@ def search_hit_labels(hits: pd.DataFrame) -> dict[str, str]:
     to the last of them. The position tells them apart (and tells the analyst which)."""
     labels = {h.key: f"{place_label(h.name, h.kind, h.iso3)} at {h.lat:.2f}, {h.lon:.2f},"
                      f" similarity {h.score:.0f}" for h in hits.itertuples()}
-    uses = Counter(labels.values())
-    return {k: f"{label} · {k}" if uses[label] > 1 else label for k, label in labels.items()}
+    return distinct_labels(labels)
 
 
 def suggested_place(row: pd.Series, gazetteer: Gazetteer) -> tuple[str, str] | None:

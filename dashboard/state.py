@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dashboard.maps.wording import distinct_labels
 from loaders.model import ROLES, Dataset
 
 if TYPE_CHECKING:
@@ -133,10 +134,7 @@ def place_labels(dataset: Dataset) -> dict[str, str]:
     names = Counter(label for label, _, _ in parts.values())
     labels = {key: (f"{label} ({kind}, {iso3})" if names[label] > 1 and iso3
                     else f"{label} ({kind})") for key, (label, kind, iso3) in parts.items()}
-    uses = Counter(labels.values())
-    labels = {key: f"{label} · {key}" if uses[label] > 1 else label
-              for key, label in labels.items()}
-    return dict(sorted(labels.items(), key=lambda kv: kv[1].lower()))
+    return dict(sorted(distinct_labels(labels).items(), key=lambda kv: kv[1].lower()))
 
 
 # ---- parsing ---------------------------------------------------------------------------

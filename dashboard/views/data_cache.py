@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.maps.wording import distinct_labels
 from dashboard.state import Facets, facets_of
 from loaders.aliases import FILENAME as ALIASES_FILE
 from loaders.library import Library
@@ -139,5 +139,4 @@ def dataset_choices(library: Library | None = None) -> dict[str, str]:
     for e in (library or Library()).list():
         saved = f"saved {e.created[:10]}" if e.created else "saved"
         choices[e.id] = f"{e.name} ({saved}{', synthetic' if e.synthetic else ''})"
-    uses = Counter(choices.values())
-    return {k: f"{label} · {k}" if uses[label] > 1 else label for k, label in choices.items()}
+    return distinct_labels(choices)
