@@ -106,7 +106,7 @@ def _seed_widgets(state: ViewState, facets: Facets) -> None:
             ss[W + key] = value
 
 
-def _state_from_widgets(facets: Facets) -> ViewState:
+def _state_from_widgets(facets: Facets, choices: dict[str, str]) -> ViewState:
     """The state the widgets show. A widget with no value (another callback of the same
     run reset the widgets) keeps the state's value: a callback never fails on it."""
     ss = st.session_state
@@ -122,7 +122,7 @@ def _state_from_widgets(facets: Facets) -> ViewState:
     filters = {c: tuple(v) for c in facets.attributes
                if (v := value(f"f.{c}", now.filters.get(c, ())))}
     return ViewState(
-        dataset=_picked_dataset(value("ds", now.dataset)) or now.dataset,
+        dataset=_picked_dataset(value("ds", now.dataset), choices) or now.dataset,
         years=years, filters=filters,
         focus=value("focus", now.focus) or None, min_flow=int(value("min", now.min_flow)),
         top=int(value("top", now.top)), colour_by=value("colour", now.colour_by),
@@ -131,8 +131,8 @@ def _state_from_widgets(facets: Facets) -> ViewState:
     )
 
 
-def _on_change(facets: Facets) -> None:
-    st.session_state[STATE] = _state_from_widgets(facets)
+def _on_change(facets: Facets, choices: dict[str, str]) -> None:
+    st.session_state[STATE] = _state_from_widgets(facets, choices)
     st.session_state[NOTICES] = []
 
 
@@ -143,19 +143,20 @@ def _on_dataset(state: ViewState, dataset_id: str) -> ViewState:
                        colour_by=COLOUR_ROLE)
 
 
-def _picked_dataset(value: Any) -> str | None:
-    """The dataset id the picker holds, or None when it holds a label instead.
+def _picked_dataset(value: Any, choices: dict[str, str]) -> str | None:
+    """The dataset id the picker holds (one of the ``choices`` it offered), or None when
+    it holds a label instead.
 
     Streamlit's selectbox sends back the label the browser shows and returns it as it
     is when no option has that label now: after another session renamed a dataset or
     saved one under the same name (which changes the labels), the picker reports a
     "change" to a stale label that nobody picked."""
-    return value if value in data_cache.dataset_choices() else None
+    return value if value in choices else None
 
 
-def _on_dataset_change() -> None:
+def _on_dataset_change(choices: dict[str, str]) -> None:
     ss = st.session_state
-    picked = _picked_dataset(ss.get(W + "ds"))
+    picked = _picked_dataset(ss.get(W + "ds"), choices)
     if picked is None:  # not a pick: show the view's dataset under its current label
         ss[W + "ds"] = ss[STATE].dataset
         return
@@ -205,8 +206,9 @@ def sidebar() -> tuple[ViewState, Dataset]:
     for notice in st.session_state.get(NOTICES, []):
         sb.warning(md(notice), icon="⚠️")
     sb.selectbox("Dataset", list(choices), format_func=lambda k: choices.get(k, k),
-                 key=W + "ds", on_change=_on_dataset_change)
-    cb = {"on_change": _on_change, "args": (facets,)}
+                 key=W + "ds", on_change=_on_dataset_change, args=(choices,))
+    # the callbacks check picks against the ids this run offered, not a new library list
+    cb = {"on_change": _on_change, "args": (facets, choices)}
     if W + "years" in st.session_state:
         sb.slider("Years", min_value=facets.years[0], max_value=facets.years[1],
                   key=W + "years", **cb)
