@@ -32,6 +32,7 @@ from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flow
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
 from dashboard.maps.mercator import EARTH_RADIUS_M, project, unproject
 from dashboard.maps.offline import countries_geojson, default_countries
+from dashboard.maps.suppression import withheld_line
 from dashboard.maps.wording import counted
 from loaders.model import Dataset
 
@@ -284,15 +285,8 @@ def withheld_message(hot: HotspotResult) -> str:
     n_shading = hot.country_flows.withheld.place_values
     parts = [counted(n, noun) for n, noun in ((n_shading, "country-level total"),
                                               (w.place_values, "place total")) if n]
-    if parts:
-        text = f"{' and '.join(parts)} withheld (counts below {w.threshold})"
-    elif w.rolled_up_places:
-        text = f"Nothing withheld (counts below {w.threshold})"
-    else:
-        text = f"Nothing withheld: no count below {w.threshold}"
-    if w.rolled_up_places:
-        text += "; small city counts rolled up to country level"
-    return text + "."
+    # the corridors behind the totals are no part of this map, nor is their roll-up
+    return withheld_line(" and ".join(parts), replace(w, rolled_up_corridors=0))
 
 
 def _largest_part(geom: Any) -> Any:

@@ -46,22 +46,28 @@ class Withheld:
         """One line for the map, e.g. "3 corridors and 7 cases withheld (counts below 5)"."""
         if not self.active:
             return "No small-count suppression applied."
-        below = f"(counts below {self.threshold})"
         places = counted(self.place_values, "place total")
         if self.corridors:
-            text = (f"{counted(self.corridors, 'corridor')} and {counted(self.cases, 'case')}"
-                    f" withheld {below}")
-            if self.place_values:
-                text += f"; {places} withheld"
-        elif self.place_values:
-            text = f"{places} withheld {below}"
-        else:  # said outright: "0 corridors and 0 cases withheld" read as a fault
-            text = f"Nothing withheld: no count below {self.threshold}"
-            if self.rolled_up_corridors or self.rolled_up_places:
-                text = f"Nothing withheld {below}"
-        if self.rolled_up_corridors or self.rolled_up_places:
-            text += "; small city counts rolled up to country level"
-        return text + "."
+            what = f"{counted(self.corridors, 'corridor')} and {counted(self.cases, 'case')}"
+            return withheld_line(what, self, f"; {places} withheld" if self.place_values
+                                 else "")
+        return withheld_line(places if self.place_values else "", self)
+
+
+def withheld_line(what: str, withheld: Withheld, more: str = "") -> str:
+    """"<what> withheld (counts below K)<more>.", with the roll-up said after it; for
+    nothing withheld ``what`` is "" and the line says so outright ("0 corridors and 0
+    cases withheld" read as a fault). The flow and the hotspot notes both end here."""
+    rolled_up = bool(withheld.rolled_up_corridors or withheld.rolled_up_places)
+    if what:
+        text = f"{what} withheld (counts below {withheld.threshold}){more}"
+    elif rolled_up:
+        text = f"Nothing withheld (counts below {withheld.threshold})"
+    else:
+        text = f"Nothing withheld: no count below {withheld.threshold}"
+    if rolled_up:
+        text += "; small city counts rolled up to country level"
+    return text + "."
 
 
 def _is_small(count: np.ndarray, uncounted: np.ndarray, k: int) -> np.ndarray:
