@@ -108,17 +108,14 @@ def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
     thread.
 
     The flows are aggregated next, in numpy, which runs partly without the interpreter
-    lock, so these imports (about 0.22 s, all under the lock) overlap some of it: on 1M
-    rows flows and imports take 0.52 s one after the other and 0.48 s together. (A
-    hotspot map needs its module to aggregate, so it waits for the imports at once.)
+    lock, so these imports (all under the lock) overlap some of it. The aggregation
+    still waits for them at its end, so :mod:`dashboard.maps.builder_imports` makes them
+    cheaper too. (A hotspot map needs its module to aggregate, so it waits at once.)
     """
-    def run() -> None:
-        from dashboard.maps import exports, flow_map  # noqa: F401
+    from dashboard.maps.builder_imports import import_map_builders
 
-        if kind == "hotspots":
-            from dashboard.maps import hotspot_map  # noqa: F401
-
-    thread = threading.Thread(target=run, name="routemap-map-imports", daemon=True)
+    thread = threading.Thread(target=import_map_builders, args=(kind,),
+                              name="routemap-map-imports", daemon=True)
     thread.start()
     return thread
 
