@@ -38,6 +38,10 @@ _one_block_at_a_time = threading.Lock()  # each block swaps the class's method b
 def import_map_builders(kind: str) -> None:
     """Import what writing a ``kind`` map ("flows" or "hotspots") needs."""
     load_on_first_use("requests")
+    # the flows build GeoDataFrames at their end: geopandas and pyproj (0.06 s) are
+    # imported here so the aggregation does not wait for them on the main thread
+    import geopandas  # noqa: F401
+
     with templates_kept():
         from dashboard.maps import exports, flow_map  # noqa: F401
 
