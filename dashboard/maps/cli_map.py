@@ -20,6 +20,7 @@ from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
 
 if TYPE_CHECKING:
+    from loaders.model import Dataset
     from loaders.report import LoadReport
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
@@ -75,7 +76,9 @@ def add_map_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="flows: roll places up to countries or regions")
     p.add_argument("--colour-by", "--color-by", dest="colour_by", metavar="ATTRIBUTE",
                    help="colour arcs by this attribute instead of by leg role")
-    p.add_argument("--focus", metavar="KEY", help="only routes through this place key")
+    p.add_argument("--focus", metavar="PLACE",
+                   help="only routes through this place: a name as the file writes it, a "
+                   "country name or code, a region (e.g. 'Southern Asia') or a place key")
     p.add_argument("--basemap", choices=("vector", "light", "dark", "none"), default="vector",
                    help="vector country shapes (default, offline) or online tiles")
     p.add_argument("--title", default="", help="title shown on the map")
@@ -143,7 +146,8 @@ def _run(args: argparse.Namespace) -> None:
     countries = default_countries() if args.kind == "hotspots" else None
     query = FlowQuery(
         years=args.years, min_count=args.min_count, top=args.top or None,
-        suppress=args.suppress, level=args.level, colour_by=args.colour_by, focus=args.focus,
+        suppress=args.suppress, level=args.level, colour_by=args.colour_by,
+        focus=_focus_key(ds, args.focus, countries),
     )
     title = args.title or (ds.meta.name or "")
     if args.kind == "hotspots":
@@ -189,10 +193,42 @@ def _run(args: argparse.Namespace) -> None:
     s = result.summary
     print(f"routemap: wrote {args.output}: {s.records_selected:,} records, {drawn};"
           f" {withheld[:1].lower()}{withheld[1:]}", file=sys.stderr)
+    if s.records_selected == 0 and s.records_total:
+        print(f"routemap: {nothing_selected(ds, args.years)}", file=sys.stderr)
     left_out = left_out_of_map(ds.report)
     if left_out:
         print(f"routemap: {left_out}: `routemap check {shlex.quote(args.file)}` lists them",
               file=sys.stderr)
+
+
+def _focus_key(ds: Dataset, text: str | None, countries: Any) -> str | None:
+    if not text:
+        return None
+    from dashboard.maps.focus_place import resolve_focus
+
+    return resolve_focus(ds, text, countries)
+
+
+def nothing_selected(ds: Dataset, years: tuple[int | None, int | None] | None) -> str:
+    """Why a map of a file with records drew none: the years asked for, when the
+    records' years lie elsewhere; otherwise the options together."""
+    import pandas as pd
+
+    known = pd.to_numeric(ds.records["year"], errors="coerce").dropna()
+    if years is not None and len(known):
+        lo, hi = int(known.min()), int(known.max())
+        if (years[0] or lo) > hi or (years[1] or hi) < lo:
+            return (f"no record in {_span(*years)}, so the map is empty: the dated records "
+                    f"are of {_span(lo, hi)}")
+    return "no record matches these options together, so the map is empty"
+
+
+def _span(first: int | None, last: int | None) -> str:
+    if first == last:
+        return str(first)
+    if last is None:
+        return f"{first} or later"
+    return f"{last} or earlier" if first is None else f"{first}-{last}"
 
 
 def left_out_of_map(report: LoadReport) -> str:
