@@ -275,7 +275,9 @@ class Library:
         except (OSError, ValueError) as err:
             raise LibraryError(f"Saved dataset {e.name!r} cannot be read ({err}).") from None
         stops = tables["stops"]
-        if "role" in stops:
+        # parquet gives the role column back as it was saved; rebuilding it from text
+        # (0.67 s of a 1M-route dataset's 0.88 s open) is only for files saved otherwise
+        if "role" in stops and stops["role"].dtype != ROLE_DTYPE:
             stops["role"] = stops["role"].astype(str).astype(ROLE_DTYPE)
         meta = DatasetMeta(
             name=e.name, source=e.source, licence=e.licence, synthetic=e.synthetic,

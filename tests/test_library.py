@@ -85,6 +85,23 @@ def test_round_trip_keeps_tables_report_and_meta(tmp_path: Path) -> None:
     assert again.original(e.id) == ("cases 2019.csv", ORIGINAL)
 
 
+@pytest.mark.parametrize("saved_as", ["str", "unordered categories"])
+def test_a_role_column_saved_as_text_opens_as_roles(tmp_path: Path, saved_as: str) -> None:
+    """Files saved otherwise (text, or categories without order) open with the role
+    dtype; the usual file keeps its column as saved, without a pass through text."""
+    lib = Library(tmp_path)
+    ds = small_dataset()
+    e = lib.save(ds, ORIGINAL, "cases.csv", name="Cases")
+    path = lib.entry(e.id).path / "stops.parquet"
+    stops = pd.read_parquet(path)
+    stops["role"] = (stops["role"].astype(str) if saved_as == "str"
+                     else pd.Categorical(stops["role"].astype(str)))
+    stops.to_parquet(path, index=False)
+    back = lib.open(e.id)
+    assert back.stops["role"].dtype == ROLE_DTYPE
+    pd.testing.assert_frame_equal(back.stops, ds.stops)
+
+
 def test_report_dict_round_trip() -> None:
     report = small_dataset().report
     assert report_from_dict(json.loads(json.dumps(report_to_dict(report)))) == report
