@@ -10,7 +10,6 @@ suppression threshold are withheld like any other small count.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +20,7 @@ import pandas as pd
 import shapely
 
 from dashboard.maps.escape import TOOLTIP_JS
+from dashboard.maps.fisher_jenks import fisher_jenks_bins
 from dashboard.maps.flow_map import (
     FitView,
     MapOptions,
@@ -85,14 +85,12 @@ def classify(values: np.ndarray, k: int = 5, scheme: str = "fisher_jenks") -> tu
     k = max(1, min(k, len(np.unique(values)), max(VIRIDIS)))
     if k == 1:
         return np.zeros(len(values), dtype=int), [float(values.max())]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Numba not installed": the pure-Python path is fine here
-        if scheme == "quantiles":
-            c = mapclassify.Quantiles(values, k=k)
-        elif scheme == "equal_interval":
-            c = mapclassify.EqualInterval(values, k=k)
-        else:
-            c = mapclassify.FisherJenks(values, k=k)
+    if scheme == "quantiles":
+        c = mapclassify.Quantiles(values, k=k)
+    elif scheme == "equal_interval":
+        c = mapclassify.EqualInterval(values, k=k)
+    else:  # mapclassify.FisherJenks's breaks, without its Python loop (no numba here)
+        c = mapclassify.UserDefined(values, bins=list(fisher_jenks_bins(values, k)))
     return np.asarray(c.yb, dtype=int), [float(b) for b in c.bins]
 
 
