@@ -53,3 +53,31 @@ def test_the_last_bound_is_the_largest_value_and_bounds_rise():
     bins = fisher_jenks_bins(values, 4)
     assert bins[-1] == 9000
     assert np.all(np.diff(bins) > 0)
+
+
+@pytest.mark.parametrize("scheme", ["fisher_jenks", "quantiles", "equal_interval"])
+def test_every_scheme_gives_rising_bounds_that_hold_every_value(scheme):
+    values = np.round(np.random.default_rng(4).lognormal(3, 1.5, 300))
+    yb, bins = classify(values, 5, scheme)
+    assert bins == sorted(bins)
+    assert bins[-1] == values.max()
+    assert set(yb) == set(range(5))
+    for cls, upper in enumerate(bins):
+        lower = bins[cls - 1] if cls else -np.inf
+        assert np.all((values[yb == cls] > lower) & (values[yb == cls] <= upper))
+
+
+def test_a_hotspot_map_with_natural_breaks_does_not_import_mapclassify():
+    """Its import (scipy.stats, scikit-learn) took 0.75 s of a hotspot map."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from loaders.load import load_dataset\n"
+            "from dashboard.maps.hotspot_map import compute_hotspots, hotspot_map\n"
+            "hot = compute_hotspots(load_dataset('demo'))\n"
+            "hotspot_map(hot).get_root().render()\n"
+            "print('mapclassify' in sys.modules, len(hot.cells) > 0)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False", "True"]
