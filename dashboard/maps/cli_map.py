@@ -111,7 +111,7 @@ def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
     """Start importing folium, geopandas and the builders of a ``kind`` map on another
     thread.
 
-    The imports hold the interpreter lock (0.15 s), so they gain only where the main
+    The imports hold the interpreter lock (about 0.1 s), so they gain only where the main
     thread does not hold it: while it waits for the file's parse to finish, and in the
     numpy parts of the load and the aggregation. Started before the load, they fill the
     first: ``routemap map demo`` took 0.80 s instead of 0.90 s (median of 10 side by
