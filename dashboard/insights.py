@@ -24,6 +24,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.maps.flows import ordered_stops, record_positions
+from dashboard.maps.suppression import withheld_cases
+from dashboard.maps.wording import counted
 from loaders.model import ROLES, Dataset
 
 SANKEY_TOP = 30
@@ -83,8 +85,9 @@ class SankeyData:
         """One line saying what is shown and what is withheld."""
         parts = [f"{self.links_shown:,} of {self.links_total:,} links shown (largest first)"]
         if self.k > 1:
-            parts.append(f"{self.withheld_links:,} links and {self.withheld_cases:,} cases "
-                         f"withheld (counts below {self.k})")
+            parts.append(f"{counted(self.withheld_links, 'link')} and "
+                         f"{withheld_cases(self.withheld_cases, self.k)} withheld (counts "
+                         f"below {self.k})")
         else:
             parts.append("no small-count suppression applied")
         if self.uncounted_records:
@@ -366,8 +369,11 @@ class Breakdown:
 
     def note(self) -> str:
         if self.k > 1 and self.withheld_values:
-            return (f"{self.withheld_values:,} values with fewer than {self.k} cases "
-                    f"({self.withheld_cases:,} cases) withheld.")
+            # their sum is said only from K up: below it, it is one small count or a few
+            total = (f" ({counted(self.withheld_cases, 'case')} in all)"
+                     if self.withheld_cases >= self.k else "")
+            return (f"{counted(self.withheld_values, 'value')} with fewer than {self.k} "
+                    f"cases{total} withheld.")
         return ""
 
 

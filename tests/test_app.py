@@ -39,6 +39,12 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def records_help(at: AppTest) -> str:
+    """The Records figure's help ("of N in the dataset"): the dataset's size even where
+    the figure itself is withheld below K."""
+    return next(m.proto.help for m in at.metric if m.label == "Records")
+
+
 def click(at: AppTest, label: str) -> AppTest:
     next(b for b in at.button if b.label == label).click()
     return at.run()
@@ -195,7 +201,8 @@ def test_save_rename_delete_in_the_library(home: Path) -> None:
 
     at.switch_page("views/routes.py").run()  # the saved dataset is now the one shown
     assert at.sidebar.selectbox(key="vs_ds").value == entry.id
-    assert metrics(at)["Records"] == "4"
+    assert metrics(at)["Records"] == "fewer than 5"  # 4, withheld at K=5
+    assert records_help(at) == "of 4 in the dataset"
     assert at.query_params["ds"] == entry.id
 
     at.switch_page("views/data.py").run()
@@ -211,7 +218,7 @@ def test_save_rename_delete_in_the_library(home: Path) -> None:
 
 def test_saved_dataset_opens_from_a_link(home: Path) -> None:
     entry = Library(home).save(small_dataset(), CSV, "small.csv", name="Small")
-    at = app(ds=entry.id, **{"f.gender": "male"})
+    at = app(ds=entry.id, k="0", **{"f.gender": "male"})
     assert not at.exception
     assert metrics(at)["Records"] == "1"
 
@@ -245,7 +252,7 @@ def test_a_dataset_change_and_a_setting_change_in_one_run(home: Path) -> None:
     at.run()
     assert not at.exception
     assert at.query_params["ds"] == entry.id
-    assert metrics(at)["Records"] == f"{len(small_dataset().records):,}"
+    assert records_help(at) == f"of {len(small_dataset().records):,} in the dataset"
 
 
 def test_review_helpers_order_unresolved_first() -> None:

@@ -143,7 +143,7 @@ def test_legend_caveat_and_synthetic_banner():
 
 def test_suppression_note_on_the_map():
     html = render([([0, 3], 2, 2019), ([6, 7], 20, 2019)], query=FlowQuery(rollup_small=False))
-    assert "1 corridor and 2 cases withheld (counts below 5)" in html
+    assert "1 corridor and fewer than 5 cases withheld (counts below 5)" in html
 
 
 def test_hostile_text_is_escaped_everywhere():
@@ -254,3 +254,33 @@ def test_colour_by_attribute_names_the_attribute_in_the_legend():
     assert "<h4>Routes by sector</h4>" in legend
     assert "&lt;b&gt;sea&lt;/b&gt;" in legend  # a value, escaped
     assert "<h4>Routes</h4>" in legend_boxes(render())["rm-box rm-legend"]  # by leg role
+
+
+def test_no_width_in_the_legend_is_below_the_least_count_drawn():
+    """With counts below K withheld, a legend line for "1 case" says such corridors are
+    drawn; samples start at the least count on the map."""
+    from dashboard.maps.flow_map import width_legend
+
+    assert [label for label, _ in width_legend(743, 1.0, 12.0)] == [
+        "743 cases", "200 cases", "20 cases"]
+    assert [label for label, _ in width_legend(60, 1.0, 12.0, smallest=12)] == [
+        "60 cases", "12 cases"]
+    # Karachi 40, Lahore 6, Bangladesh 7 and Manila 2 (withheld) to Kuala Lumpur
+    html = render([([0, 3], 40, 2019), ([1, 3], 6, 2019), ([2, 3], 7, 2020),
+                   ([6, 3], 2, 2020)])
+    widths = re.findall(r"<span>([\d,]+) cases?</span>", legend_boxes(html)["rm-box rm-legend"])
+    assert widths == ["40", "10", "6"]  # not "2 cases", as before
+
+
+def test_a_place_of_fewer_than_k_records_keeps_its_years_to_itself():
+    """The tooltip of a place whose counts are all withheld named the year, which with
+    the filters could point at one person."""
+    html = render([([0, 3], 40, 2019), ([2, 3], 2, 2016)])  # from Bangladesh: 2 in 2016
+    tips = [json.loads(t) for t in re.findall(r'"tip": (\[[^\]]*\])', html)]
+    bangladesh = [t for t in tips if t[0].startswith("Bangladesh")]
+    assert bangladesh, "Bangladesh is not drawn"
+    assert bangladesh[0][1] == "Out (origin): fewer than 5 (withheld)"
+    assert not any("2016" in line for line in bangladesh[0])
+    # a place with a count shown keeps its years, though its records are few
+    karachi = [t for t in tips if t[0].startswith("Karachi (")]
+    assert "Years 2019" in karachi[0]

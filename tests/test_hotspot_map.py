@@ -149,3 +149,27 @@ def test_hotspot_map_opens_on_the_countries_with_data_and_names_them():
     assert json.loads(found[-1]) == [[-18.0, -81.0], [37.0, 104.0]]
     labels = json.loads(re.search(r"var labels = (\[.*?\]);", html).group(1))
     assert labels[0][2] == "Malaysia"  # the most cases as destination
+
+
+def test_a_minimum_corridor_count_keeps_the_other_filters_in_the_caveat():
+    """The filters line named "corridors of 2+ cases", and the hotspot caveat dropped
+    every line naming corridors: a filtered hotspot map then read as all cases."""
+    attrs = {"sector": ["farm", "sea", "farm", "sea", "farm"]}
+    ds = make_dataset(ROUTES, attrs=attrs)
+    h = compute_hotspots(ds, FlowQuery(attributes={"sector": ["farm"]}, min_count=2),
+                         countries=make_countries())
+    lines = hotspot_caveat(h).lines()
+    assert "Filters: sector: farm" in lines
+    assert not any("corridor" in line for line in lines)
+
+
+def test_the_first_class_starts_at_the_least_value_shown():
+    """Counts below K are withheld, so a legend class "1-..." would say they are drawn."""
+    from dashboard.maps.hotspot_map import hotspot_features
+
+    h = hot("destination", suppress=5)
+    shown = h.countries["value"].dropna()
+    assert shown.min() >= 5
+    _, _, spec = hotspot_features(h)
+    first = spec.classes[0][0]
+    assert first.startswith(f"{int(shown.min()):,}")

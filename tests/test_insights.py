@@ -127,7 +127,7 @@ def test_breakdown_pools_small_values_and_names_missing_ones() -> None:
     b5 = ins.breakdown(ds, everything(ds), "gender", k=15)
     assert b5.table["value"].tolist() == ["f", ins.NOT_STATED]  # 0 cases is no count to hide
     assert (b5.withheld_values, b5.withheld_cases) == (1, 13)
-    assert "1 values with fewer than 15 cases" in b5.note()
+    assert "1 value with fewer than 15 cases withheld." in b5.note()
 
 
 def test_breakdown_top_values_then_other() -> None:

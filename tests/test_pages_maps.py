@@ -226,3 +226,23 @@ def test_served_assets_in_dashboard_static_are_what_the_maps_export(tmp_path: Pa
     for path in written:
         committed = ROOT / "dashboard" / "static" / path.relative_to(tmp_path)
         assert committed.read_bytes() == path.read_bytes(), committed
+
+
+NARROW = {"ds": "demo", "years": "2016", "f.exploitation": "sexual", "f.gender": "female",
+          "focus": "city:1185241", "level": "place"}  # women exploited sexually, via Dhaka
+
+
+@pytest.mark.parametrize("page", [None, "views/hotspots.py", "views/insights.py",
+                                  "views/present.py"])
+def test_the_figures_of_a_narrow_selection_are_withheld_below_k(page) -> None:
+    """4 records and 4 cases are counts below K like any corridor's: the figures row
+    says "fewer than K" on every page, Present included (where K is at least 5)."""
+    at = app(page, **NARROW, k="10")
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Records"] == shown["Cases"] == "fewer than 10"
+    everything = app(page, **{**NARROW, "k": "0"})
+    if page == "views/present.py":  # presenting keeps K at 5 or more
+        assert metrics(everything)["Cases"] == "fewer than 5"
+    else:
+        assert metrics(everything)["Records"] == metrics(everything)["Cases"] == "4"

@@ -19,7 +19,8 @@ def test_flows_below_k_are_withheld_and_counted():
     r = result([([0, 3], 9, 2019), ([6, 7], 2, 2019), ([2, 7], 1, 2019)], rollup_small=False)
     assert list(r.flows["count"]) == [9]
     assert (r.withheld.corridors, r.withheld.cases) == (2, 3)
-    assert r.withheld.message().startswith("2 corridors and 3 cases withheld (counts below 5)")
+    assert r.withheld.message().startswith(
+        "2 corridors and fewer than 5 cases withheld (counts below 5)")
 
 
 def test_small_city_flows_roll_up_into_a_country_flow_that_reaches_k():
@@ -85,8 +86,11 @@ def test_suppress_flows_directly():
 
 
 def test_withheld_message_singular():
+    assert Withheld(threshold=10, corridors=2, cases=11).message().startswith(
+        "2 corridors and 11 cases withheld (counts below 10)")
+    # one withheld corridor's cases are its count: the note must not give it away
     assert Withheld(threshold=10, corridors=1, cases=1).message().startswith(
-        "1 corridor and 1 case withheld (counts below 10)")
+        "1 corridor and fewer than 10 cases withheld (counts below 10)")
     assert Withheld(threshold=5, corridors=4, cases=9, place_values=1).message() == (
         "4 corridors and 9 cases withheld (counts below 5); 1 place total withheld.")
     assert Withheld(threshold=5, place_values=2).message() == (

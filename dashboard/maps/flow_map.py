@@ -94,12 +94,18 @@ def _nice(x: float) -> int:
     return int(x)
 
 
-def width_legend(max_count: int, lo: float, hi: float) -> list[tuple[str, float]]:
-    """Three sample widths (largest, a quarter, a small value) for the legend."""
+def width_legend(max_count: int, lo: float, hi: float, smallest: int = 1
+                 ) -> list[tuple[str, float]]:
+    """Up to three sample widths (largest, a quarter, a small value) for the legend, none
+    below ``smallest`` (the least count drawn: with counts below K withheld, a sample of
+    "1 case" would say such corridors are on the map)."""
     if max_count <= 0:
         return []
-    samples = sorted({max_count, _nice(max_count / 4), _nice(max(1, max_count / 25))},
-                     reverse=True)
+    nice = {_nice(max_count / 4), _nice(max(1, max_count / 25))}
+    samples = {s for s in nice if s >= smallest} | {max_count}
+    if len(samples) < 3 and 1 < smallest < max_count:
+        samples.add(smallest)  # the thinnest line drawn, where a nice value was too small
+    samples = sorted(samples, reverse=True)
     return [(counted(s, "case"),
              float(width_scale(np.array([s]), max_count, lo, hi)[0]))
             for s in samples]
@@ -160,7 +166,7 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
     for i, (fn, tn, cnt, rec, unc, y0, y1, role, rolled) in enumerate(zip(*columns, strict=True)):
         tip = [f"{fn} → {tn}"]
         tip.append("Reported without a number" if no_number[i] else f"{int(cnt):,} cases")
-        tip.append(f"{int(rec):,} records")
+        tip.append(counted(int(rec), "record"))
         if unc and not no_number[i]:
             tip.append(f"{int(unc):,} reported without a number (not counted)")
         yr = _years(y0, y1)
@@ -181,7 +187,9 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
             "geometry": {"type": "MultiLineString", "coordinates": [*lines, heads[i]]},
             "properties": {"style": style, "tip": tip},
         })
-    spec.widths = width_legend(int(max_count), opts.min_width, opts.max_width)
+    counted_flows = counts[~no_number]
+    smallest = int(counted_flows.min()) if len(counted_flows) else 1
+    spec.widths = width_legend(int(max_count), opts.min_width, opts.max_width, smallest)
     spec.lines = items
     if no_number.any() or result.summary.uncounted_selected:
         spec.dashed = "Reported without a number"
@@ -218,9 +226,12 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
         tip.append(f"Through (transit): {_count_text(row.through, k)}")
         tip.append(f"In (destination): {_count_text(row.in_, k)}")
         tip.append(f"Records: {_count_text(row.records, k)}")
-        if row.uncounted:
+        # a place whose every count is withheld: when its few cases were, or how many
+        # had no number, would narrow them down further
+        few = all(pd.isna(v) or v == 0 for v in (row.out, row.through, row.in_))
+        if row.uncounted and not few:
             tip.append(f"{int(row.uncounted):,} reported without a number")
-        yr = _years(row.year_min, row.year_max)
+        yr = None if few else _years(row.year_min, row.year_max)
         if yr:
             tip.append(yr)
         if row.rolled_up:
@@ -239,32 +250,35 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
               NODE_COLOURS[r]) for i, r in enumerate(roles)])
 
 
-def filters_line(result: FlowResult) -> str:
+def filters_line(result: FlowResult, of_corridors: bool = True) -> str:
     """"Filters: exploitation: sexual; routes through Pakistan": what narrowed the view,
-    so a map passed on without its link still says what it leaves out."""
+    so a map passed on without its link still says what it leaves out. The minimum
+    corridor count is one only for a map of corridors (``of_corridors``)."""
     q = result.query
     parts = [f"{col}: {', '.join(str(v) for v in values)}"
              for col, values in sorted(q.attributes.items()) if values]
     if q.focus:
         named = result.places.loc[result.places["key"] == q.focus, "name"]
         parts.append(f"routes through {named.iloc[0] if len(named) else q.focus}")
-    if q.min_count:
+    if q.min_count and of_corridors:
         parts.append(f"corridors of {q.min_count:,}+ cases")
     return "Filters: " + "; ".join(parts) if parts else ""
 
 
-def caveat_for(result: FlowResult, max_nodes: int | None = None) -> Caveat:
-    """The caveat box content for a flow result."""
+def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
+               of_corridors: bool = True) -> Caveat:
+    """The caveat box content for a flow result; a map of place totals, not corridors
+    (``of_corridors`` False), leaves out what only corridors have."""
     s = result.summary
-    extra = [line for line in [filters_line(result)] if line]
+    extra = [line for line in [filters_line(result, of_corridors)] if line]
     n_pl = int(result.places.geometry.notna().sum())
     if max_nodes is not None and n_pl > max_nodes:
         drawn = len(result.drawn_places(max_nodes))
         if drawn < n_pl:
             extra.append(f"{drawn:,} of {n_pl:,} places drawn (largest and route ends)")
-    if s.flows_total > s.flows_shown:
+    if of_corridors and s.flows_total > s.flows_shown:
         extra.append(f"{s.flows_shown:,} of {s.flows_total:,} corridors drawn (largest first)")
-    if s.flows_unmapped:
+    if of_corridors and s.flows_unmapped:
         extra.append(f"{counted(s.flows_unmapped, 'corridor')} not mapped:"
                      " a place could not be located")
     if s.uncounted_selected:

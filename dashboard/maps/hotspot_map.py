@@ -210,8 +210,10 @@ def compute_hotspots(
     return HotspotResult(role, cgdf, cells, table, bins, places_res, country_res, notes, hex_km)
 
 
-def _class_labels(bins: list[float]) -> list[str]:
-    labels, lo = [], 1
+def _class_labels(bins: list[float], lowest: int = 1) -> list[str]:
+    """"5–12", "13–40", ...: the first class starts at the least value shown (counts
+    below K are withheld, so "1–12" would say they are on the map)."""
+    labels, lo = [], max(1, lowest)
     for b in bins:
         hi = int(np.floor(b))
         labels.append(f"{lo:,}–{hi:,}" if hi > lo else f"{hi:,}")
@@ -261,7 +263,9 @@ def hotspot_features(hot: HotspotResult, show_cells: bool = True) -> tuple[dict,
                 },
             })
     spec = LegendSpec(title=f"Cases {role_word}")
-    spec.classes = list(zip(_class_labels(hot.bins), palette, strict=False))
+    valued = hot.countries["value"].dropna()
+    spec.classes = list(zip(_class_labels(hot.bins, int(valued.min()) if len(valued) else 1),
+                            palette, strict=False))
     if (hot.countries["cls"] < 0).any():
         spec.classes.append(("Withheld (small count)", WITHHELD_COLOUR))
     if cell_feats:
@@ -272,8 +276,8 @@ def hotspot_features(hot: HotspotResult, show_cells: bool = True) -> tuple[dict,
 
 def hotspot_caveat(hot: HotspotResult) -> Caveat:
     """The caveat box for a hotspot map (no corridor lines: they are not drawn here)."""
-    cav = caveat_for(hot.country_flows)
-    cav.extra = [e for e in cav.extra if "corridor" not in e] + hot.notes
+    cav = caveat_for(hot.country_flows, of_corridors=False)
+    cav.extra += hot.notes
     cav.suppression = withheld_message(hot) if hot.flows.withheld.active else ""
     return cav
 

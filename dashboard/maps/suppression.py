@@ -48,10 +48,23 @@ class Withheld:
             return "No small-count suppression applied."
         places = counted(self.place_values, "place total")
         if self.corridors:
-            what = f"{counted(self.corridors, 'corridor')} and {counted(self.cases, 'case')}"
+            cases = withheld_cases(self.cases, self.threshold)
+            what = f"{counted(self.corridors, 'corridor')} and {cases}"
             return withheld_line(what, self, f"; {places} withheld" if self.place_values
                                  else "")
         return withheld_line(places if self.place_values else "", self)
+
+
+def withheld_cases(cases: int, k: int) -> str:
+    """The cases withheld, in words: below K only that (one withheld corridor's cases
+    are its count, which withholding it hides)."""
+    return counted(cases, "case") if cases >= k else f"fewer than {k} cases"
+
+
+def figure_or_withheld(n: int, k: int) -> str:
+    """A total as people read it: "fewer than K" where 0 < n < K (a headline total of
+    a narrow selection is as small a count as a corridor's), else the number."""
+    return f"fewer than {k}" if k > 1 and 0 < n < k else f"{n:,}"
 
 
 def withheld_line(what: str, withheld: Withheld, more: str = "") -> str:

@@ -236,7 +236,7 @@ msg = st.session_state.pop(MESSAGE, None)
 if msg:
     (st.error if msg[0] == "error" else st.success)(md(msg[1]))
 st.markdown(f"#### {md(result.withheld.message())}")
-key_figure_row(dataset, state)
+key_figure_row(dataset, shown)
 banner(dataset)
 if state.basemap in ("light", "dark"):
     st.caption("Presenting draws the map offline: the bundled country shapes stand in "

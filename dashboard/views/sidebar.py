@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.maps.legend import PREVALENCE_NOTE
+from dashboard.maps.suppression import figure_or_withheld
 from dashboard.state import (
     BASEMAPS,
     COLOUR_ROLE,
@@ -281,9 +282,12 @@ def key_figure_row(dataset: Dataset, state: ViewState,
     """
     kf = key_figures(dataset, state)
     c = iter(st.columns(5 if extra else 4))
-    next(c).metric("Records", f"{kf.records:,}", help=f"of {kf.records_total:,} in the dataset")
-    next(c).metric("Cases", f"{kf.cases:,}", help=f"{kf.uncounted:,} records reported without "
-                   "a number are not counted as cases")
+    # a narrow selection's totals are small counts too: withheld below K like the map's
+    next(c).metric("Records", figure_or_withheld(kf.records, state.k),
+                   help=f"of {kf.records_total:,} in the dataset")
+    next(c).metric("Cases", figure_or_withheld(kf.cases, state.k),
+                   help=f"{figure_or_withheld(kf.uncounted, state.k)} records reported "
+                   "without a number are not counted as cases")
     if extra:
         next(c).metric(extra[0], extra[1], help=extra[2])
     next(c).metric("Places", f"{kf.places:,}")
