@@ -261,3 +261,28 @@ def test_review_helpers_order_unresolved_first() -> None:
     assert review.override_columns({"origin": ["a"], "transit": []},
                                    {"count": review.NONE, "year": "y"}) == {
         "origin": ["a"], "transit": [], "year": "y"}
+
+
+def test_the_save_form_starts_afresh_for_each_uploaded_file(home: Path) -> None:
+    """A second upload in one session was saved under the first file's name, source,
+    licence and synthetic flag: the form's fields kept what was typed."""
+    at = upload(app())
+    at.text_input(key="save_name").set_value("Field cases")
+    at.text_input(key="save_source").set_value("field office")
+    at.text_input(key="save_licence").set_value("internal")
+    at.checkbox(key="save_synthetic").check()
+    at = click(at, "Save")
+    other = CSV.replace(b"Dhaka", b"Sylhet")
+    at.file_uploader(key="data_file").upload("other cases.csv", other, "text/csv")
+    at.run()
+    assert at.text_input(key="save_name").value == "other cases"
+    assert at.text_input(key="save_source").value == ""
+    assert at.text_input(key="save_licence").value == ""
+    assert at.checkbox(key="save_synthetic").value is False
+    at = click(at, "Save")
+    assert not at.exception
+    saved = {e.original_name: e for e in Library(home).list()}
+    second = saved["other cases.csv"]
+    assert (second.name, second.source, second.licence, second.synthetic) == (
+        "other cases", "", "", False)
+    assert saved["cases.csv"].synthetic is True

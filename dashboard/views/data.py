@@ -30,6 +30,7 @@ FLASH = "data_flash"  # (kind, message, section) shown once after an action, whe
 OPEN = "data_open"  # a library id to show on the Routes page (set by a button's callback)
 LIKELY = 80.0  # a suggestion this similar gets the primary button
 TYPES = ["csv", "tsv", "txt", "xlsx", "json", "geojson", "parquet"]
+SAVE_FIELDS = ("save_name", "save_source", "save_licence", "save_synthetic")
 
 
 def accept_upload(data: bytes, name: str) -> None:
@@ -40,6 +41,10 @@ def accept_upload(data: bytes, name: str) -> None:
         return
     st.session_state[UPLOAD] = {"name": name, "data": data, "digest": digest}
     _reset_override()
+    # the save form's fields keep what was typed for the last file unless cleared: a
+    # second upload was saved under the first one's name, source, licence and flag
+    for key in SAVE_FIELDS:
+        st.session_state.pop(key, None)
 
 
 def _flash(kind: str, message: str, section: str) -> None:
