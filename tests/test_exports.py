@@ -74,6 +74,13 @@ def test_places_csv_leaves_withheld_cells_empty(tmp_path):
     assert rows["city:1"]["out"] == "10"
     assert rows["city:1"]["in"] == ""  # 2 from Bangladesh: withheld, not zero
     assert rows["city:4"]["lon"] == "120.98"
+    # a total of the parts shown would read as the place's: withheld with any part
+    assert rows["city:1"]["total"] == ""
+    assert rows["city:3"]["total"] == "10"
+    # Bangladesh's one count (2, in 2018) is withheld: its total read 0, its years 2018
+    bgd = rows["country:BGD"]
+    assert (bgd["out"], bgd["total"], bgd["year_min"], bgd["year_max"]) == ("", "", "", "")
+    assert rows["city:3"]["year_min"] == "2015"
 
 
 def test_geojson_exports_are_valid_and_cut_at_the_antimeridian(tmp_path):

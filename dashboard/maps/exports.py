@@ -54,8 +54,23 @@ def flows_table(result: FlowResult, *, shown_only: bool = False) -> pd.DataFrame
 
 
 def places_table(result: FlowResult) -> pd.DataFrame:
-    """Place totals after suppression: <NA> (an empty cell) where a value is withheld."""
-    return pd.DataFrame(result.places[PLACE_COLUMNS]).reset_index(drop=True)
+    """Place totals after suppression: <NA> (an empty cell) where a value is withheld.
+
+    The total is withheld with any of its parts (a total of the parts shown read as the
+    place's, e.g. 0 where its only count was withheld), records without a number with
+    the records, and the years of a place whose every count is withheld (as its tooltip).
+    """
+    t = pd.DataFrame(result.places[PLACE_COLUMNS]).reset_index(drop=True)
+    parts = t[["out", "through", "in"]]
+    t["total"] = pd.array(t["total"], dtype="Int64").copy()
+    t.loc[parts.isna().any(axis=1), "total"] = pd.NA
+    t["uncounted"] = pd.array(t["uncounted"], dtype="Int64").copy()
+    t.loc[t["records"].isna(), "uncounted"] = pd.NA
+    few = (parts.isna() | (parts == 0)).all(axis=1) & parts.isna().any(axis=1)
+    for col in ("year_min", "year_max"):
+        t[col] = pd.array(t[col], dtype="Int64").copy()
+        t.loc[few, col] = pd.NA
+    return t
 
 
 def _atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
