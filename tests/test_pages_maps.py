@@ -126,7 +126,8 @@ def test_hotspots_page_has_map_and_ranked_table_for_the_role() -> None:
     assert "Cases as origin" in args["feature_group"]
     countries, places = at.dataframe[0].value, at.dataframe[1].value
     assert list(countries.columns) == ["#", "Country", "Cases"]
-    assert list(places.columns)[:4] == ["#", "Place", "Kind", "Cases"]
+    assert list(places.columns) == ["#", "Place", "Kind", "Cases", "Records (any role)",
+                                    "Years (any role)"]
     assert places["#"].tolist()[:3] == [1, 2, 3]
     names = [b.proto.help for b in at.get("download_button")]
     assert "demo_hotspots-origin_all-years_k5.csv" in names

@@ -189,8 +189,8 @@ def ranked_table(hot: HotspotResult) -> pd.DataFrame:
     t = hot.table
     return pd.DataFrame({
         "rank": t["rank"], "place": t["place"], "kind": t["kind"], "iso3": t["iso3"],
-        "cases": t["value"], "records": t["records"],
-        "year_min": t["year_min"], "year_max": t["year_max"], "key": t["key"],
+        "cases": t["value"], "records_any_role": t["records"],
+        "year_min_any_role": t["year_min"], "year_max_any_role": t["year_max"], "key": t["key"],
     })
 
 

@@ -47,8 +47,9 @@ def ranked(hot: HotspotResult, k: int, rows: int = TABLE_ROWS) -> pd.DataFrame:
     return pd.DataFrame({
         "#": t["rank"].to_numpy(), "Place": t["place"].astype(str).to_numpy(),
         "Kind": t["kind"].astype(str).to_numpy(), "Cases": cases,
-        "Records": [("" if pd.isna(v) else f"{int(v):,}") for v in t["records"]],
-        "Years": years,
+        # records and years count every role: the walk keeps per-node records, not per role
+        "Records (any role)": [("" if pd.isna(v) else f"{int(v):,}") for v in t["records"]],
+        "Years (any role)": years,
     })
 
 
