@@ -72,8 +72,9 @@ def _check(slides: Sequence[Slide], index: int) -> None:
         raise SlideError(f"There is no slide {index + 1} (there are {len(slides)}).")
 
 
-def default_name(state: ViewState) -> str:
-    """A name that says what the view selects, e.g. "2015–2020 · gender: female"."""
+def default_name(state: ViewState, focus_label: str | None = None) -> str:
+    """A name that says what the view selects, e.g. "2015–2020 · gender: female ·
+    focus Dhaka"; ``focus_label`` names the focus place (else its key's last part)."""
     parts = []
     if state.years is not None:
         a, b = state.years
@@ -83,7 +84,9 @@ def default_name(state: ViewState) -> str:
     for col in sorted(state.filters):
         parts.append(f"{col.replace('_', ' ')}: {', '.join(state.filters[col])}")
     if state.focus:
-        parts.append(f"focus {state.focus.split(':', 1)[-1]}")
+        # "Dhaka (city, BGD)" as the focus picker labels it: the name says enough here
+        named = focus_label.split(" (")[0] if focus_label else ""
+        parts.append(f"focus {named or state.focus.split(':', 1)[-1]}")
     name = " · ".join(parts)
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 

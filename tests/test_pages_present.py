@@ -197,6 +197,9 @@ def test_present_rename_reorder_delete() -> None:
     assert not at.exception
     assert title(at) == "Early"
     assert any(m.value == "### 1 / 1" for m in at.markdown)
+    # the slide now shown is shown with its own view, not the deleted slide's
+    assert metrics(at)["Years"] == "2010–2012"
+    assert at.query_params["years"] == "2010-2012"
     at.button(key="present_delete").click().run()
     assert title(at).startswith("Current view")
     assert "slide" not in at.query_params
@@ -219,3 +222,11 @@ def test_present_blank_slide_name_takes_the_view_description() -> None:
     at.button(key="present_add").click().run()
     assert not at.exception
     assert title(at) == "2019"
+
+
+def test_the_current_view_is_titled_with_the_focus_place_by_name() -> None:
+    at = open_page("present.py", focus="city:1185241")
+    assert not at.exception
+    assert title(at) == "Current view: All years · focus Dhaka"
+    at.button(key="present_add").click().run()
+    assert sl.load_slides(Library(), "demo")[0]["name"] == "All years · focus Dhaka"

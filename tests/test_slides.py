@@ -67,6 +67,9 @@ def test_default_name_says_what_is_selected() -> None:
     assert sl.default_name(B) == "2015–2020 · gender: female"
     assert sl.default_name(ViewState(years=(2019, 2019), focus="country:PAK")) == \
         "2019 · focus PAK"
+    # a city's key is a number ("focus 1185241" read as an internal id): its name instead
+    assert sl.default_name(ViewState(focus="city:1185241"), "Dhaka (city, BGD)") == \
+        "All years · focus Dhaka"
 
 
 def test_step_stops_at_the_ends() -> None:

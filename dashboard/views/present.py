@@ -138,8 +138,8 @@ def _store(dataset_id: str, slides: list[sl.Slide], index: int | None, done: str
     return True
 
 
-def _add(slides: list[sl.Slide], state: ViewState) -> None:
-    name = str(st.session_state.get("present_new_name") or "").strip() or None
+def _add(slides: list[sl.Slide], state: ViewState, view_name: str) -> None:
+    name = str(st.session_state.get("present_new_name") or "").strip() or view_name
     try:
         new = sl.add_slide(slides, state, name)
     except sl.SlideError as e:
@@ -149,7 +149,7 @@ def _add(slides: list[sl.Slide], state: ViewState) -> None:
         st.session_state["present_new_name"] = ""
 
 
-def _edit(slides: list[sl.Slide], index: int, dataset_id: str, action: str,
+def _edit(slides: list[sl.Slide], index: int, dataset_id: str, facets: Facets, action: str,
           state: ViewState | None = None) -> None:
     try:
         if action == "rename":
@@ -166,8 +166,11 @@ def _edit(slides: list[sl.Slide], index: int, dataset_id: str, action: str,
             _store(dataset_id, new, max(0, min(len(new) - 1, index + delta)), "Slide moved.")
         elif action == "delete":
             new = sl.delete_slide(slides, index)
-            _store(dataset_id, new, min(index, len(new) - 1) if new else None,
-                   f"Deleted slide {slides[index]['name']!r}.")
+            shown = min(index, len(new) - 1) if new else None
+            if _store(dataset_id, new, shown, f"Deleted slide {slides[index]['name']!r}."):
+                # the slide now in its place is shown with its own view, not the
+                # deleted one's under the next slide's title
+                _open(new, shown, facets, dataset_id)
     except sl.SlideError as e:
         _say("error", str(e))
 
@@ -209,7 +212,8 @@ if index is not None:  # as early as possible: the sidebar has just rewritten th
 
 k, k_notice = sl.present_k(state.k)
 shown = state.with_(k=k)
-title = str(slide["name"]) if slide else f"Current view: {sl.default_name(state)}"
+view_name = sl.default_name(state, facets.places.get(state.focus or ""))
+title = str(slide["name"]) if slide else f"Current view: {view_name}"
 
 st.html(SCREEN_FIT)
 with st.container(key="present_head"):
@@ -253,9 +257,9 @@ with st.expander("Slides", expanded=not slides):
                                    args=(slides, i, facets, dataset_id))
     c = st.columns([4, 2], vertical_alignment="bottom")
     c[0].text_input("Name of the new slide", key="present_new_name", max_chars=sl.MAX_NAME,
-                    placeholder=sl.default_name(state))
+                    placeholder=view_name)
     c[1].button("Add the current view as a slide", key="present_add", on_click=_add,
-                args=(slides, state), width="stretch")
+                args=(slides, state, view_name), width="stretch")
     if slide is not None:
         st.markdown(f"**Slide {index + 1}: {md(slide['name'])}**")
         if not sl.same_view(sl.restore_slide(slide, facets, dataset_id)[0], state):
@@ -263,7 +267,7 @@ with st.expander("Slides", expanded=not slides):
         e = st.columns([4, 2], vertical_alignment="bottom")
         e[0].text_input("New name", key="present_rename", max_chars=sl.MAX_NAME,
                         placeholder=str(slide["name"]))
-        edit = (slides, index, dataset_id)
+        edit = (slides, index, dataset_id, facets)
         e[1].button("Rename", key="present_do_rename", on_click=_edit,
                     args=(*edit, "rename"), width="stretch")
         b = st.columns(4)
