@@ -28,7 +28,10 @@ def problems_frame(report: LoadReport) -> pd.DataFrame:
     """One row per problem: line, column, message, and whether the row was kept."""
     rows = [asdict(p) for p in report.problems]
     df = pd.DataFrame(rows, columns=["row", "column", "message", "kept"])
-    df["row"] = pd.array(df["row"], dtype="Int64")
+    # a notice about the whole file (which sheet was read) has no line or column: an
+    # empty cell, where the table showed "None"
+    df["row"] = ["" if pd.isna(r) else f"{int(r)}" for r in df["row"]]
+    df["column"] = df["column"].fillna("").astype(str)
     return df.rename(columns={"row": "line", "kept": "row kept"})
 
 

@@ -78,3 +78,15 @@ def test_search_results_tell_namesakes_apart():
 
 def test_problem_text_for_a_place_with_no_close_name():
     assert review.problem_text("unresolved", "") == "not found; no name is close"
+
+
+def test_a_notice_about_the_whole_file_has_empty_line_and_column_cells():
+    from loaders.report import LoadReport, Problem
+
+    report = LoadReport(layout="routes", problems=[
+        Problem(None, None, "read sheet 'cases', the largest of 2 sheets", kept=True),
+        Problem(12, "count", "negative count")])
+    frame = review.problems_frame(report)
+    assert frame["line"].tolist() == ["", "12"]
+    assert frame["column"].tolist() == ["", "count"]
+    assert "None" not in frame.astype(str).to_numpy().ravel().tolist()
