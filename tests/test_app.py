@@ -286,3 +286,17 @@ def test_the_save_form_starts_afresh_for_each_uploaded_file(home: Path) -> None:
     assert (second.name, second.source, second.licence, second.synthetic) == (
         "other cases", "", "", False)
     assert saved["cases.csv"].synthetic is True
+
+
+@pytest.mark.parametrize("text", ["https://evil.example/x", "see www.evil.com",
+                                  "mail a@evil.com", "FTP://x.org", "[x](https://e.org)"])
+def test_dataset_text_in_markdown_reads_as_no_address(text: str) -> None:
+    """Streamlit's markdown links bare addresses, escaped or not (seen in Chromium: a
+    dataset's source https://... became a live link in the library and the caveat)."""
+    from dashboard.views.sidebar import md
+
+    shown = md(text)
+    plain = shown.replace("\\", "")
+    for joined in ("http:", "https:", "ftp:", "www.", "@e"):
+        assert joined not in plain.lower()
+    assert plain.replace("\u2060", "") == text  # the same text, to the eye

@@ -372,7 +372,7 @@ def _library(entries: list[Entry], skipped: list[str]) -> None:
         st.caption("No saved datasets yet.")
     for e in entries:
         rows = e.rows
-        with st.expander(f"{e.name} — {e.records:,} records, saved {e.created[:10]}"):
+        with st.expander(md(f"{e.name} — {e.records:,} records, saved {e.created[:10]}")):
             st.write(md(f"Source: {e.source or 'not given'} · Licence: {e.licence or 'not given'}"
                         f" · File: {e.original_name} · Layout: {e.layout}"
                         + (" · SYNTHETIC" if e.synthetic else "")))

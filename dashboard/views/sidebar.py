@@ -49,11 +49,17 @@ CAVEAT = "Identified cases are not prevalence: counts show what was reported, no
          "much trafficking there is."
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+# Streamlit's markdown makes a link of any text that looks like one ("https://...",
+# "www.x.org", "a@b.org"), escaped or not; a word joiner (U+2060, not shown) keeps
+# such text from reading as one
+_AUTOLINKED = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=:|\.)|@")
 
 
 def md(text: object) -> str:
-    """Dataset or link text made inert for Streamlit markdown (no links, images, markup)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Dataset or link text made inert for Streamlit markdown (no links, images, markup,
+    nor the links it makes of bare addresses)."""
+    text = _AUTOLINKED.sub(lambda m: m.group(0) + "\u2060", str(text))
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
 def _link_params() -> dict[str, str | list[str]]:
