@@ -30,7 +30,10 @@ def focus_candidates(dataset: Dataset, countries: pd.DataFrame | None = None
     name and as written, the countries they are in by name and code, and those
     countries' regions. ``spelling`` is normalised; a key may have many spellings."""
     p = dataset.places
-    col = lambda c: p[c].astype(str).to_numpy() if c in p else np.full(len(p), "")  # noqa: E731
+
+    def col(name: str) -> np.ndarray:
+        return p[name].astype(str).to_numpy() if name in p else np.full(len(p), "")
+
     key, name, query, kind, iso3 = (col(c) for c in ("key", "name", "query", "kind", "iso3"))
     iso3 = np.where(np.isin(iso3, ["", "nan", "None", "<NA>"]), "", iso3)
     label = [f"{n or q} ({k}{', ' + i if i and k != 'country' else ''})"
