@@ -192,7 +192,7 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
         settle(page)
         no_exception(page)
         assert f"ds={entry.id}" in page.url
-        assert metric(page, "Records") == "4"
+        assert metric(page, "Records") == "fewer than 5"  # its 4 records, withheld at K=5
         assert wait_for_map(page, 15) >= 15  # 8 places and 7 arcs at least
         shot(page, "analyst_6_routes_after_restart")
 
