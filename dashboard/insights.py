@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.maps.flows import ordered_stops, record_positions
-from dashboard.maps.suppression import withheld_cases
+from dashboard.maps.suppression import records_text, withheld_cases
 from dashboard.maps.wording import counted
 from loaders.model import ROLES, Dataset
 
@@ -256,10 +256,10 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 640) -> go
               "customdata": node_text, "line": {"width": 0},
               "hovertemplate": "%{customdata}<br>%{value:,} cases<extra></extra>"},
         link={"source": data.source, "target": data.target, "value": data.value,
-              "customdata": data.records,
+              "customdata": [records_text(r, data.k) for r in data.records],
               "color": [_rgba(colours[s], 0.35) for s in data.source],
               "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
-                               "%{value:,} cases, %{customdata:,} records<extra></extra>"},
+                               "%{value:,} cases, %{customdata}<extra></extra>"},
     ))
     fig.update_layout(title=plot_text(title) if title else None, height=height,
                       font={"size": 15}, margin={"l": 10, "r": 10, "t": 40 if title else 10,
@@ -411,8 +411,9 @@ def breakdown_figure(data: Breakdown, *, height: int | None = None) -> go.Figure
     labels = [plot_text(v) for v in t["value"]]
     fig = go.Figure(go.Bar(
         x=t["cases"].astype(int).tolist(), y=labels, orientation="h",
-        marker_color=CASES_COLOUR, customdata=t["records"].astype(int).tolist(),
-        hovertemplate="%{y}: %{x:,} cases, %{customdata:,} records<extra></extra>",
+        marker_color=CASES_COLOUR,
+        customdata=[records_text(int(r), data.k) for r in t["records"]],
+        hovertemplate="%{y}: %{x:,} cases, %{customdata}<extra></extra>",
     ))
     fig.update_layout(height=height or 90 + 32 * max(len(t), 1), font={"size": 14},
                       margin={"l": 10, "r": 10, "t": 10, "b": 10},

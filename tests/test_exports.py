@@ -250,5 +250,17 @@ def test_cli_map_writes_html_and_exports(tmp_path, monkeypatch, capsys):
     assert args.run(args) == 0
     err = capsys.readouterr().err
     assert "places ranked (origin)" in err  # not "0 corridors drawn"
-    assert "place totals withheld (counts below 5)" in err
+    assert "1 place total withheld (counts below 5)" in err
     assert "corridor" not in err  # none is drawn on a hotspot map
+
+
+def test_a_corridors_records_below_k_are_withheld_as_a_places_are(tmp_path):
+    """Laos -> Thailand read "19 cases, 2 records" while Laos's records were withheld:
+    records below K are left empty in the flows export too."""
+    r = result([([0, 3], 19, 2019), ([0, 3], 1, 2019), ([1, 3], 6, 2019)] + [
+        ([2, 3], 1, 2020)] * 6)
+    with write_flows_csv(r, tmp_path / "f.csv").open(encoding="utf-8") as fh:
+        rows = {(row["from_name"], row["to_name"]): row for row in csv.DictReader(fh)}
+    assert rows[("Karachi", "Kuala Lumpur")]["count"] == "20"
+    assert rows[("Karachi", "Kuala Lumpur")]["records"] == ""  # 2 records
+    assert rows[("Bangladesh", "Kuala Lumpur")]["records"] == "6"

@@ -133,7 +133,10 @@ def test_legend_caveat_and_synthetic_banner():
     html = render(synthetic=True, title="Pakistan routes", present=True)
     assert "Identified cases are not prevalence." in html
     assert "Source: unit test (test data)" in html
-    assert "records shown, 2015–2020" in html
+    assert "fewer than 5 records shown" in html  # 4 records: a count below K
+    assert "2015–2020" not in html  # and their years with them
+    many = render([(r, c, y) for r, c, y in ROUTES for _ in range(2)], synthetic=True)
+    assert "8 records shown, 2015–2020" in many
     assert "SYNTHETIC DATA" in html
     assert "Line width ∝ √cases" in html
     assert 'classList.add("rm-present")' in html
@@ -284,3 +287,12 @@ def test_a_place_of_fewer_than_k_records_keeps_its_years_to_itself():
     # a place with a count shown keeps its years, though its records are few
     karachi = [t for t in tips if t[0].startswith("Karachi (")]
     assert "Years 2019" in karachi[0]
+
+
+def test_an_arc_says_fewer_than_k_records_where_they_are_few():
+    html = render([([0, 3], 19, 2019), ([0, 3], 1, 2019)] + [([2, 3], 1, 2020)] * 6)
+    tips = [json.loads(t) for t in re.findall(r'"tip": (\[[^\]]*\])', html)]
+    karachi = next(t for t in tips if t[0] == "Karachi → Kuala Lumpur")
+    assert karachi[1:3] == ["20 cases", "fewer than 5 records"]
+    bangladesh = next(t for t in tips if t[0] == "Bangladesh → Kuala Lumpur")
+    assert "6 records" in bangladesh

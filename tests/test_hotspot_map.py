@@ -56,11 +56,13 @@ def test_ranked_table_and_withheld_values():
 
 
 def test_withheld_note_counts_the_totals_this_map_draws_not_corridors():
+    """The totals of the map's role, drawn or listed: not corridors, nor other roles."""
     # Lahore -> Atlantis (2 cases): a corridor, and a destination total below 5 at both
     # levels (Atlantis is unresolved, so it is its own country-level node)
     h = hot("destination", routes=[*ROUTES, ([1, 5], 2, 2017)])
     assert h.flows.withheld.corridors == 2  # and Manila -> Kuala Lumpur
-    note = "1 country-level total and 1 place total withheld (counts below 5)."
+    # Atlantis has no country shape: its country-level total shades nothing here
+    note = "1 place total withheld (counts below 5)."
     assert withheld_message(h) == note
     assert hotspot_caveat(h).suppression == note
     assert not any("corridor" in line for line in hotspot_caveat(h).lines())
@@ -173,3 +175,47 @@ def test_the_first_class_starts_at_the_least_value_shown():
     _, _, spec = hotspot_features(h)
     first = spec.classes[0][0]
     assert first.startswith(f"{int(shown.min()):,}")
+
+
+@pytest.fixture(scope="module")
+def demo_hotspots():
+    from loaders.load import load_dataset
+
+    ds = load_dataset("demo")
+    return {r: compute_hotspots(ds, FlowQuery(suppress=5), role=r)
+            for r in ("destination", "origin", "transit", "all")}
+
+
+def test_the_withheld_note_counts_the_maps_role(demo_hotspots):
+    """Every role said "7 country-level totals and 13 place totals withheld": the
+    withheld values of all roles. Counted by hand from the demo CSV."""
+    assert [withheld_message(demo_hotspots[r]) for r in ("destination", "origin", "transit")
+            ] == ["3 country-level totals and 8 place totals withheld (counts below 5).",
+                  "3 country-level totals and 3 place totals withheld (counts below 5).",
+                  "1 country-level total and 2 place totals withheld (counts below 5)."]
+
+
+def test_all_roles_withhold_a_total_with_any_part_withheld(demo_hotspots):
+    """Pakistan (633 out, 226 through, 4 in) ranked 524 with its withheld part as 0
+    while the map greyed it: a total with a part withheld is withheld in both."""
+    h = demo_hotspots["all"]
+    pl = h.flows.places.set_index("key")
+    parts = pl[["out", "through", "in"]]
+    t = h.table.set_index("key")
+    partial = parts.isna().any(axis=1) & parts.notna().any(axis=1)
+    assert partial.any()
+    assert t.loc[t.index.intersection(pl.index[partial]), "value"].isna().all()
+    whole = parts.notna().all(axis=1)
+    np.testing.assert_array_equal(t.loc[pl.index[whole], "value"].to_numpy(dtype=float),
+                                  parts[whole].sum(axis=1).to_numpy(dtype=float))
+    # no place drops out of the ranking for being withheld
+    assert len(h.table) == int((parts.fillna(1).sum(axis=1) > 0).sum())
+    html = hotspot_map(h).get_root().render()
+    assert "withheld (a part of it is below 5)" in html
+
+
+def test_a_withheld_place_in_the_ranking_keeps_its_years_to_itself(demo_hotspots):
+    t = demo_hotspots["destination"].table
+    assert t["value"].isna().any()
+    assert t.loc[t["value"].isna(), ["year_min", "year_max"]].isna().all().all()
+    assert t.loc[t["value"].notna(), "year_min"].notna().all()

@@ -191,7 +191,10 @@ def _run(args: argparse.Namespace) -> None:
     if args.places_csv:
         exports.write_places_csv(result, args.places_csv)
     s = result.summary
-    print(f"routemap: wrote {args.output}: {s.records_selected:,} records, {drawn};"
+    records = (f"fewer than {result.withheld.threshold} records"
+               if 0 < s.records_selected < result.withheld.threshold
+               else counted(s.records_selected, "record"))
+    print(f"routemap: wrote {args.output}: {records}, {drawn};"
           f" {withheld[:1].lower()}{withheld[1:]}", file=sys.stderr)
     if s.records_selected == 0 and s.records_total:
         print(f"routemap: {nothing_selected(ds, args.years)}", file=sys.stderr)

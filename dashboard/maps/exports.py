@@ -21,6 +21,7 @@ import pandas as pd
 
 from dashboard.maps.arcs import wrap_parts
 from dashboard.maps.flows import FlowResult
+from dashboard.maps.suppression import records_withheld
 from loaders.formulas import neutralise
 
 FLOW_COLUMNS = ["from_key", "from_name", "to_key", "to_name", "leg_role", "count", "records",
@@ -50,7 +51,9 @@ def flows_table(result: FlowResult, *, shown_only: bool = False) -> pd.DataFrame
     """Flows after suppression (and minimum count); all of them unless ``shown_only``."""
     f = result.flows[result.flows["shown"]] if shown_only else result.flows
     cols = [*FLOW_COLUMNS, *(["colour_value"] if "colour_value" in f else [])]
-    return pd.DataFrame(f[cols]).reset_index(drop=True)
+    t = pd.DataFrame(f[cols]).reset_index(drop=True)
+    t["records"] = records_withheld(t["records"], result.withheld.threshold)
+    return t
 
 
 def places_table(result: FlowResult) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
+from dashboard.maps.suppression import records_text
 from dashboard.maps.wording import counted
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
@@ -166,7 +167,7 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
     for i, (fn, tn, cnt, rec, unc, y0, y1, role, rolled) in enumerate(zip(*columns, strict=True)):
         tip = [f"{fn} → {tn}"]
         tip.append("Reported without a number" if no_number[i] else f"{int(cnt):,} cases")
-        tip.append(counted(int(rec), "record"))
+        tip.append(records_text(int(rec), k))
         if unc and not no_number[i]:
             tip.append(f"{int(unc):,} reported without a number (not counted)")
         yr = _years(y0, y1)
@@ -286,7 +287,7 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
                      " not counted as cases")
     return Caveat(source=s.source, dataset=s.name, records=s.records_selected, years=s.years,
                   suppression=result.withheld.message() if result.withheld.active else "",
-                  synthetic=s.synthetic, extra=extra)
+                  synthetic=s.synthetic, extra=extra, k=result.withheld.threshold)
 
 
 def data_bounds(lon: Any, lat: Any, min_span: tuple[float, float] = (4.0, 4.0),

@@ -182,7 +182,10 @@ def compute_hotspots(
     cgdf = cgdf.assign(cls=cls)
 
     pl = places_res.places
-    v = pl[col]
+    # all roles: a total with a part withheld is withheld too (the part would be the
+    # total less the parts shown), as the countries' above
+    v = pl[col] if col != "total" else pl["total"].where(
+        pl[["out", "through", "in"]].notna().all(axis=1))
     table = pd.DataFrame({
         "place": pl["name"].to_numpy(), "kind": pl["kind"].to_numpy(),
         "iso3": pl["iso3"].to_numpy(), "value": pd.array(v, dtype="Int64"),
@@ -190,6 +193,8 @@ def compute_hotspots(
         "year_max": pl["year_max"].to_numpy(), "key": pl["key"].to_numpy(),
     })
     table = table[table["value"].fillna(1) > 0]
+    # a withheld value's place keeps its years to itself (they would date its few cases)
+    table.loc[table["value"].isna(), ["year_min", "year_max"]] = np.nan
     table = table.sort_values("value", ascending=False, na_position="last", kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table = table.reset_index(drop=True)
@@ -236,8 +241,10 @@ def hotspot_features(hot: HotspotResult, show_cells: bool = True) -> tuple[dict,
             row = by_iso.loc[f["properties"]["iso3"]]
             withheld = pd.isna(row["value"])
             colour = WITHHELD_COLOUR if withheld else palette[int(row["cls"])]
-            count = (f"fewer than {hot.flows.withheld.threshold} (withheld)" if withheld
-                     else f"{int(row['value']):,} cases")
+            k = hot.flows.withheld.threshold
+            count = (f"{int(row['value']):,} cases" if not withheld
+                     else f"withheld (a part of it is below {k})" if hot.role == "all"
+                     else f"fewer than {k} (withheld)")
             f["properties"] = {
                 "style": {"fillColor": colour, "fillOpacity": 0.85, "color": "#555555",
                           "weight": 0.8},
@@ -291,9 +298,11 @@ def withheld_message(hot: HotspotResult) -> str:
     w = hot.flows.withheld
     if not w.active:
         return "No small-count suppression applied."
-    n_shading = hot.country_flows.withheld.place_values
+    # the totals of the role on this map, not of every role the flows withheld
+    n_shading = int(hot.countries["value"].isna().sum())
+    n_places = int(hot.table["value"].isna().sum())
     parts = [counted(n, noun) for n, noun in ((n_shading, "country-level total"),
-                                              (w.place_values, "place total")) if n]
+                                              (n_places, "place total")) if n]
     # the corridors behind the totals are no part of this map, nor is their roll-up
     return withheld_line(" and ".join(parts), replace(w, rolled_up_corridors=0))
 

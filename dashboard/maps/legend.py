@@ -14,6 +14,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard.maps.escape import html_attr, html_text, script_json
+from dashboard.maps.wording import counted
 
 PREVALENCE_NOTE = "Identified cases are not prevalence."
 SYNTHETIC_TEXT = "SYNTHETIC DATA: not real cases"
@@ -49,13 +50,16 @@ class Caveat:
     suppression: str = ""
     synthetic: bool = False
     extra: list[str] = field(default_factory=list)
+    k: int = 0  # counts below k are withheld: the records shown too, and then their years
 
     def lines(self) -> list[str]:
         """The caveat as plain text lines, in reading order."""
         src = self.source or "not stated"
         out = [f"Source: {src}" + (f" ({self.dataset})" if self.dataset else "")]
-        shown = f"{self.records:,} records shown"
-        if self.years:
+        few = self.k > 1 and 0 < self.records < self.k
+        shown = (f"fewer than {self.k} records shown" if few
+                 else counted(self.records, "record") + " shown")
+        if self.years and not few:
             a, b = self.years
             shown += f", {a}" if a == b else f", {a}–{b}"
         out.append(shown)

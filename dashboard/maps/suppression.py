@@ -61,6 +61,20 @@ def withheld_cases(cases: int, k: int) -> str:
     return counted(cases, "case") if cases >= k else f"fewer than {k} cases"
 
 
+def records_text(n: int, k: int) -> str:
+    """"12 records", or "fewer than K records": places withhold their records below K,
+    so a corridor's or a chart's records are withheld alike."""
+    return f"fewer than {k} records" if k > 1 and 0 < n < k else counted(n, "record")
+
+
+def records_withheld(records: Any, k: int) -> pd.Series:
+    """Record counts as Int64, <NA> where below K (an empty cell in an export)."""
+    out = pd.array(records, dtype="Int64").copy()
+    if k > 1:
+        out[(out > 0) & (out < k)] = pd.NA
+    return pd.Series(out)
+
+
 def figure_or_withheld(n: int, k: int) -> str:
     """A total as people read it: "fewer than K" where 0 < n < K (a headline total of
     a narrow selection is as small a count as a corridor's), else the number."""

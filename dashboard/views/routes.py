@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard.maps.flow_map import caveat_for
 from dashboard.maps.flows import FlowResult
+from dashboard.maps.suppression import figure_or_withheld
 from dashboard.state import ViewState
 from dashboard.views import data_cache, exports_ui, map_cache
 from dashboard.views.sidebar import (
@@ -75,7 +76,8 @@ def corridor_table(result: FlowResult, rows: int = TABLE_ROWS) -> pd.DataFrame:
         "From": f["from_name"].astype(str).to_numpy(),
         "To": f["to_name"].astype(str).to_numpy(),
         "Cases": f["count"].to_numpy(),
-        "Records": f["records"].to_numpy(),
+        "Records": [figure_or_withheld(int(r), result.withheld.threshold)
+                    for r in f["records"]],
         "Years": years,
         "On map": f["shown"].to_numpy() & f.geometry.notna().to_numpy(),
     })
@@ -122,7 +124,7 @@ if table.empty:
 else:
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "Cases": st.column_config.NumberColumn(format="localized"),
-        "Records": st.column_config.NumberColumn(format="localized"),
+        "Records": st.column_config.TextColumn(help="below K: withheld, as place totals"),
         "On map": st.column_config.CheckboxColumn(help="drawn on the map (top N, located)"),
     })
     if len(result.flows) > TABLE_ROWS:
