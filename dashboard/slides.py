@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from dashboard.maps.suppression import SHARED_MIN_K
 from dashboard.state import Facets, ViewState, from_query_params, to_query_params
 from loaders.errors import RoutemapError
 from loaders.library import Library
@@ -27,7 +28,7 @@ from loaders.samples import is_sample
 Slide = dict[str, Any]
 
 SLIDE_PARAM = "slide"
-PRESENT_MIN_K = 5  # suppression is always on when presenting (DESIGN §9)
+PRESENT_MIN_K = SHARED_MIN_K  # suppression is always on when presenting (DESIGN §9)
 MAX_SLIDES = 100
 MAX_NAME = 120
 

@@ -127,3 +127,19 @@ def test_a_name_of_a_country_and_its_city_means_the_country():
                           ("city:2", "Karachi", "city", "PAK", 24.86, 67.01)])
     dataset = make_dataset([([2, 0], 5, 2019), ([2, 1], 6, 2020)], places=places)
     assert resolve_focus(dataset, "singapore") == "country:SGP"
+
+
+def test_the_map_command_never_withholds_less_than_five(tmp_path):
+    """A map file and its exports are made to be shared, as the dashboard's exports
+    and its Present page: --suppress below 5 is raised to 5, and it says so."""
+    done = _map("--suppress", "0", "--places-csv", str(tmp_path / "p.csv"), tmp_path=tmp_path)
+    assert done.returncode == 0
+    assert done.stderr.splitlines()[0] == ("routemap: counts below 5 are always withheld in a "
+                                           "map and its exports (--suppress 0 asked for less)")
+    assert "withheld (counts below 5)" in done.stderr
+    import csv
+
+    with (tmp_path / "p.csv").open(encoding="utf-8") as fh:
+        values = [row[c] for row in csv.DictReader(fh) for c in ("out", "through", "in")]
+    assert not [v for v in values if v and 0 < int(v) < 5]
+    assert "always withheld" not in _map("--suppress", "10", tmp_path=tmp_path).stderr

@@ -16,6 +16,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from dashboard.maps.suppression import SHARED_MIN_K
 from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
 
@@ -69,7 +70,8 @@ def add_map_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--top", type=_non_negative, default=500, metavar="N",
                    help="draw the N largest corridors (default 500; 0 for all)")
     p.add_argument("--suppress", type=_non_negative, default=5, metavar="K",
-                   help="withhold counts below K (default 5; 0 turns it off)")
+                   help="withhold counts below K (default 5, and never less: a map file "
+                   "and its exports are made to be shared)")
     p.add_argument("--role", choices=("origin", "transit", "destination", "all"),
                    default="destination", help="hotspots: which role to count")
     p.add_argument("--level", choices=("place", "country", "region"), default="place",
@@ -144,9 +146,13 @@ def _run(args: argparse.Namespace) -> None:
     # drawn with none given inlines the basemap file as it is: a place-level flow map
     # never builds them (0.1 s while geopandas is still importing)
     countries = default_countries() if args.kind == "hotspots" else None
+    k = max(args.suppress, SHARED_MIN_K)
+    if k != args.suppress:
+        print(f"routemap: counts below {k} are always withheld in a map and its exports "
+              f"(--suppress {args.suppress} asked for less)", file=sys.stderr)
     query = FlowQuery(
         years=args.years, min_count=args.min_count, top=args.top or None,
-        suppress=args.suppress, level=args.level, colour_by=args.colour_by,
+        suppress=k, level=args.level, colour_by=args.colour_by,
         focus=_focus_key(ds, args.focus, countries),
     )
     title = args.title or (ds.meta.name or "")

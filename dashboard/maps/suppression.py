@@ -61,6 +61,9 @@ def withheld_cases(cases: int, k: int) -> str:
     return counted(cases, "case") if cases >= k else f"fewer than {k} cases"
 
 
+SHARED_MIN_K = 5  # the least K of anything shared: a presented map, an export, a map file
+
+
 def records_text(n: int, k: int) -> str:
     """"12 records", or "fewer than K records": places withhold their records below K,
     so a corridor's or a chart's records are withheld alike."""

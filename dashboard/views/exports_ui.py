@@ -26,11 +26,12 @@ from dashboard.maps import exports
 from dashboard.maps.flow_map import FlowMapOptions, flow_map
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.hotspot_map import HotspotOptions, HotspotResult, hotspot_map
+from dashboard.maps.suppression import SHARED_MIN_K
 from dashboard.state import ViewState
 from dashboard.views import map_cache
 from loaders.model import Dataset
 
-EXPORT_MIN_K = 5
+EXPORT_MIN_K = SHARED_MIN_K
 MAX_SLUG = 40
 
 
