@@ -158,6 +158,10 @@ def format_report(report) -> str:
     ]
     if report.set_aside:
         lines.append(f"set aside {', '.join(report.set_aside)}")
+    ignored = (report.columns or {}).get("ignored") or []
+    if ignored:
+        # the JSON alone named them: a matrix's "Other North" holds people no map shows
+        lines.append(f"not read  {', '.join(map(str, ignored))} (columns no layout role uses)")
     if report.unresolved:
         lines.append("unresolved places:")
         for place in report.unresolved[:50]:

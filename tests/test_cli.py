@@ -128,6 +128,11 @@ def test_un_desa_matrix_is_recognised_and_resolved(capsys):
     assert any("WORLD" in s for s in report["set_aside"])
     places = report["places"]
     assert places["resolved"] / places["unique"] >= 0.95
+    # people of no named origin ("Other North", 4% of the 2017 total) are in no map:
+    # the terminal report says which columns it did not read, as the JSON does
+    assert main(["check", str(UN_DESA)]) == 0
+    out = capsys.readouterr().out
+    assert "not read  Total, Other North, Other South" in out
 
 
 def test_geocode_writes_contract_columns(tmp_path):
