@@ -264,3 +264,13 @@ def test_a_corridors_records_below_k_are_withheld_as_a_places_are(tmp_path):
     assert rows[("Karachi", "Kuala Lumpur")]["count"] == "20"
     assert rows[("Karachi", "Kuala Lumpur")]["records"] == ""  # 2 records
     assert rows[("Bangladesh", "Kuala Lumpur")]["records"] == "6"
+
+
+def test_the_flows_export_marks_the_corridors_the_map_draws(tmp_path):
+    """With --top 1 the map draws one corridor, and the CSV has them all: its drawn
+    column tells them apart."""
+    r = result(top=1)
+    with write_flows_csv(r, tmp_path / "f.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == r.summary.flows_total > 1
+    assert [row["drawn"] for row in rows].count("True") == r.summary.flows_shown == 1

@@ -53,6 +53,8 @@ def flows_table(result: FlowResult, *, shown_only: bool = False) -> pd.DataFrame
     cols = [*FLOW_COLUMNS, *(["colour_value"] if "colour_value" in f else [])]
     t = pd.DataFrame(f[cols]).reset_index(drop=True)
     t["records"] = records_withheld(t["records"], result.withheld.threshold)
+    # which rows the map draws (its top N, both ends located): the file has them all
+    t["drawn"] = (f["shown"].to_numpy(dtype=bool) & f.geometry.notna().to_numpy())
     return t
 
 
