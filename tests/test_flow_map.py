@@ -296,3 +296,21 @@ def test_an_arc_says_fewer_than_k_records_where_they_are_few():
     assert karachi[1:3] == ["20 cases", "fewer than 5 records"]
     bangladesh = next(t for t in tips if t[0] == "Bangladesh → Kuala Lumpur")
     assert "6 records" in bangladesh
+
+
+def test_a_matrix_over_several_years_says_its_years_are_added():
+    """UN DESA's matrix is a stock per year: without a year picked, Mexico -> USA read
+    68 million, seven years of the same people added up. The caveat says so."""
+    from dashboard.maps.flow_map import caveat_for
+
+    ds = make_dataset(ROUTES)
+    ds.report.layout = "matrix"
+    several = caveat_for(compute_flows(ds, FlowQuery(), countries=make_countries())).lines()
+    assert "The matrix's years 2015–2020 are added together: pick one year for a snapshot" \
+        in several
+    one = caveat_for(compute_flows(ds, FlowQuery(years=(2016, 2016)),
+                                   countries=make_countries())).lines()
+    assert not any("added together" in line for line in one)
+    ds.report.layout = "routes"  # cases over years add up: nothing to say
+    assert not any("added together" in line for line in caveat_for(
+        compute_flows(ds, FlowQuery(), countries=make_countries())).lines())

@@ -285,6 +285,11 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
     if s.uncounted_selected:
         extra.append(f"{counted(s.uncounted_selected, 'record')} reported without a number,"
                      " not counted as cases")
+    if s.layout == "matrix" and s.years and s.years[0] != s.years[1]:
+        # an origin-destination matrix per year is most often a stock: its years add up
+        # the same people again (UN DESA's Mexico -> USA read 68 million over 7 years)
+        extra.append(f"The matrix's years {s.years[0]}–{s.years[1]} are added together: "
+                     "pick one year for a snapshot")
     return Caveat(source=s.source, dataset=s.name, records=s.records_selected, years=s.years,
                   suppression=result.withheld.message() if result.withheld.active else "",
                   synthetic=s.synthetic, extra=extra, k=result.withheld.threshold)

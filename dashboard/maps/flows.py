@@ -112,6 +112,7 @@ class FlowSummary:
     cases_shown: int
     flows_unmapped: int
     internal_legs: int
+    layout: str = ""  # the file's layout: a matrix's years are snapshots, not periods
 
 
 class FlowResult:
@@ -478,7 +479,7 @@ def compute_flows(
         flows_total=corridors.n_kept, flows_shown=int(drawn.sum()),
         cases_shown=int(shown_gdf["count"].to_numpy()[drawn].sum()),
         flows_unmapped=int((~drawn).sum()),
-        internal_legs=walk.internal_legs,
+        internal_legs=walk.internal_legs, layout=dataset.report.layout,
     )
     return FlowResult(corridors, places_gdf, withheld, summary, q)
 
