@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _maps_data import make_countries, make_dataset
+from _maps_data import PLACES, make_countries, make_dataset, make_places
 
 from dashboard.maps.arcs import arc_coords, wrap_parts
 from dashboard.maps.flows import FlowQuery, QueryError, compute_flows
@@ -252,3 +252,14 @@ def test_colour_by_an_attribute_with_missing_values():
     r = compute_flows(ds, FlowQuery(suppress=0, colour_by="gender"), countries=make_countries())
     assert row(r.flows, "city:4", "city:5")["colour_value"] == "f"
     assert pd.isna(row(r.flows, "city:1", "city:3")["colour_value"])  # 9 of 11 cases unknown
+
+
+def test_a_country_without_a_shape_is_named_as_the_data_names_it():
+    """Gibraltar and Tuvalu have no shape in the bundled countries: at country level
+    they were named GIB and TUV."""
+    places = make_places([*PLACES, ("country:GIB", "Gibraltar", "country", "GIB", 36.1, -5.35)])
+    ds = make_dataset([([8, 3], 12, 2017), ([0, 3], 9, 2017)], places=places)
+    r = compute_flows(ds, FlowQuery(level="country", suppress=0), countries=make_countries())
+    names = dict(zip(r.places["key"], r.places["name"], strict=True))
+    assert names["country:GIB"] == "Gibraltar"
+    assert names["country:PAK"] == "Pakistan"

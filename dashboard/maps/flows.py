@@ -255,10 +255,12 @@ def _nodes(
         isc = nodes["key"].str.startswith("country:")
         nodes["kind"] = np.where(isc, "country", nodes["kind"])
         nodes.loc[~isc & nodes["key"].str.startswith("region:"), "kind"] = "region"
-        nodes.loc[isc, "name"] = nodes.loc[isc, "iso3"]
+        # a country the shapes lack (Gibraltar, Tuvalu) is named as the data names it
+        named = pf[pf["kind"] == "country"].groupby("iso3")["name"].first()
+        iso = nodes.loc[isc, "iso3"]
+        nodes.loc[isc, "name"] = iso.map(named).fillna(iso)
         if cinfo is not None and isc.any():
-            iso = nodes.loc[isc, "iso3"]
-            nodes.loc[isc, "name"] = iso.map(cinfo["name"]).fillna(iso)
+            nodes.loc[isc, "name"] = iso.map(cinfo["name"]).fillna(nodes.loc[isc, "name"])
             nodes.loc[isc, "lat"] = iso.map(cinfo["label_lat"]).fillna(nodes.loc[isc, "lat"])
             nodes.loc[isc, "lon"] = iso.map(cinfo["label_lon"]).fillna(nodes.loc[isc, "lon"])
         isr = nodes["kind"].eq("region") & ~nodes["key"].isin(pf.loc[pf["kind"] == "region", "key"])
