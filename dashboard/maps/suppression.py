@@ -25,6 +25,7 @@ from pandas.api.extensions import ExtensionDtype
 from dashboard.maps.wording import counted
 
 DEFAULT_K = 5
+SHARED_MIN_K = 5  # the least K of anything shared: a presented map, an export, a map file
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,6 @@ def withheld_cases(cases: int, k: int) -> str:
     return counted(cases, "case") if cases >= k else f"fewer than {k} cases"
 
 
-SHARED_MIN_K = 5  # the least K of anything shared: a presented map, an export, a map file
-
-
 def records_text(n: int, k: int) -> str:
     """"12 records", or "fewer than K records": places withhold their records below K,
     so a corridor's or a chart's records are withheld alike."""
@@ -74,7 +72,7 @@ def records_withheld(records: Any, k: int) -> pd.Series:
     """Record counts as Int64, <NA> where below K (an empty cell in an export)."""
     out = pd.array(records, dtype="Int64").copy()
     if k > 1:
-        out[(out > 0) & (out < k)] = pd.NA
+        out[((out > 0) & (out < k)).to_numpy(dtype=bool, na_value=False)] = pd.NA
     return pd.Series(out)
 
 
