@@ -256,9 +256,9 @@ def _nodes(
         nodes["kind"] = np.where(isc, "country", nodes["kind"])
         nodes.loc[~isc & nodes["key"].str.startswith("region:"), "kind"] = "region"
         # a country the shapes lack (Gibraltar, Tuvalu) is named as the data names it
-        named = pf[pf["kind"] == "country"].groupby("iso3")["name"].first()
+        named = pf[pf["kind"] == "country"].groupby("iso3")["name"].first().to_dict()
         iso = nodes.loc[isc, "iso3"]
-        nodes.loc[isc, "name"] = iso.map(named).fillna(iso)
+        nodes.loc[isc, "name"] = [named.get(i, i) for i in iso]
         if cinfo is not None and isc.any():
             nodes.loc[isc, "name"] = iso.map(cinfo["name"]).fillna(nodes.loc[isc, "name"])
             nodes.loc[isc, "lat"] = iso.map(cinfo["label_lat"]).fillna(nodes.loc[isc, "lat"])
