@@ -91,8 +91,8 @@ class SankeyData:
         else:
             parts.append("no small-count suppression applied")
         if self.uncounted_records:
-            parts.append(f"{self.uncounted_records:,} records reported without a number are "
-                         "not counted")
+            parts.append(f"{records_text(self.uncounted_records, self.k)} reported without a "
+                         "number, not counted")
         return "; ".join(parts) + "."
 
 

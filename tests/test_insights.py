@@ -71,7 +71,7 @@ def test_sankey_withholds_links_below_k_and_says_so() -> None:
     assert data.uncounted_records == 1
     note = data.note()
     assert "3 links and 15 cases withheld (counts below 7)" in note
-    assert "1 records reported without a number" in note
+    assert "fewer than 7 records reported without a number, not counted" in note  # 1, below K
 
 
 def test_sankey_keeps_the_top_links_and_the_filter() -> None:

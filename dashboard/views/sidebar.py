@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.maps.legend import PREVALENCE_NOTE
-from dashboard.maps.suppression import figure_or_withheld
+from dashboard.maps.suppression import figure_or_withheld, records_text
 from dashboard.state import (
     BASEMAPS,
     COLOUR_ROLE,
@@ -292,8 +292,8 @@ def key_figure_row(dataset: Dataset, state: ViewState,
     next(c).metric("Records", figure_or_withheld(kf.records, state.k),
                    help=f"of {kf.records_total:,} in the dataset")
     next(c).metric("Cases", figure_or_withheld(kf.cases, state.k),
-                   help=f"{figure_or_withheld(kf.uncounted, state.k)} records reported "
-                   "without a number are not counted as cases")
+                   help=f"{records_text(kf.uncounted, state.k)} reported without a number, "
+                   "not counted as cases")
     if extra:
         next(c).metric(extra[0], extra[1], help=extra[2])
     next(c).metric("Places", f"{kf.places:,}")
