@@ -46,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader stopped reading (`routemap check FILE | head`): nothing went wrong
+        # here, and what is left to print goes nowhere, as with other command-line tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # one clear line, whatever went wrong
         from loaders.errors import RoutemapError
 

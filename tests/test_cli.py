@@ -209,3 +209,16 @@ def test_argument_errors_are_one_line_and_exit_2(argv, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert err.startswith("routemap")
+
+
+@pytest.mark.skipif(not UN_DESA.exists(), reason="shared UN DESA matrix not present")
+def test_a_reader_that_stops_early_is_no_error():
+    """`routemap check FILE | head` printed "routemap: Broken pipe" and exit 2."""
+    with subprocess.Popen([str(ROUTEMAP), "check", str(UN_DESA)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as check:
+        assert check.stdout is not None
+        assert check.stderr is not None
+        check.stdout.close()  # gone before the report is written, as a head that is done
+        err = check.stderr.read()
+        assert check.wait(timeout=60) == 0
+    assert err == b""
