@@ -8,6 +8,7 @@ mapped back to the rows by its dictionary codes.
 from __future__ import annotations
 
 import os
+import shlex
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -18,10 +19,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from loaders._layout_core import encode, first_of_groups
-from loaders._layout_routes import split_places
+from loaders._layout_routes import comma_lists, split_places
 from loaders.aliases import load_aliases
-from loaders.errors import SchemaError
-from loaders.formulas import neutralise_column
+from loaders.errors import RoutemapError, SchemaError
+from loaders.formulas import neutralise, neutralise_column
 from loaders.gazetteer import preload_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import ROLE_KEYS, detect_layout
@@ -47,6 +48,7 @@ def geocode_file(
 
     preload = preload_gazetteer()  # loads on the other core while the file is read
     path, name, _ = resolve_source(source)
+    output = check_output(Path(output), path if isinstance(path, (str, os.PathLike)) else None)
     table = table.result() if table is not None else read_table(path, name=name)
     preload.join()
     targets = plan_columns(table, columns or [], country_column)
@@ -54,6 +56,13 @@ def geocode_file(
     data = table.data
     resolved = 0
     total = 0
+    taken = [f"{c}_{suffix}" for c, _, _ in targets for suffix in SUFFIXES
+             if f"{c}_{suffix}" in data.column_names]
+    if taken:
+        raise SchemaError(
+            f"the file already has {', '.join(map(repr, taken[:3]))}"
+            f"{' and more' if len(taken) > 3 else ''}: geocoding would write a second column "
+            "of that name (rename the file's, or geocode other columns with --column)")
     for column, hint, split in targets:
         new = geocode_column(table, column, hint, split, aliases)
         for suffix in SUFFIXES:
@@ -62,8 +71,33 @@ def geocode_file(
         resolved += new["n_resolved"]
     write_csv(data, output)
     names = ", ".join(c for c, _, _ in targets)
-    return (f"routemap: {table.data.num_rows} rows; geocoded {names}: {resolved} of {total}"
-            f" distinct places resolved; wrote {output}")
+    rows = table.data.num_rows
+    summary = (f"routemap: {rows:,} row{'' if rows == 1 else 's'}; geocoded {names}: "
+               f"{resolved} of {total}"
+               f" distinct places resolved; wrote {output}")
+    if table.problems:
+        # rows the reader could not take (too many fields), cells cut at the size limit,
+        # headers renamed: the output has the rows as read, and says so
+        rejected = f"{table.rejected:,} of {table.rows_read:,} rows not written, " \
+            if table.rejected else ""
+        summary += (f"\nroutemap: {rejected}{len(table.problems):,} problem"
+                    f"{'' if len(table.problems) == 1 else 's'} in reading the file: "
+                    f"`routemap check {shlex.quote(str(source))}` lists them")
+    return summary
+
+
+def check_output(output: Path, source: Path | None) -> Path:
+    """``output`` if geocode may write CSV there: not the input itself (it would be
+    replaced), not a folder, a CSV name; its folder is made if missing."""
+    if not output.name or output.is_dir():
+        raise SchemaError(f"-o must name a file to write, not a folder: {str(output)!r}")
+    if source is not None and output.exists() and output.resolve() == Path(source).resolve():
+        raise SchemaError(f"-o names the input file itself ({output.name}); geocode writes a "
+                          "new file beside it: give another name")
+    if output.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        raise SchemaError(f"geocode writes CSV: give -o a .csv name, not {output.name!r}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return output
 
 
 def plan_columns(
@@ -79,7 +113,12 @@ def plan_columns(
             f"{', '.join(map(repr, table.data.column_names[:30]))}"
         )
     if columns:
-        return [(c, country_column, False) for c in columns]
+        try:  # a list column ("A; B") is one the layout reads as transits
+            lists = set(detect_layout(table).columns.get("transit") or [])
+        except RoutemapError:  # any table of places will do when the columns are named
+            lists = set()
+        named = list(dict.fromkeys(columns))  # a column named twice is geocoded once
+        return [(c, country_column, c in lists) for c in named]
     spec = detect_layout(table)
     hints = spec.columns.get("country_hint") or {}
     plan: list[tuple[str, str | None, bool]] = []
@@ -113,9 +152,9 @@ def geocode_column(
         hints = [""] * len(text_of)
     cells = pc.utf8_trim_whitespace(text.dictionary.take(pa.array(text_of)))
     if split:
-        # a list column splits on commas only where the commas clearly separate places
-        with_comma = pc.sum(pc.match_substring(cells, ",")).as_py() or 0
-        commas = with_comma > len(cells) / 2 and not any(hints)
+        # commas separate places only where the loader reads them so (comma_lists): a
+        # transit "Hyderabad, Pakistan" is one place to check and map, and so here
+        commas = not any(hints) and comma_lists(table, column, detect_layout(table).columns)
         flat_text, parent = split_places(cells, commas)
     else:
         keep = np.flatnonzero(pc.not_equal(cells, "").to_numpy(zero_copy_only=False))
@@ -157,7 +196,9 @@ def _text(value) -> str:
 
 def write_csv(data: pa.Table, output: Path) -> None:
     """UTF-8 CSV, formulas neutralised, written to a temp file and renamed into place."""
-    safe = pa.table({name: neutralise_column(data.column(name)) for name in data.column_names})
+    # the header too: a column named "=HYPERLINK(...)" is a formula to a spreadsheet
+    safe = pa.table({neutralise(name): neutralise_column(data.column(name))
+                     for name in data.column_names})
     output = Path(output)
     tmp = output.with_name(f".{output.name}.tmp")
     try:

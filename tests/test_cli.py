@@ -222,3 +222,98 @@ def test_a_reader_that_stops_early_is_no_error():
         err = check.stderr.read()
         assert check.wait(timeout=60) == 0
     assert err == b""
+
+
+def _geocode(tmp_path, text: str, *args: str) -> tuple[int, str, Path]:
+    source = tmp_path / "in.csv"
+    source.write_text(text, encoding="utf-8")
+    done = subprocess.run([str(ROUTEMAP), "geocode", str(source), *args],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    return done.returncode, done.stderr, source
+
+
+ROUTES_CSV = "origin,destination,count\nKarachi,Dubai,5\nLahore,Riyadh,3\n"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle))
+
+
+def test_geocode_never_writes_over_its_input(tmp_path):
+    code, err, source = _geocode(tmp_path, ROUTES_CSV, "-o", "in.csv")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "the input file itself" in err
+    assert source.read_text(encoding="utf-8") == ROUTES_CSV
+
+
+@pytest.mark.parametrize(("out", "said"), [("out.xlsx", "give -o a .csv name"),
+                                           (".", "not a folder")])
+def test_geocode_refuses_an_output_it_cannot_write_as_csv(tmp_path, out, said):
+    code, err, _ = _geocode(tmp_path, ROUTES_CSV, "-o", out)
+    assert code == 2
+    assert said in err
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_geocode_makes_the_output_folder_as_map_does(tmp_path):
+    code, err, _ = _geocode(tmp_path, ROUTES_CSV, "-o", "new/folder/out.csv")
+    assert code == 0, err
+    assert len(_rows(tmp_path / "new/folder/out.csv")) == 2
+
+
+def test_geocode_says_which_rows_it_could_not_write(tmp_path):
+    """A row with too many fields was dropped without a word (4 rows in, 3 out)."""
+    code, err, _ = _geocode(
+        tmp_path, "origin,destination,count\nKarachi,Dubai,5\nDhaka,Kuala Lumpur,7,extra\n"
+        "Kathmandu,Almaty,2\n", "-o", "out.csv")
+    assert code == 0
+    assert "1 of 3 rows not written" in err
+    assert "`routemap check" in err
+    assert len(_rows(tmp_path / "out.csv")) == 2
+
+
+def test_geocode_reads_a_transit_column_as_check_and_map_do(tmp_path):
+    """It split "Hyderabad, Pakistan" at the comma, into Hyderabad (India) and Pakistan,
+    where check and map read one place in Pakistan."""
+    code, err, _ = _geocode(
+        tmp_path, 'origin,transit,destination\nKarachi,"Hyderabad, Pakistan",Riyadh\n'
+        'Dhaka,"Kolkata, India",Dubai\nLahore,Muscat,Riyadh\n', "-o", "out.csv")
+    assert code == 0, err
+    rows = _rows(tmp_path / "out.csv")
+    assert [(r["transit_name"], r["transit_iso3"]) for r in rows] == [
+        ("Hyderabad", "PAK"), ("Kolkata", "IND"), ("Muscat", "OMN")]
+
+
+def test_a_list_column_named_with_column_is_still_split(tmp_path):
+    code, err, _ = _geocode(
+        tmp_path, "origin,transit,destination\nKarachi,Dubai;Muscat,Riyadh\n"
+        "Dhaka,Dubai|Muscat,Dubai\n", "-o", "out.csv", "--column", "transit",
+        "--column", "transit")
+    assert code == 0, err
+    rows = _rows(tmp_path / "out.csv")
+    assert [r["transit_iso3"] for r in rows] == ["ARE; OMN", "ARE; OMN"]
+    assert list(rows[0]).count("transit_iso3") == 1
+
+
+def test_geocode_refuses_in_one_line_to_write_a_column_twice(tmp_path):
+    code, err, _ = _geocode(
+        tmp_path, "origin,origin_lat,origin_lon,destination\nKarachi,24.86,67.01,Dubai\n",
+        "-o", "out.csv")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "already has 'origin_lat'" in err
+
+
+def test_geocode_neutralises_formulas_in_the_header_too(tmp_path):
+    code, err, _ = _geocode(tmp_path, 'origin,destination,=HYPERLINK("x";"y"),@cmd\n'
+                            "Karachi,Dubai,a,b\n", "-o", "out.csv")
+    assert code == 0, err
+    header = _header(tmp_path / "out.csv")
+    assert header[2:4] == ["'=HYPERLINK(\"x\";\"y\")", "'@cmd"]
