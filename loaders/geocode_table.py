@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from loaders._layout_core import encode, first_of_groups
+from loaders._layout_core import encode, first_of_groups, missing_mask
 from loaders._layout_routes import comma_lists, split_places
 from loaders.aliases import load_aliases
 from loaders.errors import RoutemapError, SchemaError
@@ -157,8 +157,12 @@ def geocode_column(
         commas = not any(hints) and comma_lists(table, column, detect_layout(table).columns)
         flat_text, parent = split_places(cells, commas)
     else:
-        keep = np.flatnonzero(pc.not_equal(cells, "").to_numpy(zero_copy_only=False))
-        flat_text, parent = cells.take(pa.array(keep)), keep.astype(np.int64)
+        keep = np.arange(len(cells))
+        flat_text, parent = cells, keep.astype(np.int64)
+    # "-99", "unknown", "n/a" mean no place, as the loader reads them: not a place unfound
+    known = ~missing_mask(flat_text)
+    if not known.all():
+        flat_text, parent = flat_text.filter(pa.array(known)), parent[known]
     offsets = np.zeros(len(cells) + 1, dtype=np.int32)
     np.cumsum(np.bincount(parent, minlength=len(cells)), out=offsets[1:])
     flat_hint = np.asarray(hints, dtype=object)[parent] if len(parent) else np.array([], object)

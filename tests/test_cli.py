@@ -317,3 +317,14 @@ def test_geocode_neutralises_formulas_in_the_header_too(tmp_path):
     assert code == 0, err
     header = _header(tmp_path / "out.csv")
     assert header[2:4] == ["'=HYPERLINK(\"x\";\"y\")", "'@cmd"]
+
+
+def test_geocode_reads_missing_markers_as_no_place(tmp_path):
+    """CTDC writes -99 for a redacted country: it counted as a place not found."""
+    code, err, _ = _geocode(tmp_path, "citizenship,CountryOfExploitation,yearOfRegistration\n"
+                            "PH,-99,2019\nUA,PL,2020\n-99,US,2018\n", "-o", "out.csv")
+    assert code == 0, err
+    assert "4 of 4 distinct places resolved" in err  # PH, UA; PL, US: no -99
+    rows = _rows(tmp_path / "out.csv")
+    assert [r["CountryOfExploitation_match"] for r in rows] == ["", "code", "code"]
+    assert rows[2]["citizenship"] == "-99"  # the input's own value stays
