@@ -143,3 +143,16 @@ def test_the_map_command_never_withholds_less_than_five(tmp_path):
         values = [row[c] for row in csv.DictReader(fh) for c in ("out", "through", "in")]
     assert not [v for v in values if v and 0 < int(v) < 5]
     assert "always withheld" not in _map("--suppress", "10", tmp_path=tmp_path).stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--places-csv", "--png"])
+def test_the_map_command_refuses_a_folder_for_a_file_in_one_line(tmp_path, option):
+    """It failed after the work, naming its temporary file ('Is a directory: .tmp-x')."""
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    args = (["map", "demo", "-o", str(folder)] if option == "-o" else
+            ["map", "demo", "-o", str(tmp_path / "m.html"), option, str(folder)])
+    done = subprocess.run([ROUTEMAP, *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"routemap: {option} must name a file to write, not a folder: " \
+        f"{str(folder)!r}\n"

@@ -129,8 +129,24 @@ def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
     return thread
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every file to write names a file: a folder failed only after the work, naming
+    the temporary file it was written to."""
+    from pathlib import Path
+
+    for option, value in (("-o", args.output), ("--png", args.png),
+                          ("--flows-csv", args.flows_csv),
+                          ("--flows-geojson", args.flows_geojson),
+                          ("--places-csv", args.places_csv)):
+        if value is not None and (not Path(value).name or Path(value).is_dir()):
+            raise MapArgumentError(f"{option} must name a file to write, not a folder: "
+                                   f"{value!r}")
+
+
 def _run(args: argparse.Namespace) -> None:
     from loaders.readers import read_in_background
+
+    _check_outputs(args)
 
     table = read_in_background(args.file)  # parsed while pandas and the loaders import
     from loaders.load import load_dataset
