@@ -78,15 +78,28 @@ def review_frame(dataset: Dataset) -> pd.DataFrame:
         "suggestion": places["suggestion"].astype(str).to_numpy()[pick],
         "score": pd.to_numeric(places["score"], errors="coerce").to_numpy()[pick],
         "rows": rows[pick],
+        "iso3": places["iso3"].fillna("").astype(str).to_numpy()[pick],
     })
     df.loc[df["match"] == "unresolved", ["matched", "key"]] = ""
+    # found, but in another country than the one written beside it (Karachi, "India")
+    df["elsewhere"] = [_elsewhere(c, i) if m == "fuzzy" and c else False
+                       for m, c, i in zip(df["match"], df["country"], df["iso3"], strict=True)]
     order = np.lexsort((-df["rows"].to_numpy(), df["score"].fillna(-1).to_numpy(),
                         (df["match"] != "unresolved").to_numpy()))
     return df.iloc[order].reset_index(drop=True)
 
 
-def problem_text(match: str, guess: str) -> str:
+def _elsewhere(country: str, iso3: str) -> bool:
+    from loaders.gazetteer import get_gazetteer
+
+    written = get_gazetteer().country_iso3(country)
+    return bool(written and iso3 and written != iso3)
+
+
+def problem_text(match: str, guess: str, elsewhere: bool = False, country: str = "") -> str:
     """What is wrong with a place under review, in words an analyst reads at a glance."""
+    if match == "fuzzy" and elsewhere:
+        return f"found as {guess}, not in {country} as written beside it: please check"
     if match == "fuzzy":
         return f"guessed as {guess}: please check"
     if guess:
@@ -102,7 +115,9 @@ def review_table(todo: pd.DataFrame) -> pd.DataFrame:
     """
     fuzzy = todo["match"] == "fuzzy"
     guess = todo["matched"].where(fuzzy, todo["suggestion"]).astype(str)
-    problem = [problem_text(m, g) for m, g in zip(todo["match"], guess, strict=True)]
+    elsewhere = todo["elsewhere"] if "elsewhere" in todo else [False] * len(todo)
+    problem = [problem_text(m, g, e, c) for m, g, e, c in
+               zip(todo["match"], guess, elsewhere, todo["country"], strict=True)]
     return pd.DataFrame({
         "text": todo["text"], "country": todo["country"], "rows": todo["rows"],
         "problem": problem, "suggestion": guess,

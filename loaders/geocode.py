@@ -11,6 +11,9 @@ The cascade, on the normalised key (DESIGN §4), first answer wins:
 7. fuzzy matching (rapidfuzz); below FUZZY_ACCEPT the best candidate is only a
    ``suggestion`` and the place stays "unresolved", for a person to review.
 
+A place found in another country than its hint names is kept but marked "fuzzy", a
+guess to review.
+
 A country hint picks among same-named cities; without one the most populous wins, and
 a country name always beats a city name ("Georgia", "Jordan").
 """
@@ -103,6 +106,7 @@ def geocode(queries: pd.DataFrame, *, aliases: Mapping[str, AliasTarget] | None 
     work_keys, work_hints = _split_country_in_text(gz, res, text, keys.copy(), hints)
     report(0.2)
     _fuzzy(gz, res, work_keys, work_hints, lambda f: report(0.2 + 0.8 * f))
+    _doubt_where_the_country_disagrees(res, work_hints)
 
     left = res.todo
     res.key[left] = ["unresolved:" + k for k in keys[left]]
@@ -122,6 +126,16 @@ def geocode(queries: pd.DataFrame, *, aliases: Mapping[str, AliasTarget] | None 
         "suggestion": pd.array(res.suggestion, dtype="str"),
         "members": pd.array(res.members, dtype="str"),
     })[list(PLACE_COLUMNS)]
+
+
+def _doubt_where_the_country_disagrees(res: _Result, hints: np.ndarray) -> None:
+    """A name found in another country than the one written beside it ("Karachi" next
+    to "India"; "Springfield" next to "Australia", which has none in the gazetteer) is
+    drawn as found but marked a guess for review: it is not a sure answer (DESIGN §4).
+    Coordinates and the user's own fixes are sure; a region has no one country."""
+    clash = (~res.todo & (hints != "") & (res.iso3 != "") & (res.iso3 != hints)
+             & np.isin(res.match, ["exact", "alias", "code"]))
+    res.match[clash] = "fuzzy"
 
 
 def _strings(col: pd.Series) -> list[str]:

@@ -232,3 +232,15 @@ def test_un_desa_names_resolve():
                       "Channel Islands", "LATIN AMERICA AND THE CARIBBEAN"):
         assert got.loc[aggregate, "kind"] == "region", aggregate
     assert {"AUS", "NZL"} <= set(got.loc["Australia/New Zealand", "members"].split())
+
+
+def test_a_name_found_in_another_country_than_written_is_a_guess_to_review():
+    """Karachi next to "India", Springfield next to "Australia" (none there): found, but
+    not where the file says. They are drawn as found and put to review, not answered
+    as sure ("exact, 100")."""
+    q = pd.DataFrame({"text": ["Karachi", "Springfield", "Hyderabad", "Karachi, India", "PK",
+                               "Lahore"],
+                      "country_hint": ["India", "Australia", "India", "", "India", ""]})
+    r = geocode(q)
+    assert r["match"].tolist() == ["fuzzy", "fuzzy", "exact", "fuzzy", "fuzzy", "exact"]
+    assert r["iso3"].tolist() == ["PAK", "USA", "IND", "PAK", "PAK", "PAK"]

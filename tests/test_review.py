@@ -90,3 +90,14 @@ def test_a_notice_about_the_whole_file_has_empty_line_and_column_cells():
     assert frame["line"].tolist() == ["", "12"]
     assert frame["column"].tolist() == ["", "count"]
     assert "None" not in frame.astype(str).to_numpy().ravel().tolist()
+
+
+def test_a_place_found_in_another_country_says_so_in_the_review(tmp_path):
+    source = tmp_path / "cases.csv"
+    source.write_text("origin,origin_country,destination\nKarachi,India,Dubai\n"
+                      "Lahore,Pakistan,Dubai\n", encoding="utf-8")
+    dataset = load_dataset(source)
+    table = review.review_table(review.review_frame(dataset))
+    assert table["text"].tolist() == ["Karachi"]
+    assert table["problem"].tolist() == [
+        "found as Karachi, not in India as written beside it: please check"]

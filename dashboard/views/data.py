@@ -261,7 +261,7 @@ def _review(dataset: Dataset) -> None:
                  height=min(240, 38 + 35 * len(table)))
     # widgets are keyed on the place id, which a reload after a fix does not change
     labels = {int(r.place_id): f"{r.text}" + (f" ({r.country})" if r.country else "")
-              + f" — {'guessed' if r.match == 'fuzzy' else 'not found'}, "
+              + f" — {_review_word(r)}, "
               + (f"{r.rows} rows" if r.rows != 1 else "1 row") for r in todo.itertuples()}
     i = st.selectbox("Place to fix", list(labels), format_func=labels.get, key="fix_pick")
     row = todo.set_index("place_id").loc[i]
@@ -269,7 +269,11 @@ def _review(dataset: Dataset) -> None:
     gazetteer = get_gazetteer()
     guess = review.suggested_place(row, gazetteer)
     written = f"**{md(text)}**" + (f" (next to {md(country)})" if country else "")
-    if row["match"] == "fuzzy":
+    if row["match"] == "fuzzy" and row.get("elsewhere"):
+        st.write(f"{written} was found as **{md(guess[1] if guess else row['matched'])}**, "
+                 f"which is not in {md(country)}. If the place is right and the country "
+                 "beside it wrong, confirm it; if not, choose the right place below.")
+    elif row["match"] == "fuzzy":
         st.write(f"{written} was not found as written and was guessed to be "
                  f"**{md(guess[1] if guess else row['matched'])}** (similarity "
                  f"{row['score']:.0f} of 100). If that is right, confirm it; if not, "
@@ -315,6 +319,12 @@ def _review(dataset: Dataset) -> None:
                         format="%.4f", placeholder="e.g. 67.0104", key=f"fix_lon_{i}")
         st.button("Use these coordinates", on_click=_fix_from_coordinates,
                   args=(text, country, i))
+
+
+def _review_word(row: Any) -> str:
+    if row.match != "fuzzy":
+        return "not found"
+    return "in another country" if getattr(row, "elsewhere", False) else "guessed"
 
 
 def _save(dataset: Dataset, upload: dict[str, Any], entries: list[Entry]) -> None:
