@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.maps.flows import ordered_stops, record_positions
-from dashboard.maps.suppression import records_text, withheld_cases
+from dashboard.maps.suppression import records_text, records_withheld, withheld_cases
 from dashboard.maps.wording import counted
 from loaders.model import ROLES, Dataset
 
@@ -285,10 +285,12 @@ class Trend:
     def note(self) -> str:
         parts = []
         if self.k > 1 and self.withheld_years:
-            parts.append(f"{self.withheld_years:,} years with fewer than {self.k} cases "
-                         "withheld (shown as gaps)")
+            parts.append(f"{counted(self.withheld_years, 'year')} with fewer than {self.k} "
+                         "cases withheld (shown as gaps)")
         if self.unknown_year_records:
-            parts.append(f"{self.unknown_year_records:,} selected records have no year")
+            said = records_text(self.unknown_year_records, self.k)
+            parts.append(f"{said} of those selected "
+                         f"{'has' if said == '1 record' else 'have'} no year")
         return ("; ".join(parts) + ".") if parts else ""
 
 
@@ -315,6 +317,8 @@ def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
         "withheld": withheld.to_numpy(dtype=bool),
     })
     table.loc[table["withheld"], ["cases", "records"]] = pd.NA
+    # a year's records below K are withheld too (the line's gap), as they are elsewhere
+    table["records"] = records_withheld(table["records"], k).to_numpy()
     return Trend(table=table, k=k, unknown_year_records=int((~known).sum()))
 
 

@@ -116,7 +116,26 @@ def test_trend_reports_records_without_a_year() -> None:
     t = ins.trend(ds, everything(ds), k=5)
     assert t.table["year"].tolist() == [2019]
     assert t.unknown_year_records == 1
-    assert "1 selected records have no year" in t.note()
+    assert "fewer than 5 records of those selected have no year" in t.note()
+    assert "1 record of those selected has no year" in ins.trend(ds, everything(ds), k=0).note()
+
+
+def test_a_years_records_below_k_are_withheld_though_its_cases_are_not() -> None:
+    """Records, not cases, below K read '2001: 14 records' on the trend with K=20."""
+    ds = make_dataset([([2, 0], 30, 2019), ([2, 0], 30, 2019), ([2, 0], 6, 2020)] +
+                      [([2, 0], 1, 2020)] * 25)
+    t = ins.trend(ds, everything(ds), k=20)
+    by_year = t.table.set_index("year")
+    assert by_year.loc[2019, "cases"] == 60
+    assert pd.isna(by_year.loc[2019, "records"])  # 2 records
+    assert by_year.loc[2020, "records"] == 26
+    assert "1 year with" not in t.note()
+
+
+def test_the_sankey_note_of_an_empty_selection_withholds_nothing() -> None:
+    ds = dataset()
+    data = ins.sankey_data(ds, np.zeros(len(ds.records), dtype=bool), level="place", k=5)
+    assert "0 links and 0 cases withheld" in data.note()
 
 
 def test_breakdown_pools_small_values_and_names_missing_ones() -> None:

@@ -59,7 +59,7 @@ class Withheld:
 def withheld_cases(cases: int, k: int) -> str:
     """The cases withheld, in words: below K only that (one withheld corridor's cases
     are its count, which withholding it hides)."""
-    return counted(cases, "case") if cases >= k else f"fewer than {k} cases"
+    return counted(cases, "case") if cases >= k or cases == 0 else f"fewer than {k} cases"
 
 
 def records_text(n: int, k: int) -> str:
