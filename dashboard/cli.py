@@ -221,13 +221,17 @@ def streamlit_options(host: str, port: int) -> list[str]:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import subprocess
-
+    """Become the Streamlit server: exec, not a child process, so a stop signal sent to
+    `routemap serve` (a service manager's, or kill PID) stops the server itself; a
+    child kept serving after its parent was stopped."""
     app = Path(__file__).resolve().parent / "app.py"
     command = [sys.executable, "-m", "dashboard.server", "run", str(app),
                *streamlit_options(args.host, args.port)]
     print(f"routemap: dashboard on http://{args.host}:{args.port}", file=sys.stderr)
-    return subprocess.call(command, cwd=app.parent)
+    sys.stderr.flush()
+    os.chdir(app.parent)
+    os.execv(sys.executable, command)
+    return EXIT_OK  # not reached: the process is the server now
 
 
 if __name__ == "__main__":

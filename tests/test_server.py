@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from dashboard.cli import streamlit_options
 
@@ -49,3 +52,43 @@ def test_streamlit_takes_the_private_offline_options_as_given() -> None:
     assert settings["showErrorLinks"] == '"false"'  # no links off the machine
     assert settings["enableStaticServing"] == "true"  # Leaflet served by the app
     assert settings["paddingTop"] == '"1rem"'
+
+
+def test_stopping_routemap_serve_stops_the_server(tmp_path) -> None:
+    """`kill PID` of `routemap serve` left its Streamlit child serving on the port."""
+    import contextlib
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    routemap = Path(sys.executable).with_name("routemap")
+    env = {**os.environ, "ROUTEMAP_HOME": str(tmp_path)}
+    with subprocess.Popen([str(routemap), "serve", "--port", str(port)], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          start_new_session=True) as proc:
+        try:
+            url = f"http://127.0.0.1:{port}/_stcore/health"
+            for _ in range(240):
+                try:
+                    with urllib.request.urlopen(url, timeout=1) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.25)
+            else:
+                raise AssertionError("routemap serve did not become healthy")
+            proc.send_signal(signal.SIGTERM)  # the process started, not its group
+            assert proc.wait(timeout=20) is not None
+            time.sleep(0.5)
+            with pytest.raises(urllib.error.URLError), urllib.request.urlopen(url, timeout=1):
+                pass
+        finally:
+            # the whole group: with the old child-process server, the child outlived it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
