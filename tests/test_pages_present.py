@@ -230,3 +230,19 @@ def test_the_current_view_is_titled_with_the_focus_place_by_name() -> None:
     assert title(at) == "Current view: All years · focus Dhaka"
     at.button(key="present_add").click().run()
     assert sl.load_slides(Library(), "demo")[0]["name"] == "All years · focus Dhaka"
+
+
+def test_the_slides_panel_stays_open_for_the_next_edit() -> None:
+    store(("Early", (2010, 2012)), ("Recent", (2020, 2024)))
+    at = open_page("present.py", slide="1")
+
+    def slides_panel_open() -> bool:
+        return next(e for e in at.expander if e.label == "Slides").proto.expanded
+
+    assert not slides_panel_open()  # slides exist: the map comes first
+    at.text_input(key="present_rename").input("First")
+    at.button(key="present_do_rename").click().run()
+    assert title(at) == "First"
+    assert slides_panel_open()
+    at.button(key="present_down").click().run()
+    assert slides_panel_open()

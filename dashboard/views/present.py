@@ -68,6 +68,7 @@ class SlideKeys(MacroElement):
 CURRENT = "present_slide"  # (dataset id, open slide index or None)
 PENDING = "present_link_slide"  # slide=N from the link, until the slides are loaded
 MESSAGE = "present_message"  # (kind, text) left by a callback for the next run
+SLIDES_OPEN = "present_slides_open"  # the Slides panel is kept open once used
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -112,6 +113,9 @@ def present_map(result: FlowResult, state: ViewState, *, view: str = ""
 
 def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE] = (kind, text)
+    # a slide was added, edited or refused: the panel it was done in stays open for the
+    # next edit (it closed after each one)
+    st.session_state[SLIDES_OPEN] = True
 
 
 def _open(slides: list[sl.Slide], index: int | None, facets: Facets, dataset_id: str) -> None:
@@ -246,7 +250,7 @@ if state.basemap in ("light", "dark"):
     st.caption("Presenting draws the map offline: the bundled country shapes stand in "
                "for tiles.")
 
-with st.expander("Slides", expanded=not slides):
+with st.expander("Slides", expanded=not slides or st.session_state.get(SLIDES_OPEN, False)):
     if slides:
         st.markdown("\n".join(
             f"{i + 1}. {'**' if i == index else ''}{md(s['name'])}{'**' if i == index else ''}"
