@@ -161,7 +161,7 @@ def test_present_forces_k_to_at_least_five() -> None:
                for i in at.info)
     assert any("(counts below 5)" in plain(m.value) for m in at.markdown)
     at = open_page("present.py", k="10")
-    assert not at.info
+    assert not any("always on when presenting" in plain(i.value) for i in at.info)
     assert any("(counts below 10)" in plain(m.value) for m in at.markdown)
 
 
@@ -246,3 +246,13 @@ def test_the_slides_panel_stays_open_for_the_next_edit() -> None:
     assert slides_panel_open()
     at.button(key="present_down").click().run()
     assert slides_panel_open()
+
+
+def test_present_offers_the_views_exports_withheld_as_presented() -> None:
+    """Present had no export: the slide PNG came only from Routes or the command line."""
+    at = open_page("present.py", k="0", years="2010-2012")
+    assert not at.exception
+    names = [b.proto.help for b in at.get("download_button")]
+    assert any(n.endswith(".png") for n in names)
+    assert any("flows-by-" in n and n.endswith(".csv") for n in names)
+    assert all("_k5" in n for n in names)  # K=0 asked, 5 used: as the map shows

@@ -25,7 +25,7 @@ from dashboard import slides as sl
 from dashboard.maps.flow_map import flow_layers
 from dashboard.maps.flows import FlowResult
 from dashboard.state import Facets, ViewState
-from dashboard.views import data_cache, map_cache
+from dashboard.views import data_cache, exports_ui, map_cache
 from dashboard.views.sidebar import banner, key_figure_row, md, show_state, sidebar
 from loaders.errors import RoutemapError
 from loaders.library import Library
@@ -249,6 +249,11 @@ banner(dataset)
 if state.basemap in ("light", "dark"):
     st.caption("Presenting draws the map offline: the bundled country shapes stand in "
                "for tiles.")
+
+with st.expander("Export this view"):
+    # the slide PNG, the map and the tables of what is on screen, withheld as presented
+    exports_ui.download_buttons(exports_ui.flow_files(dataset, shown, result), shown,
+                                key="present_export")
 
 with st.expander("Slides", expanded=not slides or st.session_state.get(SLIDES_OPEN, False)):
     if slides:
