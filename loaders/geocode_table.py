@@ -11,6 +11,7 @@ import os
 import shlex
 from concurrent.futures import Future
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,21 +57,21 @@ def geocode_file(
     data = table.data
     resolved = 0
     total = 0
-    taken = [f"{c}_{suffix}" for c, _, _ in targets for suffix in SUFFIXES
-             if f"{c}_{suffix}" in data.column_names]
+    taken = [f"{t.column}_{suffix}" for t in targets for suffix in SUFFIXES
+             if f"{t.column}_{suffix}" in data.column_names]
     if taken:
         raise SchemaError(
             f"the file already has {', '.join(map(repr, taken[:3]))}"
             f"{' and more' if len(taken) > 3 else ''}: geocoding would write a second column "
             "of that name (rename the file's, or geocode other columns with --column)")
-    for column, hint, split in targets:
-        new = geocode_column(table, column, hint, split, aliases)
+    for t in targets:
+        new = geocode_column(table, t, aliases)
         for suffix in SUFFIXES:
-            data = data.append_column(f"{column}_{suffix}", new[suffix])
+            data = data.append_column(f"{t.column}_{suffix}", new[suffix])
         total += new["n_distinct"]
         resolved += new["n_resolved"]
     write_csv(data, output)
-    names = ", ".join(c for c, _, _ in targets)
+    names = ", ".join(t.column for t in targets)
     rows = table.data.num_rows
     summary = (f"routemap: {rows:,} row{'' if rows == 1 else 's'}; geocoded {names}: "
                f"{resolved} of {total}"
@@ -100,10 +101,18 @@ def check_output(output: Path, source: Path | None) -> Path:
     return output
 
 
-def plan_columns(
-    table: Table, columns: list[str], country_column: str | None
-) -> list[tuple[str, str | None, bool]]:
-    """(column, country column, holds lists) for each column to geocode."""
+class Target(NamedTuple):
+    """A column to geocode, the country column beside it, and how its cells split."""
+
+    column: str
+    hint: str | None
+    lists: bool  # cells hold lists of places ("A; B"): transits
+    commas: bool  # commas too separate places in them (the loader's comma_lists)
+
+
+def plan_columns(table: Table, columns: list[str], country_column: str | None
+                 ) -> list[Target]:
+    """The columns to geocode: those named, else the place columns the layout finds."""
     present = set(table.data.column_names)
     missing = [c for c in [*columns, *([country_column] if country_column else [])]
                if c not in present]
@@ -112,34 +121,40 @@ def plan_columns(
             f"no column named {', '.join(map(repr, missing))}; the file has "
             f"{', '.join(map(repr, table.data.column_names[:30]))}"
         )
+    try:  # one layout for the plan: it says which columns hold lists, and how they split
+        layout = detect_layout(table).columns
+    except RoutemapError:
+        if not columns:
+            raise
+        layout = {}  # any table of places will do when the columns are named
+    lists = set(layout.get("transit") or [])
+
+    def target(column: str, hint: str | None) -> Target:
+        is_list = column in lists
+        return Target(column, hint, is_list,
+                      is_list and comma_lists(table, column, layout))
+
     if columns:
-        try:  # a list column ("A; B") is one the layout reads as transits
-            lists = set(detect_layout(table).columns.get("transit") or [])
-        except RoutemapError:  # any table of places will do when the columns are named
-            lists = set()
-        named = list(dict.fromkeys(columns))  # a column named twice is geocoded once
-        return [(c, country_column, c in lists) for c in named]
-    spec = detect_layout(table)
-    hints = spec.columns.get("country_hint") or {}
-    plan: list[tuple[str, str | None, bool]] = []
+        # a column named twice is geocoded once
+        return [target(c, country_column) for c in dict.fromkeys(columns)]
+    hints = layout.get("country_hint") or {}
+    plan: list[Target] = []
     for role in ROLE_KEYS:
-        for column in spec.columns.get(role) or []:
-            if column in present and column not in {c for c, _, _ in plan}:
-                is_list = role == "transit"
-                plan.append((column, country_column or hints.get(role), is_list))
+        for column in layout.get(role) or []:
+            if column in present and column not in {t.column for t in plan}:
+                plan.append(target(column, country_column or hints.get(role)))
     if not plan:
         raise SchemaError("found no place columns to geocode; name them with --column")
     return plan
 
 
-def geocode_column(
-    table: Table, column: str, hint_column: str | None, split: bool, aliases: dict
-) -> dict:
-    """Arrays of name/kind/iso3/lat/lon/match/score for ``column``, one entry per row."""
-    text = encode(table, column)
+def geocode_column(table: Table, target: Target, aliases: dict) -> dict:
+    """Arrays of name/kind/iso3/lat/lon/match/score for ``target``'s column, one entry per
+    row."""
+    text = encode(table, target.column)
     n_rows = len(text.codes)
-    if hint_column:
-        hint = encode(table, hint_column)
+    if target.hint:
+        hint = encode(table, target.hint)
         nh = max(len(hint.dictionary), 1)
         distinct, inverse = np.unique(text.codes.astype(np.int64) * nh + hint.codes,
                                       return_inverse=True)
@@ -151,11 +166,10 @@ def geocode_column(
         inverse = text.codes
         hints = [""] * len(text_of)
     cells = pc.utf8_trim_whitespace(text.dictionary.take(pa.array(text_of)))
-    if split:
+    if target.lists:
         # commas separate places only where the loader reads them so (comma_lists): a
         # transit "Hyderabad, Pakistan" is one place to check and map, and so here
-        commas = not any(hints) and comma_lists(table, column, detect_layout(table).columns)
-        flat_text, parent = split_places(cells, commas)
+        flat_text, parent = split_places(cells, target.commas and not any(hints))
     else:
         keep = np.arange(len(cells))
         flat_text, parent = cells, keep.astype(np.int64)

@@ -16,7 +16,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from dashboard.maps.suppression import SHARED_MIN_K
+from dashboard.maps.suppression import SHARED_MIN_K, records_text
 from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
 
@@ -213,9 +213,7 @@ def _run(args: argparse.Namespace) -> None:
     if args.places_csv:
         exports.write_places_csv(result, args.places_csv)
     s = result.summary
-    records = (f"fewer than {result.withheld.threshold} records"
-               if 0 < s.records_selected < result.withheld.threshold
-               else counted(s.records_selected, "record"))
+    records = records_text(s.records_selected, result.withheld.threshold)
     print(f"routemap: wrote {args.output}: {records}, {drawn};"
           f" {withheld[:1].lower()}{withheld[1:]}", file=sys.stderr)
     if s.records_selected == 0 and s.records_total:

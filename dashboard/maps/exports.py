@@ -21,7 +21,11 @@ import pandas as pd
 
 from dashboard.maps.arcs import wrap_parts
 from dashboard.maps.flows import FlowResult
-from dashboard.maps.suppression import records_withheld
+from dashboard.maps.suppression import (
+    every_count_withheld,
+    records_withheld,
+    total_or_withheld,
+)
 from loaders.formulas import neutralise
 
 FLOW_COLUMNS = ["from_key", "from_name", "to_key", "to_name", "leg_role", "count", "records",
@@ -66,12 +70,10 @@ def places_table(result: FlowResult) -> pd.DataFrame:
     the records, and the years of a place whose every count is withheld (as its tooltip).
     """
     t = pd.DataFrame(result.places[PLACE_COLUMNS]).reset_index(drop=True)
-    parts = t[["out", "through", "in"]]
-    t["total"] = pd.array(t["total"], dtype="Int64").copy()
-    t.loc[parts.isna().any(axis=1), "total"] = pd.NA
+    t["total"] = total_or_withheld(t)
     t["uncounted"] = pd.array(t["uncounted"], dtype="Int64").copy()
     t.loc[t["records"].isna(), "uncounted"] = pd.NA
-    few = (parts.isna() | (parts == 0)).all(axis=1) & parts.isna().any(axis=1)
+    few = every_count_withheld(t)
     for col in ("year_min", "year_max"):
         t[col] = pd.array(t[col], dtype="Int64").copy()
         t.loc[few, col] = pd.NA

@@ -24,7 +24,7 @@ from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
-from dashboard.maps.suppression import records_text
+from dashboard.maps.suppression import every_count_withheld, records_text
 from dashboard.maps.wording import counted
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
@@ -219,6 +219,7 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
     lat = np.round(pl["lat"].to_numpy(dtype="float64"), COORD_DP).tolist()
     k = result.withheld.threshold
     features = []
+    few_places = every_count_withheld(pl)
     rows = pl.drop(columns="geometry").rename(columns={"in": "in_"})
     for i, row in enumerate(rows.itertuples(index=False)):
         sub = ", ".join(s for s in (row.kind, row.iso3) if s)
@@ -227,9 +228,7 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
         tip.append(f"Through (transit): {_count_text(row.through, k)}")
         tip.append(f"In (destination): {_count_text(row.in_, k)}")
         tip.append(f"Records: {_count_text(row.records, k)}")
-        # a place whose every count is withheld: when its few cases were, or how many
-        # had no number, would narrow them down further
-        few = all(pd.isna(v) or v == 0 for v in (row.out, row.through, row.in_))
+        few = few_places[i]  # when its few cases were, or how many had no number, is not said
         if row.uncounted and not few:
             tip.append(f"{int(row.uncounted):,} reported without a number")
         yr = None if few else _years(row.year_min, row.year_max)

@@ -46,11 +46,12 @@ def focus_candidates(dataset: Dataset, countries: pd.DataFrame | None = None
         countries = default_countries()
     info = (pd.DataFrame(countries).set_index("iso3")
             if countries is not None and len(countries) else pd.DataFrame())
+    spellings = _country_spellings()
     for code in present:
         cname = str(info["name"].get(code, code)) if "name" in info else code
         rows += [(code, f"country:{code}", f"{cname} (country)"),
                  (cname, f"country:{code}", f"{cname} (country)")]
-        rows += [(s, f"country:{code}", f"{cname} (country)") for s in _country_spellings(code)]
+        rows += [(s, f"country:{code}", f"{cname} (country)") for s in spellings.get(code, [])]
         region = str(info["subregion"].get(code, "")) if "subregion" in info else ""
         if region and region != "nan":
             rows.append((region, f"region:{region}", f"{region} (region)"))
@@ -96,15 +97,19 @@ def _country_of(dataset: Dataset, keys: pd.Series) -> list[str]:
             ("" if k.startswith("region:") else iso.get(k, "")) for k in keys]
 
 
-def _country_spellings(iso3: str) -> list[str]:
-    """Every spelling and code the gazetteer knows for a country (none without it)."""
+def _country_spellings() -> dict[str, list[str]]:
+    """ISO3 -> every spelling and code the gazetteer knows for the country (none without
+    the gazetteer), grouped once rather than searched once per country."""
     try:
         from loaders.gazetteer import get_gazetteer
 
         spellings = get_gazetteer().country_keys
     except Exception:  # a missing gazetteer file leaves names and ISO3 codes to match
-        return []
-    return spellings.index[spellings.to_numpy() == iso3].tolist()
+        return {}
+    grouped: dict[str, list[str]] = {}
+    for spelling, iso3 in zip(spellings.index, spellings.to_numpy(), strict=True):
+        grouped.setdefault(str(iso3), []).append(spelling)
+    return grouped
 
 
 def _nearest(cand: pd.DataFrame, text: str) -> str:

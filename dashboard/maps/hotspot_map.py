@@ -32,7 +32,7 @@ from dashboard.maps.flows import FlowQuery, FlowResult, QueryError, compute_flow
 from dashboard.maps.legend import Caveat, LegendSpec, MapLegend
 from dashboard.maps.mercator import EARTH_RADIUS_M, project, unproject
 from dashboard.maps.offline import countries_geojson, default_countries
-from dashboard.maps.suppression import withheld_line
+from dashboard.maps.suppression import total_or_withheld, withheld_line
 from dashboard.maps.wording import counted
 from loaders.model import Dataset
 
@@ -164,8 +164,7 @@ def compute_hotspots(
 
     cp = country_res.places
     cp = cp[cp["key"].str.startswith("country:")]
-    values = cp[col] if col != "total" else cp["total"].where(
-        cp[["out", "through", "in"]].notna().all(axis=1))
+    values = cp[col] if col != "total" else total_or_withheld(cp)
     vals = pd.DataFrame({"iso3": cp["iso3"].to_numpy(), "value": pd.array(values, dtype="Int64")})
     vals = vals[(vals["value"].fillna(1) > 0)]
     if countries is not None and len(countries):
@@ -182,10 +181,7 @@ def compute_hotspots(
     cgdf = cgdf.assign(cls=cls)
 
     pl = places_res.places
-    # all roles: a total with a part withheld is withheld too (the part would be the
-    # total less the parts shown), as the countries' above
-    v = pl[col] if col != "total" else pl["total"].where(
-        pl[["out", "through", "in"]].notna().all(axis=1))
+    v = pl[col] if col != "total" else total_or_withheld(pl)
     table = pd.DataFrame({
         "place": pl["name"].to_numpy(), "kind": pl["kind"].to_numpy(),
         "iso3": pl["iso3"].to_numpy(), "value": pd.array(v, dtype="Int64"),

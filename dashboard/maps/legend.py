@@ -14,7 +14,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard.maps.escape import html_attr, html_text, script_json
-from dashboard.maps.wording import counted
+from dashboard.maps.suppression import below_k, records_text
 
 PREVALENCE_NOTE = "Identified cases are not prevalence."
 SYNTHETIC_TEXT = "SYNTHETIC DATA: not real cases"
@@ -56,10 +56,8 @@ class Caveat:
         """The caveat as plain text lines, in reading order."""
         src = self.source or "not stated"
         out = [f"Source: {src}" + (f" ({self.dataset})" if self.dataset else "")]
-        few = self.k > 1 and 0 < self.records < self.k
-        shown = (f"fewer than {self.k} records shown" if few
-                 else counted(self.records, "record") + " shown")
-        if self.years and not few:
+        shown = records_text(self.records, self.k) + " shown"
+        if self.years and not below_k(self.records, self.k):  # their years would date them
             a, b = self.years
             shown += f", {a}" if a == b else f", {a}–{b}"
         out.append(shown)

@@ -62,10 +62,15 @@ def withheld_cases(cases: int, k: int) -> str:
     return counted(cases, "case") if cases >= k or cases == 0 else f"fewer than {k} cases"
 
 
+def below_k(n: int, k: int) -> bool:
+    """Whether a count is withheld: above 0 and below K, with suppression on (K > 1)."""
+    return k > 1 and 0 < n < k
+
+
 def records_text(n: int, k: int) -> str:
     """"12 records", or "fewer than K records": places withhold their records below K,
     so a corridor's or a chart's records are withheld alike."""
-    return f"fewer than {k} records" if k > 1 and 0 < n < k else counted(n, "record")
+    return f"fewer than {k} records" if below_k(n, k) else counted(n, "record")
 
 
 def records_withheld(records: Any, k: int) -> pd.Series:
@@ -76,10 +81,25 @@ def records_withheld(records: Any, k: int) -> pd.Series:
     return pd.Series(out)
 
 
+def total_or_withheld(places: pd.DataFrame) -> pd.Series:
+    """Each place's total (Int64), <NA> where any part is withheld: the total less the
+    parts shown would give that part away, and a total of the parts shown is not the
+    place's."""
+    known = places[list(TOTAL_COLUMNS)].notna().all(axis=1)
+    return pd.Series(pd.array(places["total"], dtype="Int64"), index=places.index).where(known)
+
+
+def every_count_withheld(places: pd.DataFrame) -> np.ndarray:
+    """Per place: True where each of out/through/in is withheld or 0 and one is withheld,
+    the places whose years and unnumbered records would narrow their few cases down."""
+    parts = places[list(TOTAL_COLUMNS)]
+    return ((parts.isna() | (parts == 0)).all(axis=1) & parts.isna().any(axis=1)).to_numpy()
+
+
 def figure_or_withheld(n: int, k: int) -> str:
     """A total as people read it: "fewer than K" where 0 < n < K (a headline total of
     a narrow selection is as small a count as a corridor's), else the number."""
-    return f"fewer than {k}" if k > 1 and 0 < n < k else f"{n:,}"
+    return f"fewer than {k}" if below_k(n, k) else f"{n:,}"
 
 
 def withheld_line(what: str, withheld: Withheld, more: str = "") -> str:
