@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from threading import Thread
 
 import numpy as np
 import pandas as pd
@@ -186,9 +187,17 @@ def random_grid_dataset(seed: int = 3, n: int = 4000, slots: int = 5
     FlowQuery(suppress=0, years=(2005, 2010), leg_roles=("origin→transit", "transit→transit")),
     FlowQuery(suppress=3, focus="city:3", attributes={"sector": ["sea", "home"]}),
 ])
-def test_the_grid_walk_counts_random_routes_as_the_long_walk_does(query):
+@pytest.mark.parametrize("totals_meanwhile", [False, True])
+def test_the_grid_walk_counts_random_routes_as_the_long_walk_does(query, totals_meanwhile,
+                                                                  monkeypatch):
     from _maps_data import make_countries
 
+    from dashboard.maps import _walk
+
+    # a big grid sums its place totals on a second thread: the same numbers either way
+    threads = []
+    monkeypatch.setattr(_walk, "BACKGROUND_CELLS", 0 if totals_meanwhile else 10**12)
+    monkeypatch.setattr(_walk, "Thread", lambda **kw: threads.append(kw) or Thread(**kw))
     grid_ds, long_ds = random_grid_dataset()
     assert grid_ds.grid is not None
     assert long_ds.grid is None
@@ -202,6 +211,7 @@ def test_the_grid_walk_counts_random_routes_as_the_long_walk_does(query):
     pd.testing.assert_frame_equal(a.places, b.places)
     assert a.summary == b.summary
     assert a.withheld == b.withheld
+    assert len(threads) == int(totals_meanwhile)
 
 
 @pytest.mark.parametrize("slots", [1, 2])

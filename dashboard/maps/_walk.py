@@ -10,7 +10,11 @@ routes of any length (legs, CTDC and matrix files). Pure numpy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
+from threading import Thread
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +23,21 @@ from loaders.model import StopGrid
 
 N_ROLES = 3  # origin, transit, destination
 YEAR_BINS_LIMIT = 4_000_000  # node x year cells counted densely for place year ranges
+# grid cells (slots x records) from which place totals are summed on a second thread;
+# below it a thread's start costs more than it saves
+BACKGROUND_CELLS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTotals:
+    """What each node sees, and which records were walked."""
+
+    by_role: np.ndarray  # (3, nodes): summed counts as origin, transit, destination
+    records: np.ndarray  # records with a stop at each node
+    uncounted: np.ndarray  # of those, records reported without a number
+    year_min: np.ndarray  # float, NaN where no record has a year
+    year_max: np.ndarray
+    selected: np.ndarray  # positions of the records with at least one stop kept
 
 
 @dataclass(slots=True)
@@ -30,12 +49,8 @@ class Walk:
     leg_record: np.ndarray  # position of its record in ``records``
     leg_role: np.ndarray  # from-role * 3 + to-role (an index into LEG_ROLES)
     internal_legs: int  # legs whose two ends are one node: counted, never drawn
-    by_role: np.ndarray  # (3, nodes): summed counts as origin, transit, destination
-    records: np.ndarray  # records with a stop at each node
-    uncounted: np.ndarray  # of those, records reported without a number
-    year_min: np.ndarray  # float, NaN where no record has a year
-    year_max: np.ndarray
-    selected: np.ndarray  # positions of the records with at least one stop kept
+    # a big grid's totals are summed on another thread meanwhile: result() waits for them
+    totals: Future[PlaceTotals]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,23 @@ class RecordValues:
     count: np.ndarray  # float64, 0 where not a number
     uncounted: np.ndarray  # bool: reported without a number
     year: np.ndarray  # float64, NaN where unknown
+
+
+def _run(work: Callable[..., Any], *args: Any, background: bool) -> Future:
+    """``work(*args)`` as a future: on its own thread when ``background``, else now."""
+    done: Future = Future()
+
+    def call() -> None:
+        try:
+            done.set_result(work(*args))
+        except BaseException as exc:  # re-raised by result(), on the caller's thread
+            done.set_exception(exc)
+
+    if background:
+        Thread(target=call, name="routemap-place-totals", daemon=True).start()
+    else:
+        call()
+    return done
 
 
 def _wanted_roles(pair_role: np.ndarray, leg_roles: np.ndarray | None) -> np.ndarray | bool:
@@ -80,13 +112,16 @@ def walk_stops(rid: np.ndarray, pid: np.ndarray, rc: np.ndarray, pos: np.ndarray
     first = first_visits(rid, node)
     pnode, ppos = node[first], pos[first]
     year_min, year_max = minmax(pnode, values.year[ppos], n_nodes)
-    return Walk(
-        leg_from=node[:-1][legs], leg_to=node[1:][legs], leg_record=pos[:-1][legs],
-        leg_role=pair_role[legs], internal_legs=int(internal.sum()),
+    totals = PlaceTotals(
         by_role=by_role.reshape(n_nodes, N_ROLES).T,
         records=np.bincount(pnode, minlength=n_nodes),
         uncounted=np.bincount(pnode, weights=values.uncounted[ppos], minlength=n_nodes),
         year_min=year_min, year_max=year_max, selected=np.flatnonzero(selected),
+    )
+    return Walk(
+        leg_from=node[:-1][legs], leg_to=node[1:][legs], leg_record=pos[:-1][legs],
+        leg_role=pair_role[legs], internal_legs=int(internal.sum()),
+        totals=_run(lambda: totals, background=False),
     )
 
 
@@ -97,37 +132,50 @@ def walk_grid(grid: StopGrid, mask: np.ndarray, node_of_place: np.ndarray, n_nod
     ids = grid.ids if rows is None else grid.ids[rows]
     # one node id per slot, -1 for an empty slot (index -1 reads the appended -1)
     lut = np.append(node_of_place.astype(np.int32, copy=False), np.int32(-1))
-    node = np.ascontiguousarray(lut[ids].T)  # slots x records: each slot one run in memory
-    n_slots = len(node)
     roles = grid.roles.astype(np.int8)
-    valid = node >= 0
     cnt, nocount, year = values.count, values.uncounted, values.year
     if rows is not None:
         cnt, nocount, year = cnt[rows], nocount[rows], year[rows]
-    position = np.arange(len(mask)) if rows is None else rows
 
-    # the next stop after each slot: its node and role (-1: the route ends there)
-    nxt = np.full(node.shape, -1, dtype=np.int32)
-    nxt_role = np.zeros(node.shape, dtype=np.int8)
-    for s in range(n_slots - 2, -1, -1):
-        nxt[s] = np.where(valid[s + 1], node[s + 1], nxt[s + 1])
-        nxt_role[s] = np.where(valid[s + 1], roles[s + 1], nxt_role[s + 1])
+    # place totals need only the grid: on a big selection they are summed on a second
+    # thread while this one finds the legs and the flows (numpy releases the GIL in both)
+    totals = _run(_place_totals, lut, ids, roles, cnt, nocount, year, n_nodes, rows,
+                  background=ids.size >= BACKGROUND_CELLS)
 
-    # legs in record order, as the long walk has them: records x slots, a record's legs
-    # side by side (copied into that layout once; masks over a transposed view are slow)
-    starts = valid[:-1] & (nxt[:-1] >= 0)
-    same = node[:-1] == nxt[:-1]
-    pair_role = roles[:-1, None] * np.int8(N_ROLES) + nxt_role[:-1]
-    wanted = _wanted_roles(pair_role, leg_roles)
-    at = np.flatnonzero(np.ascontiguousarray((starts & ~same & wanted).T))
-    if node.size < 2**31:
-        at = at.astype(np.int32)  # 32-bit index arithmetic is about twice as fast
-    leg_from = np.ascontiguousarray(node[:-1].T).ravel().take(at)
-    leg_to = np.ascontiguousarray(nxt[:-1].T).ravel().take(at)
-    leg_role = np.ascontiguousarray(pair_role.T).ravel().take(at)
-    leg_record = at // np.int32(n_slots - 1) if rows is None else rows.take(at // (n_slots - 1))
+    # the filled slots in record order, then route order: a leg joins two neighbours of
+    # one record (empty slots between them drop out); 32-bit indices, twice as fast
+    n_slots = ids.shape[1]
+    index = np.int32 if ids.size < 2**31 else np.int64
+    node = lut.take(ids).ravel()
+    filled = np.flatnonzero(node >= 0).astype(index, copy=False)
+    stop_node = node.take(filled)
+    record = filled // index(n_slots)
+    stop_role = roles.take(filled - record * index(n_slots))
+    same_record = record[1:] == record[:-1]
+    same_node = stop_node[1:] == stop_node[:-1]
+    if leg_roles is not None:
+        wanted = np.isin(stop_role[:-1] * np.int8(N_ROLES) + stop_role[1:], leg_roles)
+        same_record &= wanted
+    at = np.flatnonzero(same_record & ~same_node).astype(index, copy=False)
+    after = at + index(1)
+    leg_record = record.take(at)
+    return Walk(
+        leg_from=stop_node.take(at), leg_to=stop_node.take(after),
+        leg_record=leg_record if rows is None else rows.take(leg_record),
+        leg_role=stop_role.take(at) * np.int8(N_ROLES) + stop_role.take(after),
+        internal_legs=int(np.count_nonzero(same_record & same_node)), totals=totals,
+    )
 
-    # place totals slot by slot; a record counts once at a node it visits twice
+
+def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.ndarray,
+                  nocount: np.ndarray, year: np.ndarray, n_nodes: int,
+                  rows: np.ndarray | None) -> PlaceTotals:
+    """By-role sums, records, uncounted records and year range per node, slot by slot;
+    and which records (of ``rows``, or of all) have a stop at all."""
+    node = lut.take(ids.T)  # slots x records: each slot one run in memory
+    n_slots = len(node)
+    valid = node >= 0
+    # a record counts once at a node it visits twice
     by_role = np.zeros((N_ROLES, n_nodes))
     records = np.zeros(n_nodes, dtype=np.int64)
     uncounted = np.zeros(n_nodes)
@@ -163,12 +211,9 @@ def walk_grid(grid: StopGrid, mask: np.ndarray, node_of_place: np.ndarray, n_nod
     else:
         year_min, year_max = minmax(np.concatenate(sparse_nodes), np.concatenate(sparse_years),
                                     n_nodes)
-    return Walk(
-        leg_from=leg_from, leg_to=leg_to, leg_record=leg_record,
-        leg_role=leg_role, internal_legs=int(np.count_nonzero(starts & same & wanted)),
-        by_role=by_role, records=records, uncounted=uncounted,
-        year_min=year_min, year_max=year_max, selected=position[valid.any(axis=0)],
-    )
+    visited = valid.any(axis=0)
+    return PlaceTotals(by_role, records, uncounted, year_min, year_max,
+                       np.flatnonzero(visited) if rows is None else rows[visited])
 
 
 def _year_range(seen: np.ndarray, y0: int) -> tuple[np.ndarray, np.ndarray]:

@@ -420,7 +420,6 @@ def compute_flows(
         rid, pid, rc = ordered_stops(dataset)
         walk = walk_stops(rid, pid, rc, record_positions(rec, rid), mask, node_of_place,
                           n_nodes, values, leg_roles)
-    sel_idx = walk.selected
 
     # ---- legs -> flows
     lpos = walk.leg_record
@@ -445,31 +444,33 @@ def compute_flows(
                      None if colour_codes is None else colour_codes[lpos], nf,
                      0 if colour_labels is None else len(colour_labels))
 
-    # ---- place totals
-    places = pd.DataFrame(
-        {
-            "out": walk.by_role[0].astype(np.int64),
-            "through": walk.by_role[1].astype(np.int64),
-            "in": walk.by_role[2].astype(np.int64),
-            "records": walk.records.astype(np.int64),
-            "uncounted": walk.uncounted.astype(np.int64),
-            "year_min": walk.year_min,
-            "year_max": walk.year_max,
-        }
-    )
-    places = places[places["records"] > 0]
-
     # ---- suppression, then minimum and top-N
     k = q.suppress
     roll_parent = parent if q.rollup_small else None
     table, rows, corr_w, cases_w, corr_r = suppress_flow_columns(flows, roll_parent, k)
+    corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
+    shown_gdf, drawn = corridors.shown_frame()
+
+    # ---- place totals (last: on a big grid they were being summed meanwhile)
+    totals = walk.totals.result()
+    sel_idx = totals.selected
+    places = pd.DataFrame(
+        {
+            "out": totals.by_role[0].astype(np.int64),
+            "through": totals.by_role[1].astype(np.int64),
+            "in": totals.by_role[2].astype(np.int64),
+            "records": totals.records.astype(np.int64),
+            "uncounted": totals.uncounted.astype(np.int64),
+            "year_min": totals.year_min,
+            "year_max": totals.year_max,
+        }
+    )
+    places = places[places["records"] > 0]
     places, vals_w, places_r = suppress_places(places, roll_parent, k)
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r,
     )
-    corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
-    shown_gdf, drawn = corridors.shown_frame()
     places_gdf = _places_frame(places, nodes)
     years_sel = year[sel_idx]
     years_sel = years_sel[~np.isnan(years_sel)]
