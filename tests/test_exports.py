@@ -124,6 +124,30 @@ def test_flow_png_for_slides(tmp_path):
     assert (0, 114, 178) in colours  # origin -> destination arcs drawn in Okabe-Ito blue
 
 
+
+@pytest.mark.parametrize("title", [
+    "Routes",
+    "Routes to the Gulf, 2000-2024",  # reached the middle, where the banner sat over it
+    "Routes from Bangladesh, Nepal and Pakistan through the Gulf States to Malaysia and "
+    "beyond, every identified case of 2000-2024, from the synthetic demonstration data",
+])
+def test_a_slide_title_and_the_synthetic_banner_never_overlap(title):
+    from PIL import ImageDraw
+
+    from dashboard.maps.png import _header
+
+    draw = ImageDraw.Draw(Image.new("RGB", (3840, 2160)))
+    header = _header(draw, title, True, 3840, 2.0)  # as a 1920x1080 slide is drawn
+    x0, _, x1, _ = header.banner
+    assert header.title_end + 30 <= x0
+    assert x1 <= 3840
+    assert 1 <= len(header.lines) <= 2
+    shown = " ".join(header.lines)
+    assert shown == title or (shown.endswith("…") and title.startswith(shown[:-1].rstrip()))
+    if len(title) < 10:  # a short title leaves the banner in the middle, as before
+        assert abs((x0 + x1) / 2 - 1920) < 1
+
+
 def _capture_layout(monkeypatch):
     """Record what the PNG renderer passes to its label step: labels, projection, boxes."""
     from dashboard.maps import png

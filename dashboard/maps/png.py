@@ -344,7 +344,8 @@ def render_png(
     draw = ImageDraw.Draw(img, "RGBA")
     legend = _measure(draw, _legend_rows(spec), s, 0.3 * W)
     cav = _measure(draw, [(t, "", None) for t in caveat.lines()], s, 0.36 * W)
-    top = 90 * s if (title or caveat.synthetic) else 20 * s
+    header = _header(draw, title, caveat.synthetic, W, s)
+    top = header.bottom + 10 * s if (title or caveat.synthetic) else 20 * s
     if fit is None:
         fit = [c for fc in layers for f in fc["features"] if f["geometry"]
                for c in _all_coords(f["geometry"])]
@@ -365,18 +366,17 @@ def render_png(
     blocked = [(*legend_xy, legend_xy[0] + legend.w, legend_xy[1] + legend.h),
                (*cav_xy, cav_xy[0] + cav.w, cav_xy[1] + cav.h)]
     if title:
-        f = _font(round(40 * s), bold=True)
-        draw.text((30 * s, 24 * s), title, font=f, fill=(20, 20, 20, 255),
-                  stroke_width=round(3 * s), stroke_fill=(255, 255, 255, 255))
-        blocked.append((0, 0, 30 * s + draw.textlength(title, font=f), 80 * s))
-    if caveat.synthetic:
-        f = _font(round(34 * s), bold=True)
-        tw = draw.textlength(SYNTHETIC_TEXT, font=f)
-        x0 = (W - tw) / 2 - 24 * s
-        draw.rectangle([x0, 16 * s, x0 + tw + 48 * s, 76 * s], fill=_hex("#b00020"))
-        draw.text((W / 2, 46 * s), SYNTHETIC_TEXT, font=f, fill=(255, 255, 255, 255),
-                  anchor="mm")
-        blocked.append((x0, 0, x0 + tw + 48 * s, 80 * s))
+        for i, line in enumerate(header.lines):
+            draw.text((30 * s, 24 * s + i * header.line_h), line, font=header.font,
+                      fill=(20, 20, 20, 255), stroke_width=round(3 * s),
+                      stroke_fill=(255, 255, 255, 255))
+        blocked.append((0, 0, header.title_end, header.bottom))
+    if header.banner is not None:
+        x0, y0, x1, y1 = header.banner
+        draw.rectangle([x0, y0, x1, y1], fill=_hex("#b00020"))
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), SYNTHETIC_TEXT, font=_banner_font(s),
+                  fill=(255, 255, 255, 255), anchor="mm")
+        blocked.append((x0, 0, x1, y1 + 4 * s))
     _draw_labels(draw, labels, proj, s, blocked, (m, m, W - m, H - m))
     _draw_box(draw, legend, *legend_xy, s)
     _draw_box(draw, cav, *cav_xy, s)
@@ -384,6 +384,53 @@ def render_png(
     from dashboard.maps.exports import _atomic_write  # lazy: exports re-exports this module
 
     return _atomic_write(Path(path), lambda p: out.save(p, format="PNG", optimize=True))
+
+
+@dataclass(slots=True)
+class _Header:
+    lines: list[str]  # the title, wrapped
+    font: Any
+    line_h: float
+    title_end: float  # x where the widest title line ends
+    banner: tuple[float, float, float, float] | None  # the SYNTHETIC banner's box
+    bottom: float
+
+
+def _banner_font(s: float) -> Any:
+    return _font(round(34 * s), bold=True)
+
+
+def _header(draw: ImageDraw.ImageDraw, title: str, synthetic: bool, W: float,  # noqa: N803
+            s: float) -> _Header:
+    """Where the title and the SYNTHETIC banner go, never one over the other.
+
+    The banner sits in the middle; a title that would reach it pushes it to the right,
+    and a title too long for the room beside it is set smaller and wrapped (two lines
+    at most, the rest cut with an ellipsis): a slide must show both whole.
+    """
+    margin, gap = 30 * s, 30 * s
+    banner_w = draw.textlength(SYNTHETIC_TEXT, font=_banner_font(s)) + 48 * s if synthetic else 0
+    room = W - 2 * margin - (banner_w + gap if synthetic else 0)
+    for size in (40, 34, 30):
+        font = _font(round(size * s), bold=True)
+        lines = [t for t, _, _ in _wrap(draw, [(title, "", None)], font, room, 0)] if title else []
+        if len(lines) <= 2:
+            break
+    if len(lines) > 2:
+        last = " ".join(lines[1:])
+        while last and draw.textlength(last + "…", font=font) > room:
+            last = last[:-1]
+        lines = [lines[0], last.rstrip() + "…"]
+    line_h = round(size * 1.3) * s
+    title_end = margin + max((draw.textlength(t, font=font) for t in lines), default=0)
+    banner = None
+    if synthetic:
+        x0 = (W - banner_w) / 2
+        if lines and title_end + gap > x0:
+            x0 = W - margin - banner_w
+        banner = (x0, 16 * s, x0 + banner_w, 76 * s)
+    bottom = max(80 * s, 24 * s + len(lines) * line_h + 6 * s)
+    return _Header(lines, font, line_h, title_end, banner, bottom)
 
 
 def _all_coords(g: dict) -> list:
