@@ -102,6 +102,13 @@ def test_flow_map_draws_offline_and_hostile_text_stays_text(browser, tmp_path):
     assert all(t.startswith(EVIL) for t in labels)
     assert any(t.endswith("Kuala Lumpur") for t in labels)
     assert page.locator(".rm-banner").is_visible()
+    # a long title and the SYNTHETIC banner side by side, however narrow the map
+    for width in (1280, 800):
+        page.set_viewport_size({"width": width, "height": 600})
+        page.wait_for_timeout(50)
+        t, b = (page.locator(c).bounding_box() for c in (".rm-title", ".rm-banner"))
+        assert t["x"] + t["width"] <= b["x"]
+        assert b["x"] + b["width"] <= width
     assert errors == []
     assert [u for u in requests if not u.startswith("file://")] == []
     page.close()

@@ -75,8 +75,14 @@ _CSS = """
   box-shadow: 0 1px 4px rgba(0,0,0,.25); cursor: auto; overflow-wrap: anywhere; }
 .rm-legend { left: 10px; bottom: 24px; }
 .rm-caveat { right: 10px; bottom: 24px; }
-.rm-title { left: 54px; top: 10px; font-weight: 600; font-size: 16px; }
-.rm-banner { left: 50%; top: 10px; transform: translateX(-50%); background: #b00020;
+/* the title and the SYNTHETIC banner share a bar along the top, so on a narrow map
+   the banner moves aside instead of lying over the title */
+.rm-top { position: absolute; z-index: 1000; left: 54px; right: 10px; top: 10px;
+  display: flex; align-items: flex-start; gap: 10px; pointer-events: none; }
+.rm-top > .rm-box { position: static; pointer-events: auto; }
+.rm-title { flex: 0 1 auto; max-width: 60%; font-weight: 600; font-size: 16px; }
+.rm-top > .rm-banner { flex: none; margin: 0 auto; max-width: none; white-space: nowrap;
+  background: #b00020;
   color: #fff; font-weight: 700; letter-spacing: .05em; border-color: #700014; }
 .rm-box h4 { margin: 0 0 4px; font-size: 1em; }
 /* the legend folds to its title on a click (a presenter uncovering the map); the
@@ -177,9 +183,11 @@ class MapLegend(MacroElement):
         """{% macro script(this, kwargs) %}
         var {{ this.get_name() }} = new (L.Layer.extend({
             onAdd: function (map) {
-                var parent = map.getContainer();
+                var parent = map.getContainer(), top = null;
                 this._boxes = {{ this.boxes }}.map(function (b) {
-                    var box = L.DomUtil.create("div", b[0], parent);
+                    var onTop = / rm-(title|banner)$/.test(b[0]);
+                    if (onTop && !top) { top = L.DomUtil.create("div", "rm-top", parent); }
+                    var box = L.DomUtil.create("div", b[0], onTop ? top : parent);
                     if (b[1]) { box.setAttribute("role", b[1]); }
                     if (b[2]) { box.setAttribute("aria-label", b[2]); }
                     box.innerHTML = b[3];  // escaped on the server (legend.py)
@@ -213,9 +221,11 @@ class MapLegend(MacroElement):
                     }
                     return box;
                 });
+                this._top = top;
             },
             onRemove: function () {
                 this._boxes.forEach(function (box) { L.DomUtil.remove(box); });
+                if (this._top) { L.DomUtil.remove(this._top); }
             }
         }))();
         {{ this._parent.get_name() }}.addLayer({{ this.get_name() }});
