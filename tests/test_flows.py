@@ -66,6 +66,21 @@ def test_a_record_visiting_a_place_twice_counts_once_in_records():
     assert (k["out"], k["in"]) == (2, 2)
 
 
+
+def test_cases_pass_through_a_place_once_however_many_of_its_stops_they_make():
+    """Through Karachi and Lahore is through Pakistan once: its 'through' was 27 here,
+    for 17 cases (each transit stop added the record's cases again)."""
+    routes = [([2, 0, 1, 3], 10, 2019), ([2, 0, 3], 7, 2020), ([2, 0, 4, 0, 3], 5, 2021)]
+    country = flows_of(FlowQuery(suppress=0, level="country"), routes=routes)
+    pak = country.places.set_index("key").loc["country:PAK"]
+    assert (pak["through"], pak["records"], pak["total"]) == (22, 3, 22)
+    place = flows_of(routes=routes).places.set_index("key").loc["city:1"]
+    assert (place["through"], place["records"]) == (22, 3)  # Karachi twice in one route
+    # a place that is a record's origin and its destination counts in both roles
+    both = flows_of(routes=[([0, 4, 0], 2, 2019)]).places.set_index("key").loc["city:1"]
+    assert (both["out"], both["in"], both["records"]) == (2, 2, 1)
+
+
 def test_unresolved_places_stay_in_the_table_without_geometry():
     r = flows_of()
     f = row(r.flows, "city:1", "unresolved:atlantis")

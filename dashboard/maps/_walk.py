@@ -108,7 +108,11 @@ def walk_stops(rid: np.ndarray, pid: np.ndarray, rc: np.ndarray, pos: np.ndarray
     legs &= wanted
 
     cnt = values.count
-    by_role = np.bincount(node * N_ROLES + rc, weights=cnt[pos], minlength=n_nodes * N_ROLES)
+    # a record's cases count once per node and role (two transits in one country)
+    node_role = node * N_ROLES + rc
+    in_role = first_visits(rid, node_role)
+    by_role = np.bincount(node_role[in_role], weights=cnt[pos[in_role]],
+                          minlength=n_nodes * N_ROLES)
     first = first_visits(rid, node)
     pnode, ppos = node[first], pos[first]
     year_min, year_max = minmax(pnode, values.year[ppos], n_nodes)
@@ -175,14 +179,18 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
     node = lut.take(ids.T)  # slots x records: each slot one run in memory
     n_slots = len(node)
     valid = node >= 0
-    # a record counts once at a node it visits twice
     by_role = np.zeros((N_ROLES, n_nodes))
     records = np.zeros(n_nodes, dtype=np.int64)
     uncounted = np.zeros(n_nodes)
-    first = valid.copy()
+    # a record counts once at a node it visits twice, and its cases once in each role
+    # there (two transits in one country pass through it once)
+    first, first_in_role = valid.copy(), valid.copy()
     for s in range(1, n_slots):
         for t in range(s):
-            first[s] &= node[s] != node[t]
+            again = node[s] == node[t]
+            first[s] &= ~again
+            if roles[t] == roles[s]:
+                first_in_role[s] &= ~again
     year_ok = ~np.isnan(year)
     years = year[year_ok].astype(np.int64) if year_ok.any() else np.zeros(0, np.int64)
     y0 = int(years.min()) if len(years) else 0
@@ -194,7 +202,8 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
     sparse_nodes, sparse_years = [], []
     for s in range(n_slots):
         shifted = node[s] + 1  # an empty slot (-1) lands in bin 0, dropped below
-        by_role[roles[s]] += np.bincount(shifted, weights=cnt, minlength=n_nodes + 1)[1:]
+        in_role = np.where(first_in_role[s], shifted, 0)
+        by_role[roles[s]] += np.bincount(in_role, weights=cnt, minlength=n_nodes + 1)[1:]
         first_here = np.where(first[s], shifted, 0)
         records += np.bincount(first_here, minlength=n_nodes + 1)[1:]
         if nocount.any():
