@@ -50,6 +50,22 @@ def test_place_totals_below_k_are_masked_not_zeroed():
     assert not ((v > 0) & (v < 5)).any()
 
 
+
+def test_small_cities_rolled_into_their_country_count_each_record_once():
+    """Karachi (4 records) and Lahore (4) are each below 5 and roll up into Pakistan.
+    Three of the records pass through both: Pakistan saw 5 records and 5 cases, not the
+    8 that adding the two cities' totals gave."""
+    both, lahore, karachi = [2, 0, 1, 3], [2, 1, 3], [2, 0, 3]
+    r = result([(both, 1, 2019)] * 3 + [(lahore, 1, 2020), (karachi, 1, 2021)])
+    places = r.places.set_index("key")
+    pak = places.loc["country:PAK"]
+    assert (pak["through"], pak["records"]) == (5, 5)
+    assert (pak["year_min"], pak["year_max"]) == (2019, 2021)
+    assert bool(pak["rolled_up"])
+    assert r.withheld.rolled_up_places == 2
+    assert not {"city:1", "city:2"} & set(places.index)  # the cities live on only in it
+
+
 def test_numbers_never_leak_into_the_frames():
     r = result([([0, 4, 3], 1, 2019), ([6, 7], 4, 2018), ([2, 0], 12, 2017)], suppress=10)
     shown = r.flows["count"].to_numpy()

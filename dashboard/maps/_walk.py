@@ -40,6 +40,27 @@ class PlaceTotals:
     selected: np.ndarray  # positions of the records with at least one stop kept
 
 
+@dataclass(frozen=True, slots=True)
+class Stops:
+    """Every stop walked, in record order then route order."""
+
+    record: np.ndarray  # the stop's record: a position among the rows walked
+    node: np.ndarray  # node id
+    role: np.ndarray  # role code
+    rows: np.ndarray | None = None  # positions in ``records`` of the rows walked (None: all)
+
+    def totals(self, into: np.ndarray, values: RecordValues, n_nodes: int) -> PlaceTotals:
+        """Place totals with each stop counted at node ``into[node]`` (left out where
+        that is -1): how places merged by the roll-up are counted, every record still
+        once per node and role (two small cities of one country are one visit to it)."""
+        at = into[self.node]
+        keep = np.flatnonzero(at >= 0)
+        record = self.record[keep]
+        pos = record if self.rows is None else self.rows[record]
+        return _stop_totals(record, at[keep], self.role[keep], pos, values, n_nodes,
+                            np.unique(pos))
+
+
 @dataclass(slots=True)
 class Walk:
     """Legs (in record order, then route order) and per-node totals."""
@@ -51,6 +72,7 @@ class Walk:
     internal_legs: int  # legs whose two ends are one node: counted, never drawn
     # a big grid's totals are summed on another thread meanwhile: result() waits for them
     totals: Future[PlaceTotals]
+    stops: Stops
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,25 +129,32 @@ def walk_stops(rid: np.ndarray, pid: np.ndarray, rc: np.ndarray, pos: np.ndarray
     internal &= wanted
     legs &= wanted
 
-    cnt = values.count
-    # a record's cases count once per node and role (two transits in one country)
-    node_role = node * N_ROLES + rc
-    in_role = first_visits(rid, node_role)
-    by_role = np.bincount(node_role[in_role], weights=cnt[pos[in_role]],
-                          minlength=n_nodes * N_ROLES)
-    first = first_visits(rid, node)
-    pnode, ppos = node[first], pos[first]
-    year_min, year_max = minmax(pnode, values.year[ppos], n_nodes)
-    totals = PlaceTotals(
-        by_role=by_role.reshape(n_nodes, N_ROLES).T,
-        records=np.bincount(pnode, minlength=n_nodes),
-        uncounted=np.bincount(pnode, weights=values.uncounted[ppos], minlength=n_nodes),
-        year_min=year_min, year_max=year_max, selected=np.flatnonzero(selected),
-    )
+    totals = _stop_totals(rid, node, rc, pos, values, n_nodes, np.flatnonzero(selected))
     return Walk(
         leg_from=node[:-1][legs], leg_to=node[1:][legs], leg_record=pos[:-1][legs],
         leg_role=pair_role[legs], internal_legs=int(internal.sum()),
         totals=_run(lambda: totals, background=False),
+        stops=Stops(pos, node, rc),
+    )
+
+
+def _stop_totals(rid: np.ndarray, node: np.ndarray, rc: np.ndarray, pos: np.ndarray,
+                 values: RecordValues, n_nodes: int, selected: np.ndarray) -> PlaceTotals:
+    """Place totals from stops grouped by record (``rid``; ``pos`` their record
+    positions): a record counts once at a node, and its cases once in each role there
+    (two transits in one country pass through it once)."""
+    node_role = node * N_ROLES + rc
+    in_role = first_visits(rid, node_role)
+    by_role = np.bincount(node_role[in_role], weights=values.count[pos[in_role]],
+                          minlength=n_nodes * N_ROLES)
+    first = first_visits(rid, node)
+    pnode, ppos = node[first], pos[first]
+    year_min, year_max = minmax(pnode, values.year[ppos], n_nodes)
+    return PlaceTotals(
+        by_role=by_role.reshape(n_nodes, N_ROLES).T,
+        records=np.bincount(pnode, minlength=n_nodes),
+        uncounted=np.bincount(pnode, weights=values.uncounted[ppos], minlength=n_nodes),
+        year_min=year_min, year_max=year_max, selected=selected,
     )
 
 
@@ -168,6 +197,7 @@ def walk_grid(grid: StopGrid, mask: np.ndarray, node_of_place: np.ndarray, n_nod
         leg_record=leg_record if rows is None else rows.take(leg_record),
         leg_role=stop_role.take(at) * np.int8(N_ROLES) + stop_role.take(after),
         internal_legs=int(np.count_nonzero(same_record & same_node)), totals=totals,
+        stops=Stops(record, stop_node, stop_role, rows),
     )
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from dashboard.maps._grouping import minmax, pair_keys
 from dashboard.maps._walk import (
+    PlaceTotals,
     RecordValues,
     grid_walkable,
     ids_are_positions,
@@ -454,19 +455,11 @@ def compute_flows(
     # ---- place totals (last: on a big grid they were being summed meanwhile)
     totals = walk.totals.result()
     sel_idx = totals.selected
-    places = pd.DataFrame(
-        {
-            "out": totals.by_role[0].astype(np.int64),
-            "through": totals.by_role[1].astype(np.int64),
-            "in": totals.by_role[2].astype(np.int64),
-            "records": totals.records.astype(np.int64),
-            "uncounted": totals.uncounted.astype(np.int64),
-            "year_min": totals.year_min,
-            "year_max": totals.year_max,
-        }
-    )
-    places = places[places["records"] > 0]
-    places, vals_w, places_r = suppress_places(places, roll_parent, k)
+
+    def merged(into: np.ndarray) -> pd.DataFrame:  # places the roll-up merges, recounted
+        return _totals_table(walk.stops.totals(into, values, n_nodes))
+
+    places, vals_w, places_r = suppress_places(_totals_table(totals), roll_parent, k, merged)
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r,
@@ -485,6 +478,22 @@ def compute_flows(
         internal_legs=walk.internal_legs, layout=dataset.report.layout,
     )
     return FlowResult(corridors, places_gdf, withheld, summary, q)
+
+
+def _totals_table(totals: PlaceTotals) -> pd.DataFrame:
+    """Place totals indexed by node id, for the nodes with a record."""
+    places = pd.DataFrame(
+        {
+            "out": totals.by_role[0].astype(np.int64),
+            "through": totals.by_role[1].astype(np.int64),
+            "in": totals.by_role[2].astype(np.int64),
+            "records": totals.records.astype(np.int64),
+            "uncounted": totals.uncounted.astype(np.int64),
+            "year_min": totals.year_min,
+            "year_max": totals.year_max,
+        }
+    )
+    return places[places["records"] > 0]
 
 
 def _counts(count: pd.Series) -> tuple[np.ndarray, np.ndarray]:

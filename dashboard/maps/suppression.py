@@ -14,7 +14,7 @@ Works on integer node ids; ``parent[i]`` is the node that node ``i`` rolls up in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,14 +258,17 @@ TOTAL_COLUMNS = ("out", "through", "in")
 
 
 def suppress_places(
-    places: pd.DataFrame, parent: np.ndarray | None, k: int
+    places: pd.DataFrame, parent: np.ndarray | None, k: int,
+    merged: Callable[[np.ndarray], pd.DataFrame],
 ) -> tuple[pd.DataFrame, int, int]:
     """Withhold place totals below ``k`` (each of out/through/in, and records).
 
     ``places`` is indexed by node id with out, through, in, records, uncounted, year_min,
     year_max. A node whose whole total is below ``k`` is first merged into its parent
-    (city -> country). Returns (places with Int64 totals, <NA> where withheld; values
-    withheld; places rolled up).
+    (city -> country). Merged totals are not sums: a record in two small cities of one
+    country visits that country once. ``merged(into)`` counts them again from the stops,
+    each stop at node ``into[node]`` (-1: not wanted). Returns (places with Int64 totals,
+    <NA> where withheld; values withheld; places rolled up).
     """
     places = places.copy()
     places["rolled_up"] = False
@@ -281,15 +284,13 @@ def suppress_places(
         move = ((total > 0) & (total < k) & (par != ids)).to_numpy()
         if move.any():
             rolled = int(move.sum())
-            # moved rows take their parent's id and merge with it (or with each other)
-            moved = places[move].set_axis(par[move]).assign(rolled_up=True)
-            merged = pd.concat([places[~move], moved])
-            places = merged.groupby(level=0).agg(
-                out=("out", "sum"), through=("through", "sum"), **{"in": ("in", "sum")},
-                records=("records", "sum"), uncounted=("uncounted", "sum"),
-                year_min=("year_min", "min"), year_max=("year_max", "max"),
-                rolled_up=("rolled_up", "any"),
-            )
+            # moved nodes and the parents they join are counted again as one node each
+            into = np.full(len(parent), -1, dtype=np.int32)
+            receiving = np.unique(par[move])
+            into[ids[move]] = par[move]
+            into[receiving] = receiving
+            stay = places[~move & ~np.isin(ids, receiving)]
+            places = pd.concat([stay, merged(into).assign(rolled_up=True)]).sort_index()
     withheld = 0
     for c in (*TOTAL_COLUMNS, "records"):
         v = places[c].astype("Int64")
