@@ -25,7 +25,9 @@ that start in, pass through or end in them).
    could not be resolved. No row is dropped silently.
 5. **Aggregate** the legs of the selected records into corridors (sum of cases, number
    of records). Routes reported without a number are drawn and counted apart, never as
-   one case each.
+   one case each. A place counts a record's cases once in each role it plays there:
+   a route through Karachi and Lahore passes through Pakistan once, and so do two small
+   cities rolled up into their country.
 
 ### Caveats
 - **Identified cases are not prevalence.** The counts show what was identified and
