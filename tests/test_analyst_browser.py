@@ -274,3 +274,25 @@ def test_a_search_result_fixes_the_namesake_picked(browser, tmp_path: Path) -> N
         no_exception(page)
     assert load_aliases(home)["zzspringfeldq"].key == second.key
     assert outside == []
+
+
+def test_a_second_search_fixes_its_own_first_result(browser, tmp_path: Path) -> None:
+    """The results list keeps its pick by label: after a second search that finds the
+    same place with another similarity, the first search's label came back as the pick
+    and "Use this place" crashed the page (KeyError)."""
+    home, outside = tmp_path / "home", []
+    home.mkdir()
+    csv = tmp_path / "lahre.csv"
+    csv.write_text("origin,destination,count,year\nZzspringfeldq,Dubai,12,2019\n", "utf-8")
+    first = get_gazetteer().search("Lahre", 10).iloc[0]  # Lahore, less similar than to "Lahore"
+    with serve(browser, home, tmp_path / "serve.log") as url, \
+            offline_page(browser, outside, WIDTH, HEIGHT) as page:
+        open_page(page, url, "data")
+        upload(page, csv)
+        type_into(page, "Search for a place by name", "Lahore")
+        type_into(page, "Search for a place by name", "Lahre")
+        click(page, "Use this place")
+        no_exception(page)
+        expect_flash(page, "Fixed: Zzspringfeldq is now Lahore (city, PAK)")
+    assert load_aliases(home)["zzspringfeldq"].key == first.key
+    assert outside == []

@@ -9,6 +9,7 @@ at once. Dataset text reaches the screen only through st.dataframe (text cells) 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +95,9 @@ def _fix(text: str, country: str, label: str, **target: Any) -> None:
                "upload.", "review")
 
 
-def _fix_from_search(text: str, country: str, results_key: str) -> None:
+def _fix_from_search(text: str, country: str, results_key: str, offered: list[str]) -> None:
     key = st.session_state.get(results_key)
-    if not key:
+    if key not in offered:
         _flash("error", "Pick a place from the search results first.", "review")
         return
     p = get_gazetteer().places.loc[key]
@@ -305,9 +306,12 @@ def _review(dataset: Dataset) -> None:
             st.caption("No place found; try another spelling, or enter coordinates.")
         else:
             options = review.search_hit_labels(hits)
-            st.radio("Results", list(options), key=f"fix_hit_{i}", format_func=options.get)
+            # a new search gets a new widget: Streamlit keeps a radio's value by its label,
+            # and the old search's label came back as the pick, not a place key (KeyError)
+            hit_key = f"fix_hit_{i}_{hashlib.sha1(q.encode()).hexdigest()[:12]}"
+            st.radio("Results", list(options), key=hit_key, format_func=options.get)
             st.button("Use this place", on_click=_fix_from_search,
-                      args=(text, country, f"fix_hit_{i}"))
+                      args=(text, country, hit_key, list(options)))
     with coords:
         st.caption("For a place the gazetteer does not have: give the name to show on the "
                    "map and its position in decimal degrees (north and east positive).")
