@@ -27,6 +27,7 @@ from loaders.formulas import neutralise, neutralise_column
 from loaders.gazetteer import preload_gazetteer
 from loaders.geocode import geocode
 from loaders.layouts import ROLE_KEYS, detect_layout
+from loaders.output_files import atomic_write, check_outputs, is_special_file
 from loaders.readers import Table, read_table
 
 SUFFIXES = ("name", "kind", "iso3", "lat", "lon", "match", "score")
@@ -90,12 +91,8 @@ def geocode_file(
 def check_output(output: Path, source: Path | None) -> Path:
     """``output`` if geocode may write CSV there: not the input itself (it would be
     replaced), not a folder, a CSV name; its folder is made if missing."""
-    if not output.name or output.is_dir():
-        raise SchemaError(f"-o must name a file to write, not a folder: {str(output)!r}")
-    if source is not None and output.exists() and output.resolve() == Path(source).resolve():
-        raise SchemaError(f"-o names the input file itself ({output.name}); geocode writes a "
-                          "new file beside it: give another name")
-    if output.suffix.lower() not in (".csv", ".txt", ".tsv"):
+    check_outputs([("-o", output)], source)
+    if output.suffix.lower() not in (".csv", ".txt", ".tsv") and not is_special_file(output):
         raise SchemaError(f"geocode writes CSV: give -o a .csv name, not {output.name!r}")
     output.parent.mkdir(parents=True, exist_ok=True)
     return output
@@ -217,10 +214,4 @@ def write_csv(data: pa.Table, output: Path) -> None:
     # the header too: a column named "=HYPERLINK(...)" is a formula to a spreadsheet
     safe = pa.table({neutralise(name): neutralise_column(data.column(name))
                      for name in data.column_names})
-    output = Path(output)
-    tmp = output.with_name(f".{output.name}.tmp")
-    try:
-        pacsv.write_csv(safe, tmp)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(output, lambda tmp: pacsv.write_csv(safe, tmp))

@@ -328,3 +328,54 @@ def test_geocode_reads_missing_markers_as_no_place(tmp_path):
     rows = _rows(tmp_path / "out.csv")
     assert [r["CountryOfExploitation_match"] for r in rows] == ["", "code", "code"]
     assert rows[2]["citizenship"] == "-99"  # the input's own value stays
+
+
+def _map(tmp_path: Path, *args: str) -> tuple[int, str]:
+    done = subprocess.run([str(ROUTEMAP), "map", *args], capture_output=True, text=True,
+                          check=False, cwd=tmp_path)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["in.csv", "-o", "m.html", "--flows-csv", "in.csv"], "--flows-csv names the input file"),
+    (["in.csv", "-o", "m.html", "--places-csv", "./in.csv"], "--places-csv names the input"),
+    (["in.csv", "-o", "in.csv"], "-o names the input file itself"),
+    (["in.csv", "-o", "m.html", "--flows-csv", "t.csv", "--places-csv", "t.csv"],
+     "--flows-csv and --places-csv name the same file (t.csv)"),
+    (["in.csv", "-o", "m.html", "--png", "m.html"], "-o and --png name the same file"),
+])
+def test_map_never_writes_over_its_input_or_one_output_over_another(tmp_path, args, said):
+    """`--flows-csv data.csv` on data.csv replaced the data with the flows, exit 0."""
+    source = tmp_path / "in.csv"
+    source.write_text(ROUTES_CSV, encoding="utf-8")
+    code, err = _map(tmp_path, *args)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert said in err
+    assert source.read_text(encoding="utf-8") == ROUTES_CSV
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # nothing written
+
+
+def test_map_follows_a_link_and_writes_through_a_pipe(tmp_path):
+    """The temp-file-and-rename replaced a symlink with a file (its target never got the
+    map) and a device or pipe with a file (`-o /dev/stdout` as root replaced the node)."""
+    import os
+    import threading
+
+    target = tmp_path / "real.html"
+    target.write_text("old", encoding="utf-8")
+    (tmp_path / "link.html").symlink_to(target)
+    code, err = _map(tmp_path, "demo", "-o", "link.html")
+    assert code == 0, err
+    assert (tmp_path / "link.html").is_symlink()
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    pipe = tmp_path / "pipe.html"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    code, err = _map(tmp_path, "demo", "-o", "pipe.html")
+    reader.join(timeout=60)
+    assert code == 0, err
+    assert got[0].startswith(b"<!DOCTYPE html>")
+    assert pipe.is_fifo()  # still the pipe: written through, not replaced

@@ -130,17 +130,14 @@ def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Every file to write names a file: a folder failed only after the work, naming
-    the temporary file it was written to."""
-    from pathlib import Path
+    """Every file to write names a file of its own, not the input: checked before the work
+    (a folder failed only after it; the input or a second output was replaced)."""
+    from loaders.output_files import check_outputs
+    from loaders.samples import source_path
 
-    for option, value in (("-o", args.output), ("--png", args.png),
-                          ("--flows-csv", args.flows_csv),
-                          ("--flows-geojson", args.flows_geojson),
-                          ("--places-csv", args.places_csv)):
-        if value is not None and (not Path(value).name or Path(value).is_dir()):
-            raise MapArgumentError(f"{option} must name a file to write, not a folder: "
-                                   f"{value!r}")
+    check_outputs([("-o", args.output), ("--png", args.png),
+                   ("--flows-csv", args.flows_csv), ("--flows-geojson", args.flows_geojson),
+                   ("--places-csv", args.places_csv)], source_path(args.file)[0])
 
 
 def _run(args: argparse.Namespace) -> None:

@@ -10,8 +10,6 @@ Files are written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +25,7 @@ from dashboard.maps.suppression import (
     total_or_withheld,
 )
 from loaders.formulas import neutralise
+from loaders.output_files import atomic_write
 
 FLOW_COLUMNS = ["from_key", "from_name", "to_key", "to_name", "leg_role", "count", "records",
                 "uncounted", "year_min", "year_max", "rolled_up"]
@@ -81,20 +80,7 @@ def places_table(result: FlowResult) -> pd.DataFrame:
 
 
 def _atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; exports are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, write)
 
 
 def _write_csv(df: pd.DataFrame, path: str | Path) -> Path:
