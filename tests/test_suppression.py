@@ -205,3 +205,11 @@ def test_a_rolled_up_corridor_keeps_the_role_of_its_largest_member_the_first_on_
     # all at 0: the kept no-number corridor comes first and keeps its role
     kept, *_ = suppress_flows(flows.assign(count=0), parent, 3)
     assert kept[["count", "uncounted", "leg_role"]].values.tolist() == [[0, 2, 1]]
+
+
+def test_withheld_cases_count_each_case_once_however_many_legs_were_withheld():
+    """Three cases of one, Karachi -> UAE -> Kuala Lumpur: both corridors are withheld.
+    Adding their counts said 6 cases withheld, of 3 selected (28 of 19 in a real file)."""
+    r = result([([0, 4, 3], 1, 2019)] * 3, rollup_small=False)
+    assert (r.withheld.corridors, r.withheld.cases) == (2, 3)
+    assert r.withheld.cases <= r.summary.cases_selected

@@ -137,10 +137,11 @@ def suppress_flows(
     if k <= 1 or flows.empty:
         return flows, 0, 0, 0
     cols = {c: _column(flows[c]) for c in flows.columns}
-    out, rows, withheld, cases, rolled = suppress_flow_columns(cols, parent, k)
+    out, rows, lost, rolled = suppress_flow_columns(cols, parent, k)
     if rows is None:
         return flows, 0, 0, 0
-    return pd.DataFrame({c: v[rows] for c, v in out.items()}), withheld, cases, rolled
+    cases = int(np.asarray(cols["count"])[lost].sum())
+    return pd.DataFrame({c: v[rows] for c, v in out.items()}), len(lost), cases, rolled
 
 
 def _column(s: pd.Series) -> Any:
@@ -154,22 +155,23 @@ PICKED = ("leg_role", "colour", "source")
 
 def suppress_flow_columns(
     cols: Mapping[str, Any], parent: np.ndarray | None, k: int
-) -> tuple[dict[str, Any], np.ndarray | None, int, int, int]:
+) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, int]:
     """:func:`suppress_flows` on a mapping of equal-length columns (numpy arrays).
 
     The array form lets ``compute_flows`` skip building and copying tables of a million
     corridors. Returns (columns with ``rolled_up``: the input's rows, then any new
     rolled-up corridors; the rows to keep as a boolean mask, or None for all of them;
-    corridors withheld; cases withheld; corridors rolled up).
+    the input rows withheld, as positions; corridors rolled up).
     """
     n = len(cols["count"])
     out = {**cols, "rolled_up": np.zeros(n, dtype=bool)}
+    none = np.zeros(0, dtype=np.int64)
     if k <= 1 or n == 0:
-        return out, None, 0, 0, 0
+        return out, None, none, 0
     count = np.asarray(cols["count"])
     small = _is_small(count, np.asarray(cols["uncounted"]), k)
     if not small.any():
-        return out, None, 0, 0, 0
+        return out, None, none, 0
     low = np.flatnonzero(small)
     if parent is not None:
         frm, to = np.asarray(cols["from_id"])[low], np.asarray(cols["to_id"])[low]
@@ -177,12 +179,12 @@ def suppress_flow_columns(
         movable = (pf != pt) & ((pf != frm) | (pt != to))
         if movable.any():
             return _roll_up(cols, small, low, movable, pf, pt, parent, k)
-    return out, ~small, len(low), int(count[low].sum()), 0
+    return out, ~small, low, 0
 
 
 def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movable: np.ndarray,
              pf: np.ndarray, pt: np.ndarray, parent: np.ndarray, k: int
-             ) -> tuple[dict[str, Any], np.ndarray, int, int, int]:
+             ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, int]:
     """Merge the movable small flows into their parents' corridors, then withhold.
 
     Groups are the kept flows in order, then the new parent corridors in order of first
@@ -251,7 +253,7 @@ def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movabl
     landed = ok[g]
     lost = np.concatenate([low[~movable], mv[~landed]])
     rows = ok & np.concatenate([~small, np.ones(n_new, dtype=bool)])
-    return out, rows, len(lost), int(count[lost].sum()), int(landed.sum())
+    return out, rows, lost, int(landed.sum())
 
 
 TOTAL_COLUMNS = ("out", "through", "in")
