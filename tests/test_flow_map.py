@@ -314,3 +314,20 @@ def test_a_matrix_over_several_years_says_its_years_are_added():
     ds.report.layout = "routes"  # cases over years add up: nothing to say
     assert not any("added together" in line for line in caveat_for(
         compute_flows(ds, FlowQuery(), countries=make_countries())).lines())
+
+
+def test_a_place_whose_every_count_is_withheld_is_not_drawn_as_an_origin():
+    """Every count of Bangladesh (2 out) is withheld; read as 0 they made its main role
+    'origin' by default, and a destination of few cases was drawn as a source too."""
+    from dashboard.maps.flow_map import NODE_COLOURS, node_features
+
+    ds = make_dataset([([0, 3], 40, 2019), ([2, 6], 2, 2016)])
+    r = compute_flows(ds, FlowQuery(rollup_small=False), countries=make_countries())
+    roles = r.places.set_index("key")["role"]
+    assert (roles["country:BGD"], roles["city:4"]) == ("withheld", "withheld")  # and Manila
+    assert (roles["city:1"], roles["city:3"]) == ("origin", "destination")
+    fc, legend = node_features(r, FlowMapOptions(countries=make_countries()))
+    fills = {f["properties"]["tip"][0].split(" (")[0]: f["properties"]["style"]["fillColor"]
+             for f in fc["features"]}
+    assert fills["Bangladesh"] == fills["Manila"] == NODE_COLOURS["withheld"]
+    assert ("Role withheld (every count below 5)", NODE_COLOURS["withheld"]) in legend

@@ -213,3 +213,12 @@ def test_withheld_cases_count_each_case_once_however_many_legs_were_withheld():
     r = result([([0, 4, 3], 1, 2019)] * 3, rollup_small=False)
     assert (r.withheld.corridors, r.withheld.cases) == (2, 3)
     assert r.withheld.cases <= r.summary.cases_selected
+
+
+def test_a_country_that_small_cities_roll_into_is_named_without_the_shapes():
+    """The command line draws a place-level map without building country shapes; the
+    countries its small cities rolled into were named by code ("PAK") on map and PNG."""
+    r = compute_flows(make_dataset([([0, 3], 3, 2019), ([1, 3], 3, 2019)]), FlowQuery())
+    f = r.flows.iloc[0]
+    assert (f["from_key"], f["from_name"]) == ("country:PAK", "Pakistan")
+    assert (f["to_key"], f["to_name"]) == ("country:MYS", "Malaysia")

@@ -24,7 +24,7 @@ from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
-from dashboard.maps.suppression import every_count_withheld, records_text
+from dashboard.maps.suppression import WITHHELD_ROLE, every_count_withheld, records_text
 from dashboard.maps.wording import counted
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
@@ -37,8 +37,10 @@ LEG_ROLE_COLOURS = {
     "transit→destination": "#56B4E9",
     "origin→destination": "#0072B2",
 }
-NODE_COLOURS = {"origin": "#D55E00", "transit": "#F0E442", "destination": "#009E73"}
-NODE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination"}
+NODE_COLOURS = {"origin": "#D55E00", "transit": "#F0E442", "destination": "#009E73",
+                WITHHELD_ROLE: "#BBBBBB"}
+NODE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination",
+               WITHHELD_ROLE: "Role withheld (every count below K)"}
 COORD_DP = 4
 
 
@@ -245,9 +247,10 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
             "properties": {"style": style, "tip": tip},
         })
     roles = [r for r in NODE_COLOURS if (pl["role"] == r).any()]
+    labels = [NODE_LABELS[r].replace(" K)", f" {k})") for r in roles]
     return ({"type": "FeatureCollection", "features": features},
-            [(f"{NODE_LABELS[r]} (circle size ∝ √cases)" if i == 0 else NODE_LABELS[r],
-              NODE_COLOURS[r]) for i, r in enumerate(roles)])
+            [(f"{label} (circle size ∝ √cases)" if i == 0 else label, NODE_COLOURS[r])
+             for i, (label, r) in enumerate(zip(labels, roles, strict=True))])
 
 
 def filters_line(result: FlowResult, of_corridors: bool = True) -> str:

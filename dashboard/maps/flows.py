@@ -36,7 +36,9 @@ from dashboard.maps._walk import (
 from dashboard.maps.corridors import LEG_ROLES, Corridors, LegValues, int_or_na
 from dashboard.maps.suppression import (
     DEFAULT_K,
+    WITHHELD_ROLE,
     Withheld,
+    every_count_withheld,
     suppress_flow_columns,
     suppress_places,
 )
@@ -199,6 +201,20 @@ def default_countries() -> gpd.GeoDataFrame | None:
         return None
 
 
+def _country_table() -> pd.DataFrame | None:
+    """The gazetteer's countries without their shapes, or None without a gazetteer: a
+    place-level map drawn without shapes named the countries it rolls cities into by
+    code ("KGZ")."""
+    try:
+        from loaders.gazetteer import get_gazetteer
+    except ImportError:
+        return None
+    try:
+        return get_gazetteer().country_table()
+    except Exception:  # a missing or broken data file must not stop a map from drawing
+        return None
+
+
 def _place_frame(places: pd.DataFrame) -> pd.DataFrame:
     p = places
     name = p["name"].astype(str) if "name" in p else pd.Series("", index=p.index)
@@ -226,6 +242,8 @@ def _nodes(
     pf = _place_frame(places)
     pf.loc[pf["iso3"].isin(["", "nan", "None", "<NA>"]), "iso3"] = ""
     cinfo = None
+    if countries is None:
+        countries = _country_table()  # names and label points: no shapes needed for those
     if countries is not None and len(countries):
         cinfo = pd.DataFrame(countries.drop(columns="geometry", errors="ignore")).set_index("iso3")
     has_iso = pf["iso3"] != ""
@@ -543,7 +561,10 @@ def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame
     out["year_max"] = int_or_na(places["year_max"].to_numpy())
     out["rolled_up"] = places["rolled_up"].to_numpy(dtype=bool)
     tot = np.stack([out[c].fillna(0).to_numpy(dtype=np.int64) for c in ("out", "through", "in")])
-    out["role"] = np.asarray(ROLES, dtype=object)[tot.argmax(axis=0)] if len(out) else []
+    role = np.asarray(ROLES, dtype=object)[tot.argmax(axis=0)] if len(out) else []
+    # a place whose every count is withheld has no main role to show: with all its
+    # counts read as 0 every such place came out "origin", destinations included
+    out["role"] = np.where(every_count_withheld(out), WITHHELD_ROLE, role) if len(out) else []
     out["total"] = tot.sum(axis=0)
     pts = shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy())
     pts = np.where(np.isnan(out["lon"].to_numpy() + out["lat"].to_numpy()), None, pts)

@@ -26,6 +26,7 @@ from dashboard.maps.wording import counted
 
 DEFAULT_K = 5
 SHARED_MIN_K = 5  # the least K of anything shared: a presented map, an export, a map file
+WITHHELD_ROLE = "withheld"  # a place's main role when every count of it is withheld
 
 
 @dataclass(frozen=True, slots=True)
