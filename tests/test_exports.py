@@ -298,3 +298,23 @@ def test_the_flows_export_marks_the_corridors_the_map_draws(tmp_path):
         rows = list(csv.DictReader(fh))
     assert len(rows) == r.summary.flows_total > 1
     assert [row["drawn"] for row in rows].count("True") == r.summary.flows_shown == 1
+
+
+def test_records_without_a_number_are_withheld_below_k_like_records():
+    """The flows CSV and GeoJSON gave 'uncounted 2' on a corridor whose records (3) were
+    withheld: the same small count of records, under another name."""
+    import pandas as pd
+
+    from dashboard.maps.exports import flows_table, places_table
+    from dashboard.maps.flow_map import arc_features
+
+    ds = make_dataset([([0, 3], 10, 2019), ([0, 3], None, 2019), ([0, 3], None, 2020)])
+    r = compute_flows(ds, FlowQuery(rollup_small=False), countries=make_countries())
+    f = flows_table(r).iloc[0]
+    assert (f["count"], pd.isna(f["records"]), pd.isna(f["uncounted"])) == (10, True, True)
+    karachi = places_table(r).set_index("key").loc["city:1"]
+    assert pd.isna(karachi["uncounted"])
+    fc, _ = arc_features(r, FlowMapOptions(countries=make_countries()))
+    tip = fc["features"][0]["properties"]["tip"]
+    assert "fewer than 5 reported without a number (not counted)" in tip
+    assert not any(line.startswith("2 ") for line in tip)

@@ -55,7 +55,9 @@ def flows_table(result: FlowResult, *, shown_only: bool = False) -> pd.DataFrame
     f = result.flows[result.flows["shown"]] if shown_only else result.flows
     cols = [*FLOW_COLUMNS, *(["colour_value"] if "colour_value" in f else [])]
     t = pd.DataFrame(f[cols]).reset_index(drop=True)
-    t["records"] = records_withheld(t["records"], result.withheld.threshold)
+    k = result.withheld.threshold
+    t["records"] = records_withheld(t["records"], k)
+    t["uncounted"] = records_withheld(t["uncounted"], k)  # records too: "2" gave them away
     # which rows the map draws (its top N, both ends located): the file has them all
     t["drawn"] = (f["shown"].to_numpy(dtype=bool) & f.geometry.notna().to_numpy())
     return t
@@ -70,7 +72,7 @@ def places_table(result: FlowResult) -> pd.DataFrame:
     """
     t = pd.DataFrame(result.places[PLACE_COLUMNS]).reset_index(drop=True)
     t["total"] = total_or_withheld(t)
-    t["uncounted"] = pd.array(t["uncounted"], dtype="Int64").copy()
+    t["uncounted"] = records_withheld(t["uncounted"], result.withheld.threshold).array
     t.loc[t["records"].isna(), "uncounted"] = pd.NA
     few = every_count_withheld(t)
     for col in ("year_min", "year_max"):

@@ -24,7 +24,12 @@ from dashboard.maps.escape import TOOLTIP_JS, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
-from dashboard.maps.suppression import WITHHELD_ROLE, every_count_withheld, records_text
+from dashboard.maps.suppression import (
+    WITHHELD_ROLE,
+    every_count_withheld,
+    figure_or_withheld,
+    records_text,
+)
 from dashboard.maps.wording import counted
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette
@@ -170,8 +175,9 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
         tip = [f"{fn} → {tn}"]
         tip.append("Reported without a number" if no_number[i] else f"{int(cnt):,} cases")
         tip.append(records_text(int(rec), k))
-        if unc and not no_number[i]:
-            tip.append(f"{int(unc):,} reported without a number (not counted)")
+        if unc and not no_number[i]:  # records too: withheld below K like them
+            tip.append(f"{figure_or_withheld(int(unc), k)} reported without a number"
+                       " (not counted)")
         yr = _years(y0, y1)
         if yr:
             tip.append(yr)
@@ -232,7 +238,7 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
         tip.append(f"Records: {_count_text(row.records, k)}")
         few = few_places[i]  # when its few cases were, or how many had no number, is not said
         if row.uncounted and not few:
-            tip.append(f"{int(row.uncounted):,} reported without a number")
+            tip.append(f"{figure_or_withheld(int(row.uncounted), k)} reported without a number")
         yr = None if few else _years(row.year_min, row.year_max)
         if yr:
             tip.append(yr)

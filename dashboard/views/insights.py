@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import insights as ins
+from dashboard.maps.suppression import figure_or_withheld
 from dashboard.state import ViewState, record_mask
 from dashboard.views import data_cache, map_cache
 from dashboard.views.sidebar import banner, key_figure_row, md, sidebar
@@ -91,6 +92,6 @@ for i, b in enumerate(breakdowns):
         else:
             st.caption("Nothing to show for this selection.")
         _note(b.note())
-if kf.uncounted:
-    st.caption(md(f"{kf.uncounted:,} selected records were reported without a number: they "
-                  "count as records, never as cases."))
+if kf.uncounted:  # a count of records: withheld below K like the others
+    st.caption(md(f"{figure_or_withheld(kf.uncounted, state.k)} selected records were "
+                  "reported without a number: they count as records, never as cases."))
