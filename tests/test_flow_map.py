@@ -97,7 +97,8 @@ def test_one_geojson_layer_for_all_arcs_styled_by_property():
     assert colours["Karachi → United Arab Emirates"] == "#E69F00"  # origin -> transit
     assert colours["United Arab Emirates → Kuala Lumpur"] == "#56B4E9"
     tips = {f["properties"]["tip"][0]: f["properties"]["tip"] for f in feats}
-    assert "fewer than 5 reported without a number (not counted)" in tips["Karachi → United Arab Emirates"]
+    karachi = tips["Karachi → United Arab Emirates"]
+    assert "fewer than 5 reported without a number (not counted)" in karachi
     assert "Years 2015–2016" in tips["Karachi → United Arab Emirates"]
     pacific = next(f for f in feats if f["properties"]["tip"][0] == "Manila → Lima")
     lines = pacific["geometry"]["coordinates"]

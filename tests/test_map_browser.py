@@ -95,6 +95,7 @@ def test_flow_map_draws_offline_and_hostile_text_stays_text(browser, tmp_path):
     assert page.locator("img").count() == 0  # no injected element anywhere in the page
     assert EVIL in page.locator(".rm-caveat").inner_text()
     assert EVIL in page.locator(".rm-title").inner_text()
+    assert page.title() == EVIL  # the tab names the map, as text
     # permanent place labels: the largest places, named as text, never parsed as HTML
     labels = page.evaluate("Array.from(document.querySelectorAll('.leaflet-tooltip.rm-label'))"
                            ".map(e => e.textContent)")

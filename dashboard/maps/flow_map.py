@@ -20,7 +20,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard.maps.arcs import chevrons, wrap_parts
-from dashboard.maps.escape import TOOLTIP_JS, script_json
+from dashboard.maps.escape import TOOLTIP_JS, html_text, script_json
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
@@ -70,6 +70,9 @@ class MapOptions:
                      countries=self.countries, tiles=self.tiles, height=self.height,
                      zoom_snap=0.25)
         m.add_child(LegendStyle(self.present), name="legend_style")
+        # the browser tab and a saved file's name in a list say which map it is; branca
+        # puts the title into the page as it is, so it is escaped here
+        m.get_root().title = html_text(self.title) if self.title else None
         return m
 
 
