@@ -114,6 +114,15 @@ def test_the_map_command_says_why_a_map_is_empty(tmp_path, years, said):
     assert f"routemap: {said}" in done.stderr
 
 
+def test_the_map_command_says_when_no_corridor_reaches_the_minimum(tmp_path):
+    """--min-count 100000 drew an empty map and said only '0 corridors drawn'."""
+    done = _map("--min-count", "100000", tmp_path=tmp_path)
+    assert done.returncode == 0
+    assert "routemap: no corridor has 100,000 or more cases (--min-count), so the map " \
+        "draws none" in done.stderr
+    assert "--min-count" not in _map("--min-count", "5", tmp_path=tmp_path).stderr
+
+
 def test_a_map_with_records_says_nothing_about_emptiness(tmp_path):
     done = _map("--years", "2019", tmp_path=tmp_path)
     assert done.returncode == 0

@@ -215,6 +215,9 @@ def _run(args: argparse.Namespace) -> None:
           f" {withheld[:1].lower()}{withheld[1:]}", file=sys.stderr)
     if s.records_selected == 0 and s.records_total:
         print(f"routemap: {nothing_selected(ds, args.years)}", file=sys.stderr)
+    elif args.kind == "flows" and args.min_count and s.flows_total == 0:
+        print(f"routemap: no corridor has {args.min_count:,} or more cases (--min-count), so "
+              "the map draws none", file=sys.stderr)
     left_out = left_out_of_map(ds.report)
     if left_out:
         print(f"routemap: {left_out}: `routemap check {shlex.quote(args.file)}` lists them",
