@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.model import RawRoutes, StopGrid, Stops, stops_frame
-from loaders.report import Problem
+from loaders.report import Problem, quoted
 
 ORIGIN, TRANSIT, DESTINATION = 0, 1, 2
 # Place cells that mean "not known". "NA" is not here: it is Namibia's ISO2 code.
@@ -226,7 +226,7 @@ def read_counts(
     value, blank, bad = parse_counts(col.dictionary)
     if bad.any():
         rows, raw = bad_value_rows(col, bad)
-        messages = [f"count '{v}' in '{name}' is not a whole number ≥ 0" for v in raw]
+        messages = [f"count {quoted(v)} in '{name}' is not a whole number ≥ 0" for v in raw]
         problems.reject(rows, name, messages)
     return value[col.codes], ~(blank | bad)[col.codes]
 
@@ -242,7 +242,7 @@ def read_years(
     value, blank, bad = parse_years(col.dictionary)
     if bad.any():
         rows, raw = bad_value_rows(col, bad)
-        problems.kept(rows, name, [f"year '{v}' is not a year; left blank" for v in raw])
+        problems.kept(rows, name, [f"year {quoted(v)} is not a year; left blank" for v in raw])
     return value[col.codes], ~(blank | bad)[col.codes]
 
 

@@ -36,6 +36,7 @@ from loaders._layout_core import (
     read_years,
 )
 from loaders.model import RawRoutes
+from loaders.report import quoted
 
 _ROLE_WORDS = {
     "origin": ORIGIN, "source": ORIGIN, "from": ORIGIN, "start": ORIGIN,
@@ -82,7 +83,7 @@ def coordinate_ids(
         if bad.any():
             rows = np.flatnonzero(bad[col.codes])
             raw = col.values
-            problems.kept(rows, col.name, [f"coordinate '{raw[c]}' is not a valid "
+            problems.kept(rows, col.name, [f"coordinate {quoted(raw[c])} is not a valid "
                                            f"{'latitude' if col is lat_c else 'longitude'}"
                                            for c in col.codes[rows]])
     parts = [lat_c, lon_c] + [encode(table, c) for c in (name, hint_name) if c]

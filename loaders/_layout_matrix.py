@@ -37,6 +37,7 @@ from loaders._layout_core import (
     read_years,
 )
 from loaders.model import RawRoutes
+from loaders.report import quoted
 
 AGGREGATE_COLUMNS = {
     "total", "other_north", "other_south", "other", "others", "unknown", "sum", "all",
@@ -108,7 +109,7 @@ def build_matrix(table: TableLike, cols: dict[str, Any]) -> RawRoutes:
         values[:, j] = np.where(empty | bad, 0, value)[col.codes]
         if bad.any():  # Problems.kept leaves out rows already rejected
             rows, raw = bad_value_rows(col, bad)
-            problems.kept(rows, name, [f"count '{v}' in '{name}' is not a whole number ≥ 0;"
+            problems.kept(rows, name, [f"count {quoted(v)} in '{name}' is not a whole number ≥ 0;"
                                        " cell skipped" for v in raw])
 
     set_aside = _regions_named_like_countries(table, cols, label, year, has_year, values,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import BinaryIO
 
 import numpy as np
@@ -116,7 +117,11 @@ def build_report(
     """Count rows and places the way the contract of ``routemap check`` states them."""
     # the layout's bookkeeping already includes what the reader rejected and noted
     rejected = raw.rejected_rows
-    problems = list(raw.problems)
+    # a note made on a row before it was rejected (a cell cut at the size limit) said
+    # "row kept" of a row that was not, and counted among the problems of kept rows
+    gone = {p.row for p in raw.problems if not p.kept and p.row is not None}
+    problems = [replace(p, kept=False) if p.kept and p.row in gone else p
+                for p in raw.problems]
     match = places["match"].astype(str)
     unresolved_mask = (match == "unresolved").to_numpy()
     rows_per_place = stop_uses(stops, len(places), np.flatnonzero(unresolved_mask))

@@ -10,6 +10,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+QUOTED_CHARS = 60  # of a value quoted in a problem's message
+
+
+def quoted(value: object) -> str:
+    """``value`` in quotes for a message, cut to its first characters: a row whose count
+    was 100,000 characters printed all of them in its one line."""
+    text = str(value)
+    if len(text) <= QUOTED_CHARS:
+        return f"'{text}'"
+    return f"'{text[:QUOTED_CHARS]}…' ({len(text):,} characters)"
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

@@ -379,3 +379,19 @@ def test_map_follows_a_link_and_writes_through_a_pipe(tmp_path):
     assert code == 0, err
     assert got[0].startswith(b"<!DOCTYPE html>")
     assert pipe.is_fifo()  # still the pipe: written through, not replaced
+
+
+def test_a_rejected_row_is_never_called_kept_and_its_value_is_quoted_short(capsys, tmp_path):
+    """A 150,000-character count: the cut at the size limit said '(row kept)' of the row
+    then rejected, and the rejection printed all 100,000 characters kept."""
+    source = tmp_path / "huge.csv"
+    source.write_text("origin,destination,count\nKarachi,Dubai," + "x" * 150_000 + "\n"
+                      "Lahore,Riyadh,7\n", encoding="utf-8")
+    code, report, _ = check_json(capsys, source)
+    assert code == 0
+    assert report["rows"] == {"read": 2, "kept": 1, "rejected": 1}
+    line2 = [p for p in report["problems"] if p["row"] == 2]
+    assert [p["kept"] for p in line2] == [False, False]
+    said = line2[-1]["message"]
+    assert said == ("count '" + "x" * 60 + "…' (100,000 characters) in 'count' is not a whole "
+                    "number ≥ 0")
