@@ -83,5 +83,6 @@ class LoadReport:
                 "unresolved": [asdict(u) for u in self.unresolved],
             },
             "set_aside": list(self.set_aside),
-            "problems": [asdict(p) for p in self.problems],
+            # "row" is a number in every problem (DESIGN §8): 0 for the file as a whole
+            "problems": [{**asdict(p), "row": p.row or 0} for p in self.problems],
         }

@@ -395,3 +395,14 @@ def test_a_rejected_row_is_never_called_kept_and_its_value_is_quoted_short(capsy
     said = line2[-1]["message"]
     assert said == ("count '" + "x" * 60 + "…' (100,000 characters) in 'count' is not a whole "
                     "number ≥ 0")
+
+
+def test_every_problem_has_a_row_number_zero_for_the_file(capsys, tmp_path):
+    """DESIGN §8 promises {"row": n}: a note on the whole file (its encoding) had null."""
+    source = tmp_path / "latin.csv"
+    source.write_bytes(b"origin,destination,count\nM\xfcnchen,Dubai,5\n")
+    code, report, _ = check_json(capsys, source)
+    assert code == 0
+    assert report["problems"] == [{"row": 0, "column": None, "kept": True,
+                                   "message": "the file was read as cp1252 text"}]
+    assert all(isinstance(p["row"], int) for p in report["problems"])
