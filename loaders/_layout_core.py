@@ -113,6 +113,8 @@ def parse_counts(dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return value, blank, ~good & ~blank
 
 
+EARLY_YEAR = 1950  # a year before it is kept but noted: most likely a typo
+
 _YEAR = re.compile(
     r"^(?:(?P<a>\d{4})(?:\.0+)?(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?(?:[ T].*)?"
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?P<b>\d{4})(?:[ T].*)?"
@@ -243,6 +245,13 @@ def read_years(
     if bad.any():
         rows, raw = bad_value_rows(col, bad)
         problems.kept(rows, name, [f"year {quoted(v)} is not a year; left blank" for v in raw])
+    # a year this early is a year, so it stays; but one typo (1850 for 1985) stretched
+    # every year axis and range of the dataset back to it without a word
+    early = ~(blank | bad) & (value < EARLY_YEAR)
+    if early.any():
+        rows, raw = bad_value_rows(col, early)
+        problems.kept(rows, name, [f"year {quoted(v)} is before {EARLY_YEAR}: kept as "
+                                   "written, please check it" for v in raw])
     return value[col.codes], ~(blank | bad)[col.codes]
 
 

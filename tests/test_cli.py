@@ -406,3 +406,16 @@ def test_every_problem_has_a_row_number_zero_for_the_file(capsys, tmp_path):
     assert report["problems"] == [{"row": 0, "column": None, "kept": True,
                                    "message": "the file was read as cp1252 text"}]
     assert all(isinstance(p["row"], int) for p in report["problems"])
+
+
+def test_a_year_long_before_the_rest_is_kept_and_noted(capsys, tmp_path):
+    """1850 in a file of 2019 cases stretched every year range to 1850-2019 silently."""
+    source = tmp_path / "early.csv"
+    source.write_text("origin,destination,count,year\nKarachi,Dubai,5,1850\n"
+                      "Lahore,Dubai,5,2019\nDhaka,Dubai,5,1951\n", encoding="utf-8")
+    code, report, _ = check_json(capsys, source)
+    assert code == 0
+    assert report["rows"]["kept"] == 3
+    assert report["problems"] == [{"row": 2, "column": "year", "kept": True, "message":
+                                   "year '1850' is before 1950: kept as written, please "
+                                   "check it"}]
