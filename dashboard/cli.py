@@ -153,6 +153,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def format_report(report) -> str:
     """The human-readable report: the same numbers as the JSON, for a terminal."""
+    from dashboard.maps.wording import counted
+
     lines = [
         f"layout    {report.layout} ({report.file_format})",
         f"rows      {report.rows_read} read, {report.rows_kept} kept, "
@@ -174,6 +176,15 @@ def format_report(report) -> str:
             lines.append(f"  {place.query!r} in {place.rows} rows{hint}")
         if len(report.unresolved) > 50:
             lines.append(f"  … and {len(report.unresolved) - 50} more (use --json for all)")
+    if report.guessed:
+        lines.append("guessed places (drawn as found; please check):")
+        for g in report.guessed[:50]:
+            beside = f" next to {g.country!r}" if g.country else ""
+            found = (f"found as {g.found}, not in {g.country}" if g.elsewhere
+                     else f"guessed as {g.found}")
+            lines.append(f"  {g.query!r}{beside} in {counted(g.rows, 'row')}: {found}")
+        if len(report.guessed) > 50:
+            lines.append(f"  … and {len(report.guessed) - 50} more (use --json for all)")
     if report.problems:
         lines.append("problems:")
         for problem in report.problems[:50]:

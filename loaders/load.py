@@ -23,7 +23,7 @@ from loaders.layouts import LayoutSpec, build_routes, detect_layout, spec_for
 from loaders.limits import DEFAULT_LIMITS, Limits
 from loaders.model import Dataset, DatasetMeta, RawRoutes, Stops, stop_uses
 from loaders.readers import Table, read_table
-from loaders.report import LoadReport, Problem, UnresolvedPlace
+from loaders.report import GuessedPlace, LoadReport, Problem, UnresolvedPlace
 from loaders.samples import sample_meta, source_path
 
 Source = str | os.PathLike | bytes | BinaryIO
@@ -111,6 +111,28 @@ def _laid_out(table: Table, layout: str | None, columns: dict | None, path: Sour
         raise
 
 
+def _guessed(places: pd.DataFrame, at: np.ndarray, rows: np.ndarray) -> list[GuessedPlace]:
+    """The fuzzy matches, most rows first: drawn as found, listed for a person to check."""
+    if not len(at):
+        return []
+    from loaders.gazetteer import get_gazetteer
+
+    gazetteer = get_gazetteer()
+    out = []
+    for i in at:
+        p = places.iloc[i]
+        hint = str(p.get("country_hint", "") or "")
+        iso3 = str(p["iso3"] or "")
+        written = gazetteer.country_iso3(hint) if hint else ""
+        found = f"{p['name']} ({', '.join(x for x in (str(p['kind']), iso3) if x)})"
+        score = float(p["score"]) if pd.notna(p["score"]) else None
+        out.append(GuessedPlace(query=str(p["query"]), rows=int(rows[i]), found=found,
+                                country=hint, elsewhere=bool(written and written != iso3),
+                                score=score))
+    out.sort(key=lambda g: (-g.rows, g.query))
+    return out
+
+
 def build_report(
     table: Table, raw: RawRoutes, places: pd.DataFrame, stops: Stops, *, layout: str
 ) -> LoadReport:
@@ -124,7 +146,9 @@ def build_report(
                 for p in raw.problems]
     match = places["match"].astype(str)
     unresolved_mask = (match == "unresolved").to_numpy()
-    rows_per_place = stop_uses(stops, len(places), np.flatnonzero(unresolved_mask))
+    guessed_mask = (match == "fuzzy").to_numpy()
+    rows_per_place = stop_uses(stops, len(places),
+                               np.flatnonzero(unresolved_mask | guessed_mask))
     unresolved = [
         UnresolvedPlace(
             query=str(places["query"].iat[i]),
@@ -135,6 +159,7 @@ def build_report(
         for i in np.flatnonzero(unresolved_mask)
     ]
     unresolved.sort(key=lambda u: (-u.rows, u.query))
+    guessed = _guessed(places, np.flatnonzero(guessed_mask), rows_per_place)
     report = LoadReport(
         layout=layout,
         file_format=table.file_format,
@@ -146,6 +171,7 @@ def build_report(
         places_resolved=int((~unresolved_mask).sum()),
         by_method={str(k): int(v) for k, v in match.value_counts().sort_index().items()},
         unresolved=unresolved,
+        guessed=guessed,
         problems=problems,
         set_aside=list(raw.set_aside),
         columns=dict(raw.columns),

@@ -41,6 +41,18 @@ class UnresolvedPlace:
 
 
 @dataclass(slots=True)
+class GuessedPlace:
+    """A place drawn as a guess (a fuzzy match): to check, as the Data page's review."""
+
+    query: str
+    rows: int
+    found: str  # "Karachi (city, PAK)"
+    country: str = ""  # the country written beside it, if any
+    elsewhere: bool = False  # found, but not in that country
+    score: float | None = None
+
+
+@dataclass(slots=True)
 class LoadReport:
     layout: str
     file_format: str = ""
@@ -52,6 +64,7 @@ class LoadReport:
     places_resolved: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
     unresolved: list[UnresolvedPlace] = field(default_factory=list)
+    guessed: list[GuessedPlace] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)  # e.g. aggregate matrix rows (WORLD, ...)
     columns: dict[str, Any] = field(default_factory=dict)  # the column mapping the layout used
@@ -81,6 +94,7 @@ class LoadReport:
                 "resolved": self.places_resolved,
                 "by_method": dict(self.by_method),
                 "unresolved": [asdict(u) for u in self.unresolved],
+                "guessed": [asdict(g) for g in self.guessed],
             },
             "set_aside": list(self.set_aside),
             # "row" is a number in every problem (DESIGN §8): 0 for the file as a whole

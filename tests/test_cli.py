@@ -419,3 +419,22 @@ def test_a_year_long_before_the_rest_is_kept_and_noted(capsys, tmp_path):
     assert report["problems"] == [{"row": 2, "column": "year", "kept": True, "message":
                                    "year '1850' is before 1950: kept as written, please "
                                    "check it"}]
+
+
+def test_check_lists_the_places_it_guessed_for_review(capsys, tmp_path):
+    """A misspelling and a city in another country than the one written beside it are
+    drawn as found; the Data page listed them for review, `check` did not."""
+    source = tmp_path / "guess.csv"
+    source.write_text("origin,origin_country,destination,count\nKarachii,Pakistan,Dubai,5\n"
+                      "Karachi,India,Dubai,3\nKarachi,India,Doha,3\n", encoding="utf-8")
+    code, report, _ = check_json(capsys, source)
+    assert code == 0
+    guessed = report["places"]["guessed"]
+    assert [(g["query"], g["rows"], g["found"], g["country"], g["elsewhere"])
+            for g in guessed] == [("Karachi", 2, "Karachi (city, PAK)", "India", True),
+                                  ("Karachii", 1, "Karachi (city, PAK)", "Pakistan", False)]
+    assert main(["check", str(source)]) == 0
+    text = capsys.readouterr().out
+    assert "guessed places (drawn as found; please check):" in text
+    assert "'Karachi' next to 'India' in 2 rows: found as Karachi (city, PAK), not in India" \
+        in text
