@@ -181,7 +181,8 @@ def format_report(report) -> str:
         for g in report.guessed[:50]:
             beside = f" next to {g.country!r}" if g.country else ""
             found = (f"found as {g.found}, not in {g.country}" if g.elsewhere
-                     else f"guessed as {g.found}")
+                     else f"taken as {g.found}, the larger; {g.also} has this name too"
+                     if g.also else f"guessed as {g.found}")
             lines.append(f"  {g.query!r}{beside} in {counted(g.rows, 'row')}: {found}")
         if len(report.guessed) > 50:
             lines.append(f"  … and {len(report.guessed) - 50} more (use --json for all)")

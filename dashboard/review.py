@@ -96,10 +96,14 @@ def _elsewhere(country: str, iso3: str) -> bool:
     return bool(written and iso3 and written != iso3)
 
 
-def problem_text(match: str, guess: str, elsewhere: bool = False, country: str = "") -> str:
-    """What is wrong with a place under review, in words an analyst reads at a glance."""
+def problem_text(match: str, guess: str, elsewhere: bool = False, country: str = "",
+                 also: str = "") -> str:
+    """What is wrong with a place under review, in words an analyst reads at a glance.
+    ``also`` is another country's city of the same name, for a name that fits both."""
     if match == "fuzzy" and elsewhere:
         return f"found as {guess}, not in {country} as written beside it: please check"
+    if match == "fuzzy" and also:
+        return f"taken as {guess}, the larger; {also} has this name too: please check"
     if match == "fuzzy":
         return f"guessed as {guess}: please check"
     if guess:
@@ -115,9 +119,10 @@ def review_table(todo: pd.DataFrame) -> pd.DataFrame:
     """
     fuzzy = todo["match"] == "fuzzy"
     guess = todo["matched"].where(fuzzy, todo["suggestion"]).astype(str)
+    also = todo["suggestion"].where(fuzzy, "").astype(str)  # a namesake city elsewhere
     elsewhere = todo["elsewhere"] if "elsewhere" in todo else [False] * len(todo)
-    problem = [problem_text(m, g, e, c) for m, g, e, c in
-               zip(todo["match"], guess, elsewhere, todo["country"], strict=True)]
+    problem = [problem_text(m, g, e, c, a) for m, g, e, c, a in
+               zip(todo["match"], guess, elsewhere, todo["country"], also, strict=True)]
     return pd.DataFrame({
         "text": todo["text"], "country": todo["country"], "rows": todo["rows"],
         "problem": problem, "suggestion": guess,

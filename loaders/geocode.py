@@ -15,7 +15,8 @@ A place found in another country than its hint names is kept but marked "fuzzy",
 guess to review.
 
 A country hint picks among same-named cities; without one the most populous wins, and
-a country name always beats a city name ("Georgia", "Jordan").
+a country name always beats a city name ("Georgia", "Jordan"). When another country has
+a big city of that name too (Hyderabad), the answer is marked a guess for review.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ from loaders.normalize import normalise
 FUZZY_ACCEPT = 85.0  # at or above: a fuzzy answer; below: a suggestion only
 FUZZY_SUGGEST = 60.0  # below this, not even a suggestion
 HINT_ACCEPT = 90.0  # a misspelt country hint is used only when this close
+# a city name with no country beside it is a guess when another country's city of that
+# name has at least this share of the first one's people, and at least this many
+NAMESAKE_SHARE = 0.2
+NAMESAKE_MIN_POPULATION = 200_000
 _CHUNK = 512  # fuzzy rows per cdist call: bounds memory to CHUNK x choices bytes
 _IN_PARENS = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 _MATCH_OF_NAME = {"code": "code", "name": "exact", "alt": "alias", "translation": "alias"}
@@ -219,9 +224,37 @@ def _names(gz: Gazetteer, res: _Result, rows: np.ndarray, keys: np.ndarray,
     cand = gz.names.iloc[name_rows].reset_index(drop=True)
     cand.insert(0, "row", rows[which])
     cand["hint"] = hints[rows][which]
-    best = order_candidates(cand, cand["row"].to_numpy(), cand["hint"]).drop_duplicates("row")
+    ordered = order_candidates(cand, cand["row"].to_numpy(), cand["hint"])
+    best = ordered.drop_duplicates("row")
     match = best["name_kind"].map(_MATCH_OF_NAME).to_numpy(object)
     res.fill_targets(gz, best["row"].to_numpy(), best["target"].to_numpy(object), match, 100.0)
+    _doubt_namesakes(gz, res, ordered, best)
+
+
+def _doubt_namesakes(gz: Gazetteer, res: _Result, ordered: pd.DataFrame,
+                     best: pd.DataFrame) -> None:
+    """A city name with no country beside it that is also the name of a big city in
+    another country ("Hyderabad": India 6.8 million, Pakistan 1.7 million) is drawn as
+    the larger, but marked a guess for review, the other named as ``suggestion``: in a
+    file about Pakistan the silent answer India was wrong (DESIGN §4, low confidence
+    is never a silent answer)."""
+    lead = best[(best["place_kind"] == "city").to_numpy() & (best["hint"] == "").to_numpy()]
+    if lead.empty:
+        return
+    first = lead.set_index("row")
+    rivals = ordered[ordered["row"].isin(first.index) & (ordered["place_kind"] == "city")
+                     & (ordered["name_kind"] == "name")]
+    top = first.loc[rivals["row"]]
+    big = (rivals["iso3"].to_numpy(object) != top["iso3"].to_numpy(object)) & (
+        rivals["population"].to_numpy(float) >= np.maximum(
+            NAMESAKE_MIN_POPULATION, NAMESAKE_SHARE * top["population"].to_numpy(float)))
+    rival = rivals[big].drop_duplicates("row")
+    if rival.empty:
+        return
+    rows = rival["row"].to_numpy()
+    res.match[rows] = "fuzzy"
+    p = gz.places.loc[rival["target"].to_numpy(object)]
+    res.suggestion[rows] = [f"{n} (city, {i})" for n, i in zip(p["name"], p["iso3"], strict=True)]
 
 
 def _split_country_in_text(gz: Gazetteer, res: _Result, text: list[str], keys: np.ndarray,

@@ -128,7 +128,7 @@ def _guessed(places: pd.DataFrame, at: np.ndarray, rows: np.ndarray) -> list[Gue
         score = float(p["score"]) if pd.notna(p["score"]) else None
         out.append(GuessedPlace(query=str(p["query"]), rows=int(rows[i]), found=found,
                                 country=hint, elsewhere=bool(written and written != iso3),
-                                score=score))
+                                score=score, also=str(p.get("suggestion", "") or "")))
     out.sort(key=lambda g: (-g.rows, g.query))
     return out
 

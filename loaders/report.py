@@ -50,6 +50,7 @@ class GuessedPlace:
     country: str = ""  # the country written beside it, if any
     elsewhere: bool = False  # found, but not in that country
     score: float | None = None
+    also: str = ""  # another country's city of the same name ("Hyderabad (city, PAK)")
 
 
 @dataclass(slots=True)

@@ -244,3 +244,21 @@ def test_a_name_found_in_another_country_than_written_is_a_guess_to_review():
     r = geocode(q)
     assert r["match"].tolist() == ["fuzzy", "fuzzy", "exact", "fuzzy", "fuzzy", "exact"]
     assert r["iso3"].tolist() == ["PAK", "USA", "IND", "PAK", "PAK", "PAK"]
+
+
+def test_a_city_name_two_countries_have_is_a_guess_naming_the_other():
+    """'Hyderabad' alone was India's, exact, score 100: in a file about Pakistan (its
+    Hyderabad has 1.7 million people) that silent answer was wrong. It is still drawn
+    as the larger city but listed for review, with the other one named."""
+    from dashboard.review import problem_text
+
+    q = pd.DataFrame({"text": ["Hyderabad", "Hyderabad", "London", "Karachi"],
+                      "country_hint": ["", "Pakistan", "", ""]})
+    r = geocode(q).set_index(pd.Index(["alone", "beside", "london", "karachi"]))
+    assert (r.loc["alone", "iso3"], r.loc["alone", "match"]) == ("IND", "fuzzy")
+    assert r.loc["alone", "suggestion"] == "Hyderabad (city, PAK)"
+    assert (r.loc["beside", "iso3"], r.loc["beside", "match"]) == ("PAK", "exact")
+    assert r.loc["london", "match"] == r.loc["karachi", "match"] == "exact"  # no rival
+    assert problem_text("fuzzy", "Hyderabad (city, IND)", also="Hyderabad (city, PAK)") == (
+        "taken as Hyderabad (city, IND), the larger; Hyderabad (city, PAK) has this name "
+        "too: please check")
