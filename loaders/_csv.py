@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -44,7 +45,18 @@ _NON_SPACE = re.compile(rb"\S")
 
 # --- encoding -------------------------------------------------------------------------
 
-def to_utf8(data: bytes, name: str) -> tuple[bytes, str]:
+class Decoded(NamedTuple):
+    """A file's text as UTF-8 bytes, and how it was written."""
+
+    data: bytes
+    encoding: str
+    # a UTF-8 file with a few lines in a legacy code page (pasted from another file):
+    # those lines (1-based) and the code page they were read in
+    legacy_lines: tuple[int, ...] = ()
+    legacy: str = ""
+
+
+def to_utf8(data: bytes, name: str) -> Decoded:
     """Return the content as UTF-8 bytes (no BOM) and the encoding it was written in."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
                      (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -53,15 +65,18 @@ def to_utf8(data: bytes, name: str) -> tuple[bytes, str]:
             if enc == "utf-8-sig":
                 out = data[len(bom):]
                 _check_utf8(out, name)
-                return out, enc
-            return _decode(data, enc, name).encode("utf-8"), enc
+                return Decoded(out, enc)
+            return Decoded(_decode(data, enc, name).encode("utf-8"), enc)
     enc16 = _utf16_without_bom(data[:4096])
     if enc16:
-        return _decode(data, enc16, name).encode("utf-8"), enc16
+        return Decoded(_decode(data, enc16, name).encode("utf-8"), enc16)
     if b"\x00" in data[:SAMPLE_BYTES]:
         raise UnreadableFileError(f"{name} holds binary data, not text: it is not a CSV file")
     if data.isascii() or is_utf8(data):
-        return data, "utf-8"
+        return Decoded(data, "utf-8")
+    mixed = _mostly_utf8(data)
+    if mixed is not None:
+        return mixed
     enc = _guess_legacy(data)
     try:
         text = data.decode(enc)
@@ -71,7 +86,50 @@ def to_utf8(data: bytes, name: str) -> tuple[bytes, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             enc, text = "latin-1", data.decode("latin-1")
-    return text.encode("utf-8"), enc
+    return Decoded(text.encode("utf-8"), enc)
+
+
+# a UTF-8 encoded character of two to four bytes; a legacy code page's accented letter
+# is one high byte, which almost never starts a valid one of these
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                             rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]+")
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """A UTF-8 file with some lines in a legacy code page, decoded line by line.
+
+    One Latin-1 line in a UTF-8 file made the whole file read as cp1250: every accented
+    name of the other lines came out wrong ('München' as 'MĂĽnchen') and stopped
+    resolving. When more of the file is UTF-8 text than not, the lines that are not are
+    read in the legacy code page alone. None when the file is not that.
+    """
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = [m.start() for m in _NOT_UTF8.finditer(text)]
+    good = len(_UTF8_MULTIBYTE.findall(data))
+    if not bad or good <= len(bad):
+        return None
+    starts = sorted({text.rfind("\n", 0, i) + 1 for i in bad})
+    enc = _guess_legacy(b"\n".join(_line_bytes(text, s) for s in starts))
+    parts, last, lines = [], 0, []
+    for s in starts:
+        end = text.find("\n", s)
+        end = len(text) if end < 0 else end
+        raw = text[s:end].encode("utf-8", errors="surrogateescape")
+        try:
+            fixed = raw.decode(enc)
+        except UnicodeDecodeError:
+            fixed = raw.decode("latin-1")
+        parts += [text[last:s], fixed]
+        last = end
+        lines.append(text.count("\n", 0, s) + 1)
+    parts.append(text[last:])
+    return Decoded("".join(parts).encode("utf-8"), "utf-8", tuple(lines), enc)
+
+
+def _line_bytes(text: str, start: int) -> bytes:
+    end = text.find("\n", start)
+    return text[start:None if end < 0 else end].encode("utf-8", errors="surrogateescape")
 
 
 def is_utf8(data: bytes) -> bool:
@@ -248,17 +306,18 @@ def _field_limit(n: int) -> Iterator[None]:
 def read_delimited(data: bytes, name: str, limits: Limits, file_format: str = "csv", *,
                    threads: bool = True) -> Table:
     """Read CSV/TSV bytes into a :class:`Table` of strings (see module docstring)."""
-    data, encoding = to_utf8(data, name)
+    decoded = to_utf8(data, name)
+    data, encoding = decoded.data, decoded.encoding
     if b"\n" not in data and b"\r" in data:  # classic Mac line ends
         data = data.replace(b"\r", b"\n")
     if not _NON_SPACE.search(data):
         raise UnreadableFileError(f"{name}: the file is empty")
     with _field_limit(len(data) + 1):
-        return _read(data, name, limits, file_format, encoding, threads)
+        return _read(data, name, limits, file_format, encoding, threads, decoded)
 
 
 def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: str,
-          threads: bool = True) -> Table:
+          threads: bool = True, decoded: Decoded | None = None) -> Table:
     prefer = "\t" if file_format == "tsv" else None
     size = SAMPLE_BYTES
     while True:
@@ -283,6 +342,9 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
                                 f" were skipped (title: {recs[0][2][0][:80]!r})", kept=True))
     if encoding not in ("utf-8", "utf-8-sig"):
         problems.append(Problem(None, None, f"the file was read as {encoding} text", kept=True))
+    for line in decoded.legacy_lines if decoded else ():
+        problems.append(Problem(line, None, f"line is not UTF-8 like the rest of the file: "
+                                f"read as {decoded.legacy} text", kept=True))
     first_line = header_end + 1
     offset = _line_offset(data, first_line)
     if not _NON_SPACE.search(data, offset):

@@ -74,6 +74,21 @@ def test_cyrillic_legacy_encoding() -> None:
     assert col(t, "город")[:3] == ["Бишкек", "Карачи", "Дакка"]
 
 
+
+def test_a_utf8_file_with_one_legacy_line_keeps_its_utf8_names() -> None:
+    """One Latin-1 line (pasted from another file) made the whole file read as cp1250:
+    'München' became 'MĂĽnchen' and stopped resolving. Only that line is read as a
+    legacy code page now, and it is named."""
+    data = ("origin,destination,count\nMünchen,Karachi,3\n".encode()
+            + "Düsseldorf,Karachi,7\n".encode("cp1252") + "Zürich,Lahore,5\n".encode())
+    t = read_table(data, name="f.csv")
+    assert col(t, "origin") == ["München", "Düsseldorf", "Zürich"]
+    assert t.encoding == "utf-8"
+    assert [(p.row, p.message) for p in t.problems] == [
+        (3, "line is not UTF-8 like the rest of the file: read as cp1252 text")]
+    # a legacy file whose every accented letter is one byte stays a legacy file
+    assert read_table(TEXT.encode("cp1252"), name="f.csv").encoding == "cp1252"
+
 @pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
 def test_every_delimiter(delim: str) -> None:
     lines = [["origin", "transit", "destination", "count"],
