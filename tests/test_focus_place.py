@@ -59,7 +59,22 @@ def test_a_typo_is_refused_with_the_nearest_names(dataset):
                                          r"\(city, PAK\) = city:2\?"):
         resolve_focus(dataset, "Lahor", make_countries())
     with pytest.raises(QueryError, match=r"did you mean Southern Asia \(region\)"):
-        resolve_focus(dataset, "South Asia", make_countries())
+        resolve_focus(dataset, "Sothern Asiaa", make_countries())
+
+
+def test_regions_as_people_who_work_on_routes_name_them(dataset):
+    """"Gulf", "GCC", "Middle East" and "South Asia" were refused: only the UN's
+    subregion names worked. A gazetteer region focuses on its member countries."""
+    countries = make_countries()
+    assert resolve_focus(dataset, "Gulf", countries) == "region:GCC"
+    assert resolve_focus(dataset, "gcc", countries) == "region:GCC"
+    assert resolve_focus(dataset, "South Asia", countries) == "region:SOUTH_ASIA"
+    assert resolve_focus(dataset, "Southern Asia", countries) == "region:Southern Asia"
+    gulf = compute_flows(dataset, FlowQuery(suppress=0, focus="region:GCC"), countries=countries)
+    uae = compute_flows(dataset, FlowQuery(suppress=0, focus="country:ARE"), countries=countries)
+    assert len(gulf.flows) > 0  # the UAE is the one Gulf country of this dataset
+    assert gulf.summary.records_selected == uae.summary.records_selected
+    assert gulf.flows["count"].tolist() == uae.flows["count"].tolist()
 
 
 def test_a_name_far_from_any_gives_examples_from_the_dataset(dataset):

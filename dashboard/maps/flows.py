@@ -201,6 +201,16 @@ def default_countries() -> gpd.GeoDataFrame | None:
         return None
 
 
+def _region_members(key: str) -> list[str]:
+    """ISO3 codes of a gazetteer region ("region:GCC"); none for a UN subregion."""
+    try:
+        from loaders.gazetteer import get_gazetteer
+
+        return get_gazetteer().region(key)
+    except Exception:  # without the gazetteer a region is matched by its key alone
+        return []
+
+
 def _country_table() -> pd.DataFrame | None:
     """The gazetteer's countries without their shapes, or None without a gazetteer: a
     place-level map drawn without shapes named the countries it rolls cities into by
@@ -352,6 +362,9 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
     iso = places["iso3"].astype(str).to_numpy() if "iso3" in places else np.full(len(key), "")
     at = (key == q.focus) | (np.char.add("country:", iso.astype(str)) == q.focus)
     if q.focus.startswith("region:"):
+        # a region of the gazetteer (the Gulf) by its member countries; a UN subregion
+        # ("Southern Asia") by the subregion its places' countries are in
+        at |= np.isin(iso, _region_members(q.focus))
         if countries is None:
             countries = default_countries()
         node_of_place, nodes, _ = _nodes(places, "region", countries)

@@ -55,9 +55,14 @@ def focus_candidates(dataset: Dataset, countries: pd.DataFrame | None = None
         region = str(info["subregion"].get(code, "")) if "subregion" in info else ""
         if region and region != "nan":
             rows.append((region, f"region:{region}", f"{region} (region)"))
+    rows += _field_regions(set(present))
     out = pd.DataFrame(rows, columns=["spelling", "key", "label"])
     out["spelling"] = [normalise(s) for s in out["spelling"]]
-    return out[out["spelling"] != ""].drop_duplicates(ignore_index=True)
+    out = out[out["spelling"] != ""].drop_duplicates(ignore_index=True)
+    # the gazetteer holds the UN subregions too: "Southern Asia" is one region, not two
+    region = out["key"].str.startswith("region:")
+    twice = region & out.assign(region=region).duplicated(["spelling", "region"])
+    return out[~twice].reset_index(drop=True)
 
 
 def resolve_focus(dataset: Dataset, text: str, countries: pd.DataFrame | None = None) -> str:
@@ -95,6 +100,27 @@ def _country_of(dataset: Dataset, keys: pd.Series) -> list[str]:
         else {}
     return [k[len("country:"):] if k.startswith("country:") else
             ("" if k.startswith("region:") else iso.get(k, "")) for k in keys]
+
+
+def _field_regions(present: set[str]) -> list[tuple[str, str, str]]:
+    """(spelling, key, label) of the gazetteer's regions that hold a country of the
+    dataset: the Gulf, the Middle East, South Asia, as people who work on routes name
+    them (DESIGN §4); the UN's subregions alone refused "Gulf" and "Middle East"."""
+    try:
+        from loaders.gazetteer import get_gazetteer
+
+        gazetteer = get_gazetteer()
+        names = gazetteer.names
+    except Exception:  # without the gazetteer, the UN subregions still work
+        return []
+    regions = names[names["place_kind"] == "region"]
+    rows = []
+    for target, spelling in zip(regions["target"], regions["key"], strict=True):
+        members = gazetteer.region(str(target))
+        if present & set(members):
+            label = f"{gazetteer.places.loc[target, 'name']} (region)"
+            rows.append((str(spelling), str(target), label))
+    return rows
 
 
 def _country_spellings() -> dict[str, list[str]]:
