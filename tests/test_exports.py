@@ -318,3 +318,23 @@ def test_records_without_a_number_are_withheld_below_k_like_records():
     tip = fc["features"][0]["properties"]["tip"]
     assert "fewer than 5 reported without a number (not counted)" in tip
     assert not any(line.startswith("2 ") for line in tip)
+
+
+def test_every_located_corridor_has_its_line_in_the_geojson():
+    """Corridors past the top N, and every corridor of a hotspot map, were written with
+    no geometry: opened in a GIS they were an empty layer."""
+    from dashboard.maps.exports import flows_geojson
+
+    ds = make_dataset([([0, 4, 3], 10, 2015), ([2, 0], 8, 2018), ([6, 7], 9, 2020),
+                       ([0, 5], 7, 2019)])
+    r = compute_flows(ds, FlowQuery(rollup_small=False, top=1), countries=make_countries())
+    feats = {(f["properties"]["from_key"], f["properties"]["to_key"]): f["geometry"]
+             for f in flows_geojson(r)["features"]}
+    assert int(r.flows["shown"].sum()) == 1
+    assert len(feats) == 5
+    assert feats[("city:1", "unresolved:atlantis")] is None  # an end not located
+    located = [g for k, g in feats.items() if "unresolved:atlantis" not in k]
+    assert all(g is not None and g["type"] in ("LineString", "MultiLineString")
+               for g in located)
+    pacific = feats[("city:4", "city:5")]  # Manila -> Lima, cut at the antimeridian
+    assert pacific["type"] == "MultiLineString"

@@ -78,6 +78,11 @@ class Corridors:
         self._head = ranked_head(table["count"], table["records"], self._kept, top)
         self._shown: tuple[gpd.GeoDataFrame, np.ndarray] | None = None
 
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """The node table the corridors' ids index (key, name, kind, iso3, lat, lon)."""
+        return self._nodes
+
     def shown_frame(self) -> tuple[gpd.GeoDataFrame, np.ndarray]:
         """The top-N rows (every row with no top-N), with arcs; and which have an arc.
         Built once: the summary and the map both ask for it."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.maps.arcs import wrap_parts
+from dashboard.maps.arcs import arc_coords, wrap_parts
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.suppression import (
     every_count_withheld,
@@ -128,15 +128,37 @@ def flows_geojson(result: FlowResult, *, shown_only: bool = False) -> dict:
     """Flows as a GeoJSON FeatureCollection: arcs cut at the antimeridian (RFC 7946)."""
     f = result.flows[result.flows["shown"]] if shown_only else result.flows
     geoms: list[dict | None] = []
-    for g in f.geometry:
-        if g is None or g.is_empty:
+    for g in _lines(f, result.nodes):
+        if g is None:
             geoms.append(None)
             continue
-        parts = wrap_parts(np.asarray(g.coords))
+        parts = wrap_parts(g)
         coords = [np.round(p, 5).tolist() for p in parts]
         geoms.append({"type": "LineString", "coordinates": coords[0]} if len(coords) == 1
                      else {"type": "MultiLineString", "coordinates": coords})
     return _features(flows_table(result, shown_only=shown_only), geoms)
+
+
+def _lines(flows: pd.DataFrame, nodes: pd.DataFrame | None) -> list[np.ndarray | None]:
+    """Each corridor's line: its arc where the map drew one, else the same arc worked
+    out from its ends (a hotspot map's corridors, or those past the top N, were written
+    with no geometry and opened as an empty layer); None where an end is not located."""
+    lines: list[np.ndarray | None] = [
+        None if g is None or g.is_empty else np.asarray(g.coords) for g in flows.geometry]
+    missing = [i for i, line in enumerate(lines) if line is None]
+    if not missing or nodes is None or nodes.empty:
+        return lines
+    at = pd.Index(nodes["key"].astype(str))
+    lon, lat = nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float)
+    fi = at.get_indexer(flows["from_key"].astype(str).to_numpy()[missing])
+    ti = at.get_indexer(flows["to_key"].astype(str).to_numpy()[missing])
+    ok = (fi >= 0) & (ti >= 0)
+    ok[ok] = ~np.isnan(lon[fi[ok]] + lat[fi[ok]] + lon[ti[ok]] + lat[ti[ok]])
+    if ok.any():
+        arcs = arc_coords(lon[fi[ok]], lat[fi[ok]], lon[ti[ok]], lat[ti[ok]])
+        for i, arc in zip(np.asarray(missing)[ok], arcs, strict=True):
+            lines[i] = arc
+    return lines
 
 
 def places_geojson(result: FlowResult) -> dict:

@@ -126,13 +126,19 @@ class FlowResult:
     it (see :mod:`dashboard.maps.corridors`). Results are not changed once built.
     """
 
-    __slots__ = ("_corridors", "_drawn", "_flows", "places", "query", "summary", "withheld")
+    __slots__ = ("_corridors", "_drawn", "_flows", "nodes", "places", "query", "summary",
+                 "withheld")
 
     def __init__(self, flows: gpd.GeoDataFrame | Corridors, places: gpd.GeoDataFrame,
-                 withheld: Withheld, summary: FlowSummary, query: FlowQuery) -> None:
+                 withheld: Withheld, summary: FlowSummary, query: FlowQuery,
+                 nodes: pd.DataFrame | None = None) -> None:
         self._corridors = flows if isinstance(flows, Corridors) else None
         self._flows = None if isinstance(flows, Corridors) else flows
         self.places, self.withheld, self.summary, self.query = places, withheld, summary, query
+        # every node a corridor may end at (key, name, lat, lon...): a corridor not drawn
+        # has no arc in the table, and an export may still want its line
+        self.nodes = nodes if nodes is not None or self._corridors is None \
+            else self._corridors.nodes
         # what the map draws, worked out once: a map asks for it a dozen times, and on a
         # million corridors each selection from the whole table cost 5 ms
         self._drawn: dict[Any, pd.DataFrame] = {}
@@ -146,16 +152,17 @@ class FlowResult:
 
     def with_flows(self, flows: gpd.GeoDataFrame) -> FlowResult:
         """The same result with another flows table (the slide export re-marks ``shown``)."""
-        return FlowResult(flows, self.places, self.withheld, self.summary, self.query)
+        return FlowResult(flows, self.places, self.withheld, self.summary, self.query,
+                          self.nodes)
 
     def __getstate__(self) -> dict[str, Any]:
         # the dashboard caches results by pickling: keep the table, not the legs behind it
         return {"flows": self.flows, "places": self.places, "withheld": self.withheld,
-                "summary": self.summary, "query": self.query}
+                "summary": self.summary, "query": self.query, "nodes": self.nodes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["flows"], state["places"], state["withheld"], state["summary"],
-                      state["query"])
+                      state["query"], state.get("nodes"))
 
     @property
     def shown_flows(self) -> gpd.GeoDataFrame:
