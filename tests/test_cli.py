@@ -438,3 +438,13 @@ def test_check_lists_the_places_it_guessed_for_review(capsys, tmp_path):
     assert "guessed places (drawn as found; please check):" in text
     assert "'Karachi' next to 'India' in 2 rows: found as Karachi (city, PAK), not in India" \
         in text
+
+
+def test_a_hotspot_map_says_which_flow_options_it_does_not_use(tmp_path):
+    code, err = _map(tmp_path, "demo", "-o", "h.html", "--kind", "hotspots",
+                     "--colour-by", "gender", "--top", "10")
+    assert code == 0
+    assert err.splitlines()[0] == ("routemap: --colour-by and --top shape flow maps only: "
+                                   "the hotspot map does not use them")
+    code, err = _map(tmp_path, "demo", "-o", "h.html", "--kind", "hotspots")
+    assert "flow maps only" not in err

@@ -169,6 +169,9 @@ def _run(args: argparse.Namespace) -> None:
         focus=_focus_key(ds, args.focus, countries),
     )
     title = args.title or (ds.meta.name or "")
+    unused = _unused_options(args)
+    if unused:
+        print(f"routemap: {unused}", file=sys.stderr)
     if args.kind == "hotspots":
         builders.join()
         from dashboard.maps.hotspot_map import (
@@ -222,6 +225,21 @@ def _run(args: argparse.Namespace) -> None:
     if left_out:
         print(f"routemap: {left_out}: `routemap check {shlex.quote(args.file)}` lists them",
               file=sys.stderr)
+
+
+def _unused_options(args: argparse.Namespace) -> str:
+    """Options given that this map does not use, in a line ("" if none): a flow map's
+    options on a hotspot map were taken and silently left out."""
+    if args.kind != "hotspots":
+        return ""
+    given = [option for option, used in (
+        ("--colour-by", args.colour_by), ("--level", args.level != "place"),
+        ("--min-count", args.min_count), ("--top", args.top != 500)) if used]
+    if not given:
+        return ""
+    return (f"{' and '.join([', '.join(given[:-1]), given[-1]] if len(given) > 1 else given)}"
+            f" {'shape' if len(given) > 1 else 'shapes'} flow maps only: the hotspot map "
+            "does not use " + ("them" if len(given) > 1 else "it"))
 
 
 def _focus_key(ds: Dataset, text: str | None, countries: Any) -> str | None:
