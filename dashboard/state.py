@@ -134,7 +134,23 @@ def place_labels(dataset: Dataset) -> dict[str, str]:
     names = Counter(label for label, _, _ in parts.values())
     labels = {key: (f"{label} ({kind}, {iso3})" if names[label] > 1 and iso3
                     else f"{label} ({kind})") for key, (label, kind, iso3) in parts.items()}
+    # the countries and regions the places are in: "routes through Pakistan" of a file
+    # that names only Karachi and Lahore, or through the Gulf (as the command line takes)
+    labels.update(_areas_around(dataset, set(labels)))
     return dict(sorted(distinct_labels(labels).items(), key=lambda kv: kv[1].lower()))
+
+
+def _areas_around(dataset: Dataset, have: set[str]) -> dict[str, str]:
+    """Country and region keys -> labels for the places of ``dataset`` (none it has)."""
+    from dashboard.maps.focus_place import focus_candidates
+
+    try:
+        cand = focus_candidates(dataset)
+    except Exception:  # without the gazetteer the places alone can be focused on
+        return {}
+    areas = cand[cand["key"].str.startswith(("country:", "region:"))
+                 & ~cand["key"].isin(have)].drop_duplicates("key")
+    return dict(zip(areas["key"], areas["label"], strict=True))
 
 
 # ---- parsing ---------------------------------------------------------------------------

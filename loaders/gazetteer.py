@@ -242,6 +242,11 @@ class Gazetteer:
         spec = self._regions.get(code)
         return list(spec["members"]) if spec else []
 
+    def region_codes(self, kind: str) -> list[str]:
+        """Codes of the regions of ``kind``: "un_subregion", or "custom" (the Gulf,
+        South Asia, the European Union, the world...)."""
+        return [code for code, spec in self._regions.items() if spec["kind"] == kind]
+
     def resolve_key(self, key: str) -> dict[str, Any] | None:
         """name, kind, iso3, lat, lon, members of a canonical key, or None if unknown."""
         if key not in self.places.index:

@@ -332,3 +332,24 @@ def test_a_place_whose_every_count_is_withheld_is_not_drawn_as_an_origin():
              for f in fc["features"]}
     assert fills["Bangladesh"] == fills["Manila"] == NODE_COLOURS["withheld"]
     assert ("Role withheld (every count below 5)", NODE_COLOURS["withheld"]) in legend
+
+
+def test_a_focus_on_a_country_or_region_the_file_does_not_name_is_named_on_the_map():
+    """A file naming only cities, focused on Pakistan or the Gulf, said "routes through
+    country:PAK" / "region:GCC" in its caveat: a key, where people read a name."""
+    from dashboard.maps.flow_map import filters_line
+
+    ds = make_dataset([([0, 4], 10, 2019), ([1, 3], 8, 2020)])  # Karachi, Lahore: cities
+    for focus, name in (("country:PAK", "Pakistan"), ("region:GCC", "Gulf (GCC)")):
+        r = compute_flows(ds, FlowQuery(suppress=0, focus=focus), countries=make_countries())
+        assert filters_line(r) == f"Filters: routes through {name}"
+
+
+def test_the_focus_picker_offers_the_countries_and_regions_of_the_places():
+    from dashboard.state import place_labels
+
+    labels = place_labels(make_dataset([([0, 4], 10, 2019), ([1, 3], 8, 2020)]))
+    assert labels["country:PAK"] == "Pakistan (country)"
+    assert labels["region:GCC"] == "Gulf (GCC) (region)"
+    assert labels["city:1"] == "Karachi (city)"
+    assert "region:WORLD" not in labels

@@ -270,11 +270,29 @@ def filters_line(result: FlowResult, of_corridors: bool = True) -> str:
     parts = [f"{col}: {', '.join(str(v) for v in values)}"
              for col, values in sorted(q.attributes.items()) if values]
     if q.focus:
-        named = result.places.loc[result.places["key"] == q.focus, "name"]
-        parts.append(f"routes through {named.iloc[0] if len(named) else q.focus}")
+        parts.append(f"routes through {focus_name(result)}")
     if q.min_count and of_corridors:
         parts.append(f"corridors of {q.min_count:,}+ cases")
     return "Filters: " + "; ".join(parts) if parts else ""
+
+
+def focus_name(result: FlowResult) -> str:
+    """The focus place's name: from the places, the nodes, else the gazetteer. A focus on
+    a country or a region the file does not name itself ("routes through country:PAK",
+    "region:GCC") showed its key on the map."""
+    key = result.query.focus or ""
+    for table in (result.places, result.nodes):
+        if table is not None and "key" in table:
+            named = table.loc[table["key"].astype(str) == key, "name"]
+            if len(named) and str(named.iloc[0]):
+                return str(named.iloc[0])
+    try:
+        from loaders.gazetteer import get_gazetteer
+
+        found = get_gazetteer().resolve_key(key)
+    except Exception:  # without the gazetteer, the key's own words
+        found = None
+    return str(found["name"]) if found else key.split(":", 1)[-1]
 
 
 def caveat_for(result: FlowResult, max_nodes: int | None = None, *,

@@ -114,10 +114,13 @@ def _field_regions(present: set[str]) -> list[tuple[str, str, str]]:
     except Exception:  # without the gazetteer, the UN subregions still work
         return []
     regions = names[names["place_kind"] == "region"]
+    # the UN subregions are offered already (by the subregion of each country), and the
+    # world narrows nothing
+    wanted = {f"region:{code}" for code in gazetteer.region_codes("custom") if code != "WORLD"}
     rows = []
     for target, spelling in zip(regions["target"], regions["key"], strict=True):
         members = gazetteer.region(str(target))
-        if present & set(members):
+        if target in wanted and present & set(members):
             label = f"{gazetteer.places.loc[target, 'name']} (region)"
             rows.append((str(spelling), str(target), label))
     return rows
