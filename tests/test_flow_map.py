@@ -353,3 +353,14 @@ def test_the_focus_picker_offers_the_countries_and_regions_of_the_places():
     assert labels["region:GCC"] == "Gulf (GCC) (region)"
     assert labels["city:1"] == "Karachi (city)"
     assert "region:WORLD" not in labels
+
+
+def test_the_caveat_withholds_a_few_records_without_a_number():
+    """The caveat box said "fewer than 5 records shown" and "2 records reported without
+    a number" in one breath: the second is a count of records below K."""
+    from dashboard.maps.flow_map import caveat_for
+
+    ds = make_dataset([([0, 3], 40, 2019), ([0, 3], None, 2019), ([0, 3], None, 2020)])
+    lines = caveat_for(compute_flows(ds, FlowQuery(), countries=make_countries())).lines()
+    assert "fewer than 5 records reported without a number, not counted as cases" in lines
+    assert not any(line.startswith("2 records") for line in lines)

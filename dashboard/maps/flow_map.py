@@ -311,9 +311,9 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
     if of_corridors and s.flows_unmapped:
         extra.append(f"{counted(s.flows_unmapped, 'corridor')} not mapped:"
                      " a place could not be located")
-    if s.uncounted_selected:
-        extra.append(f"{counted(s.uncounted_selected, 'record')} reported without a number,"
-                     " not counted as cases")
+    if s.uncounted_selected:  # a count of records: withheld below K as the others are
+        extra.append(f"{records_text(s.uncounted_selected, result.withheld.threshold)} "
+                     "reported without a number, not counted as cases")
     if s.layout == "matrix" and s.years and s.years[0] != s.years[1]:
         # an origin-destination matrix per year is most often a stock: its years add up
         # the same people again (UN DESA's Mexico -> USA read 68 million over 7 years)
