@@ -129,9 +129,17 @@ def _reference_suppress(rows: list[dict], parent: np.ndarray, k: int) -> tuple[l
 
     keep = [dict(r, moved=False) for r in rows if not small(r)]
     moved, lost = [], []
+
+    def ends(r: dict) -> tuple[int, int]:
+        return int(parent[r["from_id"]]), int(parent[r["to_id"]])
+
+    # small city corridors roll up to their countries' corridor; a small corridor that
+    # is already that country corridor joins them
+    rolling = {ends(r) for r in rows if small(r) and ends(r)[0] != ends(r)[1]
+               and ends(r) != (r["from_id"], r["to_id"])}
     for r in (r for r in rows if small(r)):
-        pf, pt = int(parent[r["from_id"]]), int(parent[r["to_id"]])
-        if pf != pt and (pf, pt) != (r["from_id"], r["to_id"]):
+        pf, pt = ends(r)
+        if pf != pt and (pf, pt) in rolling:
             moved.append(dict(r, from_id=pf, to_id=pt, moved=True))
         else:
             lost.append(r)
@@ -222,3 +230,41 @@ def test_a_country_that_small_cities_roll_into_is_named_without_the_shapes():
     f = r.flows.iloc[0]
     assert (f["from_key"], f["from_name"]) == ("country:PAK", "Pakistan")
     assert (f["to_key"], f["to_name"]) == ("country:MYS", "Malaysia")
+
+
+def test_a_record_counts_once_on_a_corridor_it_passes_twice():
+    """Karachi -> UAE -> Lahore -> UAE is Pakistan -> UAE twice at country level: one
+    record, its 2 cases once (the corridor said 14 where 12 cases from 2 records passed,
+    more than Pakistan's own 'out')."""
+    routes = [([0, 4, 1, 4], 2, 2020), ([0, 4], 10, 2020)]
+    r = compute_flows(make_dataset(routes), FlowQuery(level="country", suppress=0),
+                      countries=make_countries())
+    f = r.flows.set_index(["from_key", "to_key"]).loc[("country:PAK", "country:ARE")]
+    assert (f["count"], f["records"]) == (12, 2)
+    # at place level its two small legs roll up into the country corridor, once too
+    from _maps_data import PLACES, make_places
+
+    places = make_places([*PLACES, ("country:PAK", "Pakistan", "country", "PAK", 30.0, 70.0)])
+    ds = make_dataset([([0, 4, 1, 4], 2, 2020), ([8, 4], 10, 2020)], places)
+    r = compute_flows(ds, FlowQuery(), countries=make_countries())
+    pak = r.flows.set_index(["from_key", "to_key"]).loc[("country:PAK", "country:ARE")]
+    assert (pak["count"], bool(pak["rolled_up"])) == (12, True)
+
+
+def test_a_small_country_corridor_joins_the_city_corridors_that_roll_into_it():
+    """Pakistan -> Malaysia 3 as written, Karachi -> Kuala Lumpur 3, Lahore -> Penang 3:
+    one corridor of 9. The country one stayed out: 6 shown and a 3 withheld, which the
+    places table (Pakistan out 9) then gave away."""
+    from _maps_data import make_places
+
+    places = make_places([("city:1", "Karachi", "city", "PAK", 24.86, 67.01),
+                          ("city:2", "Lahore", "city", "PAK", 31.55, 74.34),
+                          ("country:PAK", "Pakistan", "country", "PAK", 30.0, 70.0),
+                          ("city:3", "Kuala Lumpur", "city", "MYS", 3.14, 101.69),
+                          ("city:9", "Penang", "city", "MYS", 5.41, 100.33),
+                          ("country:MYS", "Malaysia", "country", "MYS", 4.0, 102.0)])
+    ds = make_dataset([([2, 5], 3, 2019), ([0, 3], 3, 2019), ([1, 4], 3, 2020)], places)
+    r = compute_flows(ds, FlowQuery(), countries=make_countries())
+    assert r.flows[["from_key", "to_key", "count"]].values.tolist() == [
+        ["country:PAK", "country:MYS", 9]]
+    assert (r.withheld.corridors, r.withheld.cases) == (0, 0)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.maps._grouping import minmax, pair_keys
+from dashboard.maps._grouping import first_visits, minmax, pair_keys
 from dashboard.maps._walk import (
     PlaceTotals,
     RecordValues,
@@ -467,13 +467,19 @@ def compute_flows(
     lcnt = values.count[lpos]
     weight = lcnt + 1e-3
     width = max(n_nodes, 1)
+    # a record passing one corridor twice (Pokhara -> Delhi, then Kathmandu -> Mumbai,
+    # at country level) is one record on it, and its cases count once there
+    once = first_visits(lpos, fcode)
+    once = None if once.all() else once
+    fc, fcnt, fpos = (fcode, lcnt, lpos) if once is None else (fcode[once], lcnt[once],
+                                                                 lpos[once])
     flows = {
         "from_id": (uniq // width).astype(np.int64),
         "to_id": (uniq % width).astype(np.int64),
-        "count": np.bincount(fcode, weights=lcnt, minlength=nf).astype(np.int64),
-        "records": np.bincount(fcode, minlength=nf).astype(np.int64),
+        "count": np.bincount(fc, weights=fcnt, minlength=nf).astype(np.int64),
+        "records": np.bincount(fc, minlength=nf),
         "uncounted": (
-            np.bincount(fcode, weights=nocount[lpos], minlength=nf).astype(np.int64)
+            np.bincount(fc, weights=nocount[fpos], minlength=nf).astype(np.int64)
             if nocount.any() else np.zeros(nf, dtype=np.int64)
         ),
     }
@@ -486,7 +492,18 @@ def compute_flows(
     # ---- suppression, then minimum and top-N
     k = q.suppress
     roll_parent = parent if q.rollup_small else None
-    table, rows, lost, corr_r = suppress_flow_columns(flows, roll_parent, k)
+    def merged_flows(group: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+        """Corridors the roll-up merges, counted from their legs, each record once."""
+        legs_in = np.flatnonzero(group[fcode] >= 0)
+        gpos, grp = lpos[legs_in], group[fcode[legs_in]]
+        first = first_visits(gpos, grp)
+        gpos, grp = gpos[first], grp[first]
+        return {"count": np.bincount(grp, weights=cnt[gpos], minlength=n_rows).astype(np.int64),
+                "records": np.bincount(grp, minlength=n_rows),
+                "uncounted": np.bincount(grp, weights=nocount[gpos],
+                                         minlength=n_rows).astype(np.int64)}
+
+    table, rows, lost, corr_r = suppress_flow_columns(flows, roll_parent, k, merged_flows)
     corr_w, cases_w = len(lost), _cases_on(lost, fcode, lpos, cnt, nf)
     corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
     shown_gdf, drawn = corridors.shown_frame()

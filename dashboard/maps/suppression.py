@@ -155,7 +155,8 @@ PICKED = ("leg_role", "colour", "source")
 
 
 def suppress_flow_columns(
-    cols: Mapping[str, Any], parent: np.ndarray | None, k: int
+    cols: Mapping[str, Any], parent: np.ndarray | None, k: int,
+    merged: Callable[[np.ndarray, int], dict[str, np.ndarray]] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, int]:
     """:func:`suppress_flows` on a mapping of equal-length columns (numpy arrays).
 
@@ -163,6 +164,11 @@ def suppress_flow_columns(
     corridors. Returns (columns with ``rolled_up``: the input's rows, then any new
     rolled-up corridors; the rows to keep as a boolean mask, or None for all of them;
     the input rows withheld, as positions; corridors rolled up).
+
+    ``merged(group, n_rows)`` counts merged corridors again from their legs: ``group``
+    gives each input row the output row it merges into (-1: none), and it returns count,
+    records and uncounted per output row, each record once (a record with two small legs
+    that roll into one country corridor is one record of it). Without it they are added.
     """
     n = len(cols["count"])
     out = {**cols, "rolled_up": np.zeros(n, dtype=bool)}
@@ -179,12 +185,19 @@ def suppress_flow_columns(
         pf, pt = parent[frm], parent[to]
         movable = (pf != pt) & ((pf != frm) | (pt != to))
         if movable.any():
-            return _roll_up(cols, small, low, movable, pf, pt, parent, k)
+            # a small corridor already between the countries that small city corridors
+            # roll into joins them (Iran -> Türkiye 3 with Tehran -> Istanbul 3 and Tabriz
+            # -> Ankara 3 is 9, not 6 and a 3 withheld)
+            n_ids = max(len(parent), int(max(frm.max(), to.max())) + 1)
+            key = pf.astype(np.int64) * n_ids + pt
+            movable |= (pf != pt) & np.isin(key, key[movable])
+            return _roll_up(cols, small, low, movable, pf, pt, parent, k, merged)
     return out, ~small, low, 0
 
 
 def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movable: np.ndarray,
-             pf: np.ndarray, pt: np.ndarray, parent: np.ndarray, k: int
+             pf: np.ndarray, pt: np.ndarray, parent: np.ndarray, k: int,
+             merged: Callable[[np.ndarray, int], dict[str, np.ndarray]] | None = None,
              ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, int]:
     """Merge the movable small flows into their parents' corridors, then withhold.
 
@@ -222,10 +235,21 @@ def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movabl
         "from_id": np.concatenate([frm, new_keys // n_ids], dtype=id_dtype),
         "to_id": np.concatenate([to, new_keys % n_ids], dtype=id_dtype),
     }
+    recounted = None
+    if merged is not None:
+        group = np.full(n, -1, dtype=np.int64)
+        group[mv] = g
+        received = np.unique(g[g < n])
+        group[received] = received  # a kept corridor that takes in moved ones
+        recounted = merged(group, n + n_new)
+        touched = np.unique(g)
     for c in ("count", "records", "uncounted"):
         v = np.asarray(cols[c])
         total = grow(v, 0)
-        np.add.at(total, g, v[mv])
+        if recounted is None:
+            np.add.at(total, g, v[mv])
+        else:
+            total[touched] = recounted[c][touched]
         out[c] = total
     for c, fold in (("year_min", np.fmin), ("year_max", np.fmax)):
         v = np.asarray(cols[c], dtype="float64")
