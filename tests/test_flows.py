@@ -278,3 +278,12 @@ def test_a_country_without_a_shape_is_named_as_the_data_names_it():
     names = dict(zip(r.places["key"], r.places["name"], strict=True))
     assert names["country:GIB"] == "Gibraltar"
     assert names["country:PAK"] == "Pakistan"
+
+
+def test_a_place_total_counts_each_case_once_whatever_roles_it_plays_there():
+    """Karachi -> Lahore -> UAE is, at country level, out of Pakistan and through it: the
+    total (circle size, hotspots 'any role', exports) said 10 for its 5 cases."""
+    r = flows_of(FlowQuery(suppress=0, level="country"), routes=[([0, 1, 4], 5, 2019),
+                                                                  ([2, 0], 7, 2020)])
+    pak = r.places.set_index("key").loc["country:PAK"]
+    assert (pak["out"], pak["through"], pak["in"], pak["total"]) == (5, 5, 7, 12)

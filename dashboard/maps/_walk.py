@@ -33,6 +33,7 @@ class PlaceTotals:
     """What each node sees, and which records were walked."""
 
     by_role: np.ndarray  # (3, nodes): summed counts as origin, transit, destination
+    cases: np.ndarray  # summed counts of the records with a stop at each node, each once
     records: np.ndarray  # records with a stop at each node
     uncounted: np.ndarray  # of those, records reported without a number
     year_min: np.ndarray  # float, NaN where no record has a year
@@ -152,6 +153,7 @@ def _stop_totals(rid: np.ndarray, node: np.ndarray, rc: np.ndarray, pos: np.ndar
     year_min, year_max = minmax(pnode, values.year[ppos], n_nodes)
     return PlaceTotals(
         by_role=by_role.reshape(n_nodes, N_ROLES).T,
+        cases=np.bincount(pnode, weights=values.count[ppos], minlength=n_nodes),
         records=np.bincount(pnode, minlength=n_nodes),
         uncounted=np.bincount(pnode, weights=values.uncounted[ppos], minlength=n_nodes),
         year_min=year_min, year_max=year_max, selected=selected,
@@ -212,6 +214,7 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
     by_role = np.zeros((N_ROLES, n_nodes))
     records = np.zeros(n_nodes, dtype=np.int64)
     uncounted = np.zeros(n_nodes)
+    cases = np.zeros(n_nodes)
     # a record counts once at a node it visits twice, and its cases once in each role
     # there (two transits in one country pass through it once)
     first, first_in_role = valid.copy(), valid.copy()
@@ -236,6 +239,7 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
         by_role[roles[s]] += np.bincount(in_role, weights=cnt, minlength=n_nodes + 1)[1:]
         first_here = np.where(first[s], shifted, 0)
         records += np.bincount(first_here, minlength=n_nodes + 1)[1:]
+        cases += np.bincount(first_here, weights=cnt, minlength=n_nodes + 1)[1:]
         if nocount.any():
             uncounted += np.bincount(first_here, weights=nocount, minlength=n_nodes + 1)[1:]
         dated = first[s] & year_ok
@@ -251,7 +255,7 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
         year_min, year_max = minmax(np.concatenate(sparse_nodes), np.concatenate(sparse_years),
                                     n_nodes)
     visited = valid.any(axis=0)
-    return PlaceTotals(by_role, records, uncounted, year_min, year_max,
+    return PlaceTotals(by_role, cases, records, uncounted, year_min, year_max,
                        np.flatnonzero(visited) if rows is None else rows[visited])
 
 

@@ -555,6 +555,7 @@ def _totals_table(totals: PlaceTotals) -> pd.DataFrame:
             "out": totals.by_role[0].astype(np.int64),
             "through": totals.by_role[1].astype(np.int64),
             "in": totals.by_role[2].astype(np.int64),
+            "cases": totals.cases.astype(np.int64),
             "records": totals.records.astype(np.int64),
             "uncounted": totals.uncounted.astype(np.int64),
             "year_min": totals.year_min,
@@ -602,7 +603,12 @@ def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame
     # a place whose every count is withheld has no main role to show: with all its
     # counts read as 0 every such place came out "origin", destinations included
     out["role"] = np.where(every_count_withheld(out), WITHHELD_ROLE, role) if len(out) else []
-    out["total"] = tot.sum(axis=0)
+    # a place's total is its cases, each once, not out + through + in (a case that
+    # starts and passes through a place counted twice); where a part is withheld it is
+    # only what is shown (exports leave it empty), so a circle never sizes a hidden count
+    shown = ~np.any(np.stack([out[c].isna().to_numpy() for c in ("out", "through", "in")]),
+                    axis=0) if len(out) else np.zeros(0, bool)
+    out["total"] = np.where(shown, places["cases"].to_numpy(dtype=np.int64), tot.sum(axis=0))
     pts = shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy())
     pts = np.where(np.isnan(out["lon"].to_numpy() + out["lat"].to_numpy()), None, pts)
     gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"))

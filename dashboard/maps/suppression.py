@@ -305,7 +305,7 @@ def suppress_places(
         return places, 0, 0
     rolled = 0
     if parent is not None:
-        total = places[list(TOTAL_COLUMNS)].sum(axis=1)
+        total = places["cases"]  # each record once, whatever roles it has there
         ids = places.index.to_numpy()
         par = parent[ids]
         move = ((total > 0) & (total < k) & (par != ids)).to_numpy()
