@@ -338,3 +338,19 @@ def test_every_located_corridor_has_its_line_in_the_geojson():
                for g in located)
     pacific = feats[("city:4", "city:5")]  # Manila -> Lima, cut at the antimeridian
     assert pacific["type"] == "MultiLineString"
+
+
+def test_a_place_known_only_from_records_without_a_number_keeps_its_years_to_itself():
+    """Its counts are 0, not withheld, so its years (2020-2021) were written beside its
+    withheld records: they named the two records."""
+    import pandas as pd
+
+    from dashboard.maps.exports import places_table
+
+    ds = make_dataset([([0, 3], 40, 2019), ([6, 3], None, 2020), ([6, 3], None, 2021)])
+    r = compute_flows(ds, FlowQuery(rollup_small=False), countries=make_countries())
+    manila = places_table(r).set_index("key").loc["city:4"]
+    assert pd.isna(manila["records"])
+    assert pd.isna(manila["year_min"])
+    assert pd.isna(manila["year_max"])
+    assert places_table(r).set_index("key").loc["city:1", "year_min"] == 2019  # a count shown

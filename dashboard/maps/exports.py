@@ -20,9 +20,9 @@ import pandas as pd
 from dashboard.maps.arcs import arc_coords, wrap_parts
 from dashboard.maps.flows import FlowResult
 from dashboard.maps.suppression import (
-    every_count_withheld,
     records_withheld,
     total_or_withheld,
+    years_withheld,
 )
 from loaders.formulas import neutralise
 from loaders.output_files import atomic_write
@@ -74,7 +74,7 @@ def places_table(result: FlowResult) -> pd.DataFrame:
     t["total"] = total_or_withheld(t)
     t["uncounted"] = records_withheld(t["uncounted"], result.withheld.threshold).array
     t.loc[t["records"].isna(), "uncounted"] = pd.NA
-    few = every_count_withheld(t)
+    few = years_withheld(t)
     for col in ("year_min", "year_max"):
         t[col] = pd.array(t[col], dtype="Int64").copy()
         t.loc[few, col] = pd.NA

@@ -26,9 +26,9 @@ from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
 from dashboard.maps.suppression import (
     WITHHELD_ROLE,
-    every_count_withheld,
     figure_or_withheld,
     records_text,
+    years_withheld,
 )
 from dashboard.maps.wording import counted
 
@@ -230,7 +230,7 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
     lat = np.round(pl["lat"].to_numpy(dtype="float64"), COORD_DP).tolist()
     k = result.withheld.threshold
     features = []
-    few_places = every_count_withheld(pl)
+    few_places = years_withheld(pl)
     rows = pl.drop(columns="geometry").rename(columns={"in": "in_"})
     for i, row in enumerate(rows.itertuples(index=False)):
         sub = ", ".join(s for s in (row.kind, row.iso3) if s)

@@ -97,6 +97,16 @@ def every_count_withheld(places: pd.DataFrame) -> np.ndarray:
     return ((parts.isna() | (parts == 0)).all(axis=1) & parts.isna().any(axis=1)).to_numpy()
 
 
+def years_withheld(places: pd.DataFrame) -> np.ndarray:
+    """Per place: True where its years would narrow its few cases down, so they are not
+    said: no count of it is shown, and one of them or its records is withheld (a place
+    known only from two records without a number has counts of 0: its years named them).
+    A place with a count shown keeps its years."""
+    parts = places[list(TOTAL_COLUMNS)]
+    none_shown = (parts.isna() | (parts == 0)).all(axis=1).to_numpy()
+    return none_shown & (parts.isna().any(axis=1).to_numpy() | places["records"].isna().to_numpy())
+
+
 def figure_or_withheld(n: int, k: int) -> str:
     """A total as people read it: "fewer than K" where 0 < n < K (a headline total of
     a narrow selection is as small a count as a corridor's), else the number."""
