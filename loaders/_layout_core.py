@@ -230,7 +230,15 @@ def read_counts(
         rows, raw = bad_value_rows(col, bad)
         messages = [f"count {quoted(v)} in '{name}' is not a whole number ≥ 0" for v in raw]
         problems.reject(rows, name, messages)
-    return value[col.codes], ~(blank | bad)[col.codes]
+    # a row of 0 cases is no case (DESIGN §2: a count is 1 or more); kept, it counted as
+    # a record and as a corridor withheld
+    zero = ~(blank | bad) & (value == 0)
+    if zero.any():
+        rows, raw = bad_value_rows(col, zero)
+        problems.reject(rows, name, [f"count {quoted(v)} in '{name}' is no case: a row "
+                                     "needs 1 or more (leave it blank where the number is "
+                                     "not known)" for v in raw])
+    return value[col.codes], ~(blank | bad | zero)[col.codes]
 
 
 def read_years(

@@ -448,3 +448,16 @@ def test_a_hotspot_map_says_which_flow_options_it_does_not_use(tmp_path):
                                    "the hotspot map does not use them")
     code, err = _map(tmp_path, "demo", "-o", "h.html", "--kind", "hotspots")
     assert "flow maps only" not in err
+
+
+def test_a_row_of_zero_cases_is_rejected_with_its_reason(capsys, tmp_path):
+    """DESIGN §2: a count is 1 or more. A row of 0 counted as a record, and its corridor
+    as '1 corridor withheld'."""
+    source = tmp_path / "zero.csv"
+    source.write_text("origin,destination,count\nDhaka,Sylhet,0\nKarachi,Dubai,6\n",
+                      encoding="utf-8")
+    code, report, _ = check_json(capsys, source)
+    assert code == 0
+    assert report["rows"] == {"read": 2, "kept": 1, "rejected": 1}
+    assert report["problems"][0]["row"] == 2
+    assert report["problems"][0]["message"].startswith("count '0' in 'count' is no case")
