@@ -248,6 +248,24 @@ def test_legs_chain_by_route_id_in_leg_order():
     assert raw.rejected_rows == 0
 
 
+def test_a_route_of_legs_splits_where_they_do_not_join_or_change_count():
+    """Dhaka -> Kolkata then Mumbai -> Dubai drew Kolkata -> Mumbai, a leg the file does
+    not have; Kabul -> Tehran (3) then Tehran -> Istanbul (8) showed 3 on the second."""
+    t = table({"route_id": ["r2", "r2", "r3", "r3"], "leg": ["1", "2", "1", "3"],
+               "from": ["Kabul", "Tehran", "Dhaka", "Mumbai"],
+               "to": ["Tehran", "Istanbul", "Kolkata", "Dubai"],
+               "count": ["3", "8", "5", "5"]})
+    raw = build(t)
+    check_invariants(raw)
+    assert sorted(tuple(x for _, x in r) for r in routes_of(raw)) == [
+        ("Dhaka", "Kolkata"), ("Kabul", "Tehran"), ("Mumbai", "Dubai"), ("Tehran", "Istanbul")]
+    assert sorted(raw.records["count"].tolist()) == [3, 5, 5, 8]
+    said = sorted(p.message for p in raw.problems)
+    assert said[0].startswith("this leg does not start where the previous leg")
+    assert said[1] == ("this leg has 8 cases where the leg before it in its route had 3 "
+                       "cases: it starts a route of its own")
+
+
 def test_legs_without_route_id_are_records_each():
     t = table({"from": ["A", "B"], "to": ["B", "C"], "count": ["1", "2"]})
     raw = build(t)
