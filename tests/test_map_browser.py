@@ -240,3 +240,39 @@ def test_the_legend_folds_to_its_title_and_back_the_caveat_stays(browser, tmp_pa
     assert "not prevalence" in page.locator(".rm-caveat").inner_text()
     assert errors == []
     page.close()
+
+
+def test_a_label_moves_left_rather_than_lie_over_a_larger_place(browser, tmp_path):
+    """At region level 'Northern Africa' was drawn across the circle of Western Asia,
+    the largest destination, which lost its own label: the map read as if North Africa
+    were it. A label now takes the left side where the right covers a larger circle."""
+    places = make_places([("city:1", "Alpha", "city", "PAK", 25.0, 50.0),
+                          ("city:2", "Beta", "city", "PAK", 25.0, 50.25),
+                          ("city:3", "Gamma", "city", "ARE", 29.0, 54.0)])
+    ds = make_dataset([([1, 2], 100, 2019), ([0, 2], 10, 2019)], places)
+    r = compute_flows(ds, FlowQuery(suppress=0), countries=make_countries())
+    out = write_html(flow_map(r, FlowMapOptions(countries=make_countries())),
+                     tmp_path / "map.html")
+    page, requests, errors = open_page(browser, out)
+    got = page.evaluate("""() => {
+        const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+            .find(v => v && typeof v.eachLayer === 'function');
+        const box = map.getContainer().getBoundingClientRect();
+        const at = {Alpha: [25.0, 50.0], Beta: [25.0, 50.25]};
+        const out = {};
+        document.querySelectorAll('.leaflet-tooltip.rm-label').forEach(el => {
+            const r = el.getBoundingClientRect(), name = el.textContent;
+            const p = at[name] && map.latLngToContainerPoint(at[name]);
+            out[name] = {visible: el.style.visibility !== 'hidden', left: r.left, right: r.right,
+                         x: p ? box.left + p.x : null};
+        });
+        return out;
+    }""")
+    assert got["Gamma"]["visible"]
+    assert got["Beta"]["visible"]
+    assert got["Alpha"]["visible"]
+    assert got["Alpha"]["right"] <= got["Alpha"]["x"]  # to the left of its own circle
+    assert got["Beta"]["left"] >= got["Beta"]["x"]  # the larger keeps the right side
+    assert errors == []
+    assert [u for u in requests if not u.startswith("file://")] == []
+    page.close()

@@ -413,19 +413,44 @@ class PlaceLabels(MacroElement):
                                          offset: [labels[i][3] + 2, 0]})
                         .setLatLng([labels[i][0], labels[i][1]]).setContent(el).addTo(map));
                 }
-                // largest first: a label that would cover a larger place's label is hidden
+                // largest first: a label goes right of its circle, else left of it, where
+                // it covers no label already placed and no larger place's circle (a label
+                // over the biggest circle read as naming it); else it is hidden
+                var sides = [[{{ this.direction }}, 1], ["left", -1]];
                 this._declutter = function () {
-                    var shown = [];
-                    tips.forEach(function (t) {
-                        var el = t.getElement();
-                        if (!el) { return; }
-                        el.style.visibility = "";
-                        var r = el.getBoundingClientRect();
-                        var hit = shown.some(function (o) {
+                    var shown = [], circles = [];
+                    var box = map.getContainer().getBoundingClientRect();
+                    var clear = function (r) {
+                        return !shown.some(function (o) {
                             return r.left < o.right && o.left < r.right &&
                                    r.top < o.bottom && o.top < r.bottom;
+                        }) && !circles.some(function (c) {
+                            var dx = Math.max(r.left - c.x, 0, c.x - r.right);
+                            var dy = Math.max(r.top - c.y, 0, c.y - r.bottom);
+                            return dx * dx + dy * dy < c.r * c.r;
                         });
-                        if (hit) { el.style.visibility = "hidden"; } else { shown.push(r); }
+                    };
+                    tips.forEach(function (t, i) {
+                        var el = t.getElement();
+                        if (!el) { return; }
+                        var at = map.latLngToContainerPoint(t.getLatLng());
+                        var placed = null;
+                        var fit = {{ this.direction }} === "center" ? 1 : sides.length;
+                        for (var s = 0; s < fit && !placed; s++) {
+                            t.options.direction = sides[s][0];
+                            t.options.offset = L.point(sides[s][1] * (labels[i][3] + 2), 0);
+                            t.update();
+                            var r = el.getBoundingClientRect();
+                            if (clear(r)) { placed = r; }
+                        }
+                        if (!placed) {  // back where it was, hidden
+                            t.options.direction = sides[0][0];
+                            t.options.offset = L.point(labels[i][3] + 2, 0);
+                            t.update();
+                        }
+                        el.style.visibility = placed ? "" : "hidden";
+                        if (placed) { shown.push(placed); }
+                        circles.push({x: box.left + at.x, y: box.top + at.y, r: labels[i][3]});
                     });
                 };
                 map.on("zoomend moveend resize", this._declutter);
