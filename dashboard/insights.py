@@ -17,6 +17,7 @@ place name then shows as the characters ``<b>``.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,12 +208,19 @@ def _stage_order(stage: str) -> int:
     return int(stage.rsplit(" ", 1)[-1]) if stage != "Transit" else 1
 
 
-def node_positions(data: SankeyData) -> tuple[list[float], list[float]]:
+SANKEY_PAD = 14  # px between the nodes of a column
+SANKEY_ROW = 36  # px a node needs at least, label included: a taller figure for many
+
+
+def node_positions(data: SankeyData, plot_height: float = 620
+                   ) -> tuple[list[float], list[float]]:
     """(x, y) of each node in 0..1: a column per stage (origins left, destinations right,
     the n-th transit between), stacked by size within the column.
 
     Without them plotly puts a node in the column of its longest path, so a transit
-    whose onward links were withheld would stand among the destinations.
+    whose onward links were withheld would stand among the destinations. The stacking
+    counts the gaps between nodes as plotly draws them (``plot_height`` px): stacked by
+    value alone, the last nodes of a long column ran off the bottom ('India', 'Oman').
     """
     n = len(data.labels)
     size = np.zeros(n)
@@ -222,17 +230,26 @@ def node_positions(data: SankeyData) -> tuple[list[float], list[float]]:
     size = np.maximum(size, inflow)
     columns = sorted({_stage_order(s) for s in data.stages})
     col_of = {c: i for i, c in enumerate(columns)}
+    members = {c: sorted((i for i in range(n) if _stage_order(data.stages[i]) == c),
+                         key=lambda i: -size[i]) for c in columns}
+    # px per case: as plotly scales, so that the fullest column fits with its gaps
+    scale = min((plot_height - SANKEY_PAD * (len(m) - 1)) / max(float(size[m].sum()), 1.0)
+                for m in members.values()) if members else 1.0
     x, y = [0.0] * n, [0.0] * n
     for c in columns:
-        members = [i for i in range(n) if _stage_order(data.stages[i]) == c]
-        members.sort(key=lambda i: -size[i])
-        total = float(size[members].sum()) or 1.0
         acc = 0.0
-        for i in members:
-            y[i] = 0.02 + 0.96 * (acc + size[i] / 2) / total
-            acc += size[i]
+        for i in members[c]:
+            h = size[i] * scale
+            y[i] = min(max((acc + h / 2) / plot_height, 0.001), 0.999)
+            acc += h + SANKEY_PAD
             x[i] = 0.01 + 0.98 * (col_of[c] / max(len(columns) - 1, 1))
     return x, y
+
+
+def sankey_height(data: SankeyData, least: int = 640) -> int:
+    """Figure height in px: ``least``, or more where a column holds many nodes."""
+    per_column = Counter(_stage_order(s) for s in data.stages)
+    return max(least, SANKEY_ROW * max(per_column.values(), default=0) + 60)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -240,7 +257,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def sankey_figure(data: SankeyData, *, title: str = "", height: int = 640) -> go.Figure:
+def sankey_figure(data: SankeyData, *, title: str = "", height: int | None = None) -> go.Figure:
     """A plotly Sankey of ``data``; every dataset label escaped, hover text plain.
 
     Links take the colour of the stage they leave (origin, transit), faded.
@@ -248,7 +265,9 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 640) -> go
     colours = [STAGE_COLOURS.get(s, TRANSIT_COLOUR) for s in data.stages]
     labels = [plot_text(lb) for lb in data.labels]
     node_text = [f"{lb} ({s.lower()})" for lb, s in zip(labels, data.stages, strict=True)]
-    x, y = node_positions(data)
+    height = height or sankey_height(data)
+    top = 40 if title else 10
+    x, y = node_positions(data, height - top - 10)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         textfont={"size": 15, "color": "#1b1b1b"},
@@ -262,8 +281,7 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 640) -> go
                                "%{value:,} cases, %{customdata}<extra></extra>"},
     ))
     fig.update_layout(title=plot_text(title) if title else None, height=height,
-                      font={"size": 15}, margin={"l": 10, "r": 10, "t": 40 if title else 10,
-                                                  "b": 10})
+                      font={"size": 15}, margin={"l": 10, "r": 10, "t": top, "b": 10})
     return fig
 
 

@@ -207,3 +207,21 @@ def test_sankey_columns_follow_the_stage_not_the_longest_path() -> None:
     # a destination reached straight from an origin still stands with the destinations
     assert col[("United Arab Emirates", "Destination")] == col[("Kuala Lumpur", "Destination")]
     assert all(0 < v < 1 for v in x + y)
+
+
+def test_a_long_column_of_the_sankey_stays_inside_the_figure() -> None:
+    """Stacked by value alone, the gaps plotly puts between nodes pushed the last origins
+    ('India') and destinations ('Oman') of the demo off the bottom of the figure."""
+    from loaders.load import load_dataset
+
+    ds = load_dataset("demo")
+    data = ins.sankey_data(ds, everything(ds), level="country", k=5)
+    height = ins.sankey_height(data)
+    plot = height - 20
+    _, y = ins.node_positions(data, plot)
+    for stage in set(data.stages):
+        col = sorted((y[i], i) for i, s in enumerate(data.stages) if s == stage)
+        gaps = np.diff([v for v, _ in col]) * plot
+        assert (gaps >= ins.SANKEY_PAD - 1e-6).all()  # room for plotly's gap between nodes
+        assert col[-1][0] < 1
+    assert height >= 640
