@@ -180,10 +180,26 @@ def test_export_name_is_slugified_and_names_the_filters() -> None:
         "demo_flows_2010-2020_1174872_gender-female_k7.csv")
     assert exports_ui.export_name(ViewState(k=0), "flows", "html") == (
         "demo_flows_all-years_k5.html")
+    # the dashboard's files name the focus place, not its key
+    assert exports_ui.export_name(state, "flows", "csv", "Karachi") == (
+        "demo_flows_2010-2020_karachi_gender-female_k7.csv")
     evil = ViewState(dataset="../..", filters={"x": ("<b>/..\\ é",)})
     name = exports_ui.export_name(evil, "flows", "csv")
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
     assert ".." not in name
+
+
+def test_export_files_name_the_focus_place_and_rank_in_whole_numbers(demo) -> None:
+    """A Lahore focus saved 'demo_flows-by-country_..._1172451_k5.csv', and the ranked
+    places CSV wrote 572.0 and 2000.0."""
+    lahore = demo.places.loc[demo.places["name"] == "Lahore", "key"].iloc[0]
+    files = exports_ui.flow_files(demo, ViewState(focus=lahore))
+    assert all("_lahore_" in f.file_name for f in files)
+    ranked = next(f for f in exports_ui.hotspot_files(demo, ViewState())
+                  if f.label == "Ranked places (CSV)")
+    body = ranked.build().decode("utf-8")
+    assert ".0," not in body
+    assert ".0\n" not in body
 
 
 def test_no_two_exports_share_a_file_name(demo) -> None:

@@ -57,8 +57,9 @@ def slug(text: object, max_len: int = MAX_SLUG) -> str:
     return out[:max_len].strip("-") or "data"
 
 
-def export_name(state: ViewState, kind: str, ext: str) -> str:
-    """``<dataset>_<kind>_<years>[_<focus>][_<filters>]_k<K>.<ext>``, slugified."""
+def export_name(state: ViewState, kind: str, ext: str, focus: str | None = None) -> str:
+    """``<dataset>_<kind>_<years>[_<focus>][_<filters>]_k<K>.<ext>``, slugified; ``focus``
+    names the focus place (else the end of its key)."""
     parts = [slug(state.dataset), slug(kind)]
     if state.years:
         lo, hi = state.years
@@ -66,13 +67,27 @@ def export_name(state: ViewState, kind: str, ext: str) -> str:
     else:
         parts.append("all-years")
     if state.focus:
-        parts.append(slug(state.focus.split(":", 1)[-1], 24))
+        parts.append(slug(focus or state.focus.split(":", 1)[-1], 24))
     for col in sorted(state.filters)[:2]:
         parts.append(slug(f"{col}-{'-'.join(state.filters[col][:2])}", 30))
     if len(state.filters) > 2:
         parts.append("filtered")
     parts.append(f"k{export_k(state)}")
     return "_".join(parts) + "." + slug(ext, 10)
+
+
+def focus_name(dataset: Dataset, key: str | None) -> str | None:
+    """The name of the focus place for a file name ('lahore', not '1172451')."""
+    if not key:
+        return None
+    places = dataset.places
+    named = places.loc[places["key"].astype(str) == key, "name"]
+    if len(named) and str(named.iloc[0]):
+        return str(named.iloc[0])
+    from loaders.gazetteer import get_gazetteer
+
+    found = get_gazetteer().resolve_key(key)
+    return str(found["name"]) if found else None
 
 
 def _csv(df: pd.DataFrame) -> bytes:
@@ -127,17 +142,22 @@ def flow_files(dataset: Dataset, state: ViewState, shown: FlowResult | None = No
     # the level is in every name: the same view's files at country and at region level,
     # or these place totals and the Hotspots page's, must not share a file name
     flows, totals = f"flows-by-{state.level}", f"totals-by-{state.level}"
+    where = focus_name(dataset, state.focus)
+
+    def name(kind: str, ext: str) -> str:
+        return export_name(state, kind, ext, where)
+
     return [
-        ExportFile("Map (HTML, works offline)", export_name(state, flows, "html"), "text/html",
+        ExportFile("Map (HTML, works offline)", name(flows, "html"), "text/html",
                    html),
-        ExportFile("Map (PNG for slides)", export_name(state, flows, "png"), "image/png", png),
-        ExportFile("Corridors (CSV)", export_name(state, flows, "csv"), "text/csv",
+        ExportFile("Map (PNG for slides)", name(flows, "png"), "image/png", png),
+        ExportFile("Corridors (CSV)", name(flows, "csv"), "text/csv",
                    lambda: _csv(exports.flows_table(result()))),
-        ExportFile("Corridors (GeoJSON)", export_name(state, flows, "geojson"),
+        ExportFile("Corridors (GeoJSON)", name(flows, "geojson"),
                    "application/geo+json", lambda: _json(exports.flows_geojson(result()))),
-        ExportFile("Place totals (CSV)", export_name(state, totals, "csv"), "text/csv",
+        ExportFile("Place totals (CSV)", name(totals, "csv"), "text/csv",
                    lambda: _csv(exports.places_table(result()))),
-        ExportFile("Place totals (GeoJSON)", export_name(state, totals, "geojson"),
+        ExportFile("Place totals (GeoJSON)", name(totals, "geojson"),
                    "application/geo+json", lambda: _json(exports.places_geojson(result()))),
     ]
 
@@ -171,16 +191,21 @@ def hotspot_files(dataset: Dataset, state: ViewState, shown: HotspotResult | Non
                                                         countries=map_cache.countries()))
 
     kind = f"hotspots-{state.role}"
+    where = focus_name(dataset, state.focus)
+
+    def name(kind: str, ext: str) -> str:
+        return export_name(state, kind, ext, where)
+
     return [
-        ExportFile("Map (HTML, works offline)", export_name(state, kind, "html"), "text/html",
+        ExportFile("Map (HTML, works offline)", name(kind, "html"), "text/html",
                    html),
-        ExportFile("Map (PNG for slides)", export_name(state, kind, "png"), "image/png", png),
-        ExportFile("Ranked places (CSV)", export_name(state, kind, "csv"), "text/csv",
+        ExportFile("Map (PNG for slides)", name(kind, "png"), "image/png", png),
+        ExportFile("Ranked places (CSV)", name(kind, "csv"), "text/csv",
                    lambda: _csv(ranked_table(hot()))),
         # a hotspot map's place totals are always counted place by place
-        ExportFile("Place totals (CSV)", export_name(state, "totals-by-place", "csv"),
+        ExportFile("Place totals (CSV)", name("totals-by-place", "csv"),
                    "text/csv", lambda: _csv(exports.places_table(hot().flows))),
-        ExportFile("Place totals (GeoJSON)", export_name(state, "totals-by-place", "geojson"),
+        ExportFile("Place totals (GeoJSON)", name("totals-by-place", "geojson"),
                    "application/geo+json", lambda: _json(exports.places_geojson(hot().flows))),
     ]
 
@@ -190,8 +215,11 @@ def ranked_table(hot: HotspotResult) -> pd.DataFrame:
     t = hot.table
     return pd.DataFrame({
         "rank": t["rank"], "place": t["place"], "kind": t["kind"], "iso3": t["iso3"],
-        "cases": t["value"], "records_any_role": t["records"],
-        "year_min_any_role": t["year_min"], "year_max_any_role": t["year_max"], "key": t["key"],
+        # whole numbers, empty where withheld (a float column wrote 572.0 and 2000.0)
+        "cases": pd.array(t["value"], dtype="Int64"),
+        "records_any_role": pd.array(t["records"], dtype="Int64"),
+        "year_min_any_role": pd.array(t["year_min"], dtype="Int64"),
+        "year_max_any_role": pd.array(t["year_max"], dtype="Int64"), "key": t["key"],
     })
 
 

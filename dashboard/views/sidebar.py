@@ -297,7 +297,10 @@ def key_figure_row(dataset: Dataset, state: ViewState,
     if extra:
         next(c).metric(extra[0], extra[1], help=extra[2])
     next(c).metric("Places", f"{kf.places:,}")
-    next(c).metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
+    if kf.years and kf.years[0] == kf.years[1]:
+        next(c).metric("Year", str(kf.years[0]))  # not "2017–2017"
+    else:
+        next(c).metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
     return kf
 
 
