@@ -263,3 +263,14 @@ def test_the_figures_of_a_narrow_selection_are_withheld_below_k(page) -> None:
         assert metrics(everything)["Cases"] == "fewer than 5"
     else:
         assert metrics(everything)["Records"] == metrics(everything)["Cases"] == "4"
+
+
+def test_a_slides_exports_are_headed_with_the_slide_name(demo) -> None:
+    """Present's 'Export this view' headed the slide PNG 'Demo (synthetic): routes', not
+    the slide on screen ('Southern Asia 2017')."""
+    files = exports_ui.flow_files(demo, ViewState(k=5), title="Through Pakistan")
+    html = next(f for f in files if f.file_name.endswith(".html")).build().decode("utf-8")
+    assert "<title>Through Pakistan</title>" in html
+    default = exports_ui.flow_files(demo, ViewState(k=5))
+    html = next(f for f in default if f.file_name.endswith(".html")).build().decode("utf-8")
+    assert "<title>Demo (synthetic): routes</title>" in html

@@ -109,10 +109,11 @@ def _title(dataset: Dataset, what: str) -> str:
     return f"{dataset.meta.name or 'routemap'}: {what}"
 
 
-def flow_files(dataset: Dataset, state: ViewState, shown: FlowResult | None = None
-               ) -> list[ExportFile]:
+def flow_files(dataset: Dataset, state: ViewState, shown: FlowResult | None = None,
+               title: str | None = None) -> list[ExportFile]:
     """The Routes page's exports. ``shown`` (the page's result) is reused when its K is
-    already at least :data:`EXPORT_MIN_K`; otherwise the flows are recomputed."""
+    already at least :data:`EXPORT_MIN_K`; otherwise the flows are recomputed. ``title``
+    heads the maps (a slide's name; by default the dataset's)."""
     k = export_k(state)
     cache: dict[str, FlowResult] = {}
 
@@ -129,7 +130,7 @@ def flow_files(dataset: Dataset, state: ViewState, shown: FlowResult | None = No
 
     def opts(assets: str) -> FlowMapOptions:
         return map_cache.flow_map_options(state.with_(k=k), assets=assets,
-                                          title=_title(dataset, "routes"))
+                                          title=title or _title(dataset, "routes"))
 
     def html() -> bytes:
         return flow_map(result(), opts("inline")).get_root().render().encode("utf-8")

@@ -252,8 +252,11 @@ if state.basemap in ("light", "dark"):
 
 with st.expander("Export this view"):
     # the slide PNG, the map and the tables of what is on screen, withheld as presented
-    exports_ui.download_buttons(exports_ui.flow_files(dataset, shown, result), shown,
-                                key="present_export")
+    # headed as the slide is: its name, not the dataset's
+    exports_ui.download_buttons(
+        exports_ui.flow_files(dataset, shown, result,
+                              title=slide["name"] if slide is not None else view_name),
+        shown, key="present_export")
 
 with st.expander("Slides", expanded=not slides or st.session_state.get(SLIDES_OPEN, False)):
     if slides:
