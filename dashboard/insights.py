@@ -305,6 +305,12 @@ class Trend:
         if self.k > 1 and self.withheld_years:
             parts.append(f"{counted(self.withheld_years, 'year')} with fewer than {self.k} "
                          "cases withheld (shown as gaps)")
+        # years whose cases are shown but whose records are few: the line's other gaps
+        few_records = int((~self.table["withheld"] & self.table["records"].isna()
+                           & (self.table["cases"].fillna(0) > 0)).sum()) if self.k > 1 else 0
+        if few_records:
+            parts.append(f"{counted(few_records, 'year')} with fewer than {self.k} records:"
+                         " their records withheld (gaps in the line)")
         if self.unknown_year_records:
             said = records_text(self.unknown_year_records, self.k)
             parts.append(f"{said} of those selected "

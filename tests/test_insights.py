@@ -225,3 +225,15 @@ def test_a_long_column_of_the_sankey_stays_inside_the_figure() -> None:
         assert (gaps >= ins.SANKEY_PAD - 1e-6).all()  # room for plotly's gap between nodes
         assert col[-1][0] < 1
     assert height >= 640
+
+
+def test_the_trend_note_explains_every_gap_in_the_records_line() -> None:
+    """Two years with enough cases but fewer than 5 records had gaps in the Records line
+    that the note, naming only the years of few cases, did not explain."""
+    from dashboard.state import ViewState, record_mask
+    from loaders.load import load_dataset
+
+    ds = load_dataset("demo")
+    t = ins.trend(ds, record_mask(ds, ViewState(focus="city:1172451", years=(2018, 2024))))
+    assert t.note() == ("1 year with fewer than 5 cases withheld (shown as gaps); 2 years "
+                        "with fewer than 5 records: their records withheld (gaps in the line).")
