@@ -364,3 +364,18 @@ def test_the_caveat_withholds_a_few_records_without_a_number():
     lines = caveat_for(compute_flows(ds, FlowQuery(), countries=make_countries())).lines()
     assert "fewer than 5 records reported without a number, not counted as cases" in lines
     assert not any(line.startswith("2 records") for line in lines)
+
+
+def test_places_off_the_corridors_drawn_are_faint():
+    """With top 5, all 68 place circles stayed full: Russia read as a large destination
+    of the five corridors drawn, none of which reached it."""
+    from dashboard.maps.flow_map import FAINT, node_features
+
+    ds = make_dataset([([0, 3], 40, 2019), ([6, 7], 20, 2019)])
+    r = compute_flows(ds, FlowQuery(suppress=0, top=1), countries=make_countries())
+    fc, legend = node_features(r, FlowMapOptions(countries=make_countries()))
+    style = {f["properties"]["tip"][0].split(" (")[0]: f["properties"] for f in fc["features"]}
+    assert style["Karachi"]["style"]["fillOpacity"] == 0.9  # an end of the one drawn
+    assert style["Manila"]["style"]["fillOpacity"] == FAINT
+    assert "None of its corridors is among those drawn" in style["Manila"]["tip"]
+    assert legend[-1][0] == "Faint: none of its corridors drawn"

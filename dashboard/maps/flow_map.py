@@ -47,6 +47,8 @@ NODE_COLOURS = {"origin": "#D55E00", "transit": "#F0E442", "destination": "#009E
 NODE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination",
                WITHHELD_ROLE: "Role withheld (every count below K)"}
 COORD_DP = 4
+FAINT = 0.3  # fill opacity of a place none of whose corridors is drawn
+FAINT_SWATCH = "#F2F2F2"  # its legend dot: a pale circle with the usual outline
 
 
 @dataclass(slots=True)
@@ -231,6 +233,11 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
     k = result.withheld.threshold
     features = []
     few_places = years_withheld(pl)
+    # with a top N, the largest places off its corridors are drawn too (their totals),
+    # faint: a full circle with no arc read as a big destination of the N drawn
+    shown = result.shown_flows
+    off = (~pl["key"].isin(set(shown["from_key"]) | set(shown["to_key"]))).to_numpy() \
+        if len(shown) else np.zeros(len(pl), dtype=bool)
     rows = pl.drop(columns="geometry").rename(columns={"in": "in_"})
     for i, row in enumerate(rows.itertuples(index=False)):
         sub = ", ".join(s for s in (row.kind, row.iso3) if s)
@@ -247,9 +254,12 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
             tip.append(yr)
         if row.rolled_up:
             tip.append("Includes small counts from places in this country")
+        if off[i]:
+            tip.append("None of its corridors is among those drawn")
         style = {"radius": round(float(radius[i]), 1), "fill": True,
                  "fillColor": NODE_COLOURS[row.role],
-                 "color": "#333333", "weight": 1, "fillOpacity": 0.9}
+                 "color": "#333333" if not off[i] else "#888888", "weight": 1,
+                 "fillOpacity": 0.9 if not off[i] else FAINT}
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
@@ -257,9 +267,11 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
         })
     roles = [r for r in NODE_COLOURS if (pl["role"] == r).any()]
     labels = [NODE_LABELS[r].replace(" K)", f" {k})") for r in roles]
-    return ({"type": "FeatureCollection", "features": features},
-            [(f"{label} (circle size ∝ √cases)" if i == 0 else label, NODE_COLOURS[r])
-             for i, (label, r) in enumerate(zip(labels, roles, strict=True))])
+    items = [(f"{label} (circle size ∝ √cases)" if i == 0 else label, NODE_COLOURS[r])
+             for i, (label, r) in enumerate(zip(labels, roles, strict=True))]
+    if off.any():
+        items.append(("Faint: none of its corridors drawn", FAINT_SWATCH))
+    return {"type": "FeatureCollection", "features": features}, items
 
 
 def filters_line(result: FlowResult, of_corridors: bool = True) -> str:
