@@ -145,7 +145,11 @@ def test_a_filter_change_redraws_in_place_and_keeps_the_view(page, server) -> No
     settle(page)
     assert page.evaluate("([a, b]) => a === b",
                          [iframe, page.locator(MAP_IFRAME).first.element_handle()])
-    assert frame.evaluate(VIEW) == [5, 25, 70]  # where the user left it
+    # where the user left it: the same zoom, and the centre within a pixel (Leaflet may
+    # re-centre by a fraction of one when the page around the map reflows)
+    zoom, lat, lon = frame.evaluate(VIEW)
+    assert zoom == 5
+    assert (lat, lon) == (pytest.approx(25, abs=0.05), pytest.approx(70, abs=0.05))
     assert frame.locator(".rm-legend").count() == 1  # the old view's boxes are gone
     assert frame.locator(".rm-caveat").count() == 1
     # focusing on a place is a new view: the same map opens on that place's routes
