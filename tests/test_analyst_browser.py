@@ -185,10 +185,10 @@ def test_upload_fix_save_restart_and_the_fixes_are_kept(browser, tmp_path: Path)
             offline_page(browser, outside, WIDTH, HEIGHT) as page:
         open_page(page, url, "data")
         page.get_by_text("Gulf routes 2019-21 — 4 records").click()
-        page.wait_for_timeout(300)
+        settle(page)  # a click on the button while the page still reran was lost (CI)
         shot(page, "analyst_5_library_after_restart")
         page.get_by_role("button", name="Show it on the map pages").click()
-        page.locator("h1", has_text="Routes").first.wait_for(timeout=30000)
+        page.locator("h1", has_text="Routes").first.wait_for(timeout=60000)
         settle(page)
         no_exception(page)
         assert f"ds={entry.id}" in page.url
