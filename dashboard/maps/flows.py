@@ -469,20 +469,24 @@ def compute_flows(
     width = max(n_nodes, 1)
     # a record passing one corridor twice (Pokhara -> Delhi, then Kathmandu -> Mumbai,
     # at country level) is one record on it, and its cases count once there
-    once = first_visits(lpos, fcode)
-    once = None if once.all() else once
-    fc, fcnt, fpos = (fcode, lcnt, lpos) if once is None else (fcode[once], lcnt[once],
-                                                                 lpos[once])
+    # (the few repeats are taken off the sums of all legs: no copy of a million legs)
+    counted = first_visits(lpos, fcode)  # the legs a corridor's sums keep
+    again = np.flatnonzero(~counted)
     flows = {
         "from_id": (uniq // width).astype(np.int64),
         "to_id": (uniq % width).astype(np.int64),
-        "count": np.bincount(fc, weights=fcnt, minlength=nf).astype(np.int64),
-        "records": np.bincount(fc, minlength=nf),
+        "count": np.bincount(fcode, weights=lcnt, minlength=nf).astype(np.int64),
+        "records": np.bincount(fcode, minlength=nf),
         "uncounted": (
-            np.bincount(fc, weights=nocount[fpos], minlength=nf).astype(np.int64)
+            np.bincount(fcode, weights=nocount[lpos], minlength=nf).astype(np.int64)
             if nocount.any() else np.zeros(nf, dtype=np.int64)
         ),
     }
+    if len(again):
+        rep = fcode[again]
+        np.subtract.at(flows["count"], rep, lcnt[again].astype(np.int64))
+        np.subtract.at(flows["records"], rep, 1)
+        np.subtract.at(flows["uncounted"], rep, nocount[lpos[again]].astype(np.int64))
     flows["year_min"], flows["year_max"] = minmax(fcode, year[lpos], nf)
     flows["source"] = np.arange(nf)  # leg role and colour: worked out for drawn rows only
     legs = LegValues(fcode, walk.leg_role, weight,
@@ -492,18 +496,18 @@ def compute_flows(
     # ---- suppression, then minimum and top-N
     k = q.suppress
     roll_parent = parent if q.rollup_small else None
-    def merged_flows(group: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
-        """Corridors the roll-up merges, counted from their legs, each record once."""
-        legs_in = np.flatnonzero(group[fcode] >= 0)
+    def merged_twice(group: np.ndarray) -> dict[str, np.ndarray]:
+        """What adding merged corridors counts twice: a record with legs in two of the
+        corridors merged into one output row ("rows", once per extra leg), and the count
+        and uncounted of each such leg's record, to take off the row's sums."""
+        legs_in = np.flatnonzero((group >= 0)[fcode] & counted)
         gpos, grp = lpos[legs_in], group[fcode[legs_in]]
-        first = first_visits(gpos, grp)
-        gpos, grp = gpos[first], grp[first]
-        return {"count": np.bincount(grp, weights=cnt[gpos], minlength=n_rows).astype(np.int64),
-                "records": np.bincount(grp, minlength=n_rows),
-                "uncounted": np.bincount(grp, weights=nocount[gpos],
-                                         minlength=n_rows).astype(np.int64)}
+        extra = ~first_visits(gpos, grp)
+        gpos = gpos[extra]
+        return {"rows": grp[extra], "count": cnt[gpos].astype(np.int64), "records": 1,
+                "uncounted": nocount[gpos].astype(np.int64)}
 
-    table, rows, lost, corr_r = suppress_flow_columns(flows, roll_parent, k, merged_flows)
+    table, rows, lost, corr_r = suppress_flow_columns(flows, roll_parent, k, merged_twice)
     corr_w, cases_w = len(lost), _cases_on(lost, fcode, lpos, cnt, nf)
     corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
     shown_gdf, drawn = corridors.shown_frame()

@@ -166,7 +166,7 @@ PICKED = ("leg_role", "colour", "source")
 
 def suppress_flow_columns(
     cols: Mapping[str, Any], parent: np.ndarray | None, k: int,
-    merged: Callable[[np.ndarray, int], dict[str, np.ndarray]] | None = None,
+    merged: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, int]:
     """:func:`suppress_flows` on a mapping of equal-length columns (numpy arrays).
 
@@ -175,10 +175,11 @@ def suppress_flow_columns(
     rolled-up corridors; the rows to keep as a boolean mask, or None for all of them;
     the input rows withheld, as positions; corridors rolled up).
 
-    ``merged(group, n_rows)`` counts merged corridors again from their legs: ``group``
-    gives each input row the output row it merges into (-1: none), and it returns count,
-    records and uncounted per output row, each record once (a record with two small legs
-    that roll into one country corridor is one record of it). Without it they are added.
+    ``merged(group)`` says what adding merged corridors counts twice: ``group`` gives each
+    input row the output row it merges into (-1: none), and it returns output ``rows``
+    with the count, records and uncounted to take off each (a record with two small legs
+    that roll into one country corridor is one record of it). Without it the parts are
+    only added.
     """
     n = len(cols["count"])
     out = {**cols, "rolled_up": np.zeros(n, dtype=bool)}
@@ -207,7 +208,7 @@ def suppress_flow_columns(
 
 def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movable: np.ndarray,
              pf: np.ndarray, pt: np.ndarray, parent: np.ndarray, k: int,
-             merged: Callable[[np.ndarray, int], dict[str, np.ndarray]] | None = None,
+             merged: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
              ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, int]:
     """Merge the movable small flows into their parents' corridors, then withhold.
 
@@ -251,15 +252,13 @@ def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movabl
         group[mv] = g
         received = np.unique(g[g < n])
         group[received] = received  # a kept corridor that takes in moved ones
-        recounted = merged(group, n + n_new)
-        touched = np.unique(g)
+        recounted = merged(group)
     for c in ("count", "records", "uncounted"):
         v = np.asarray(cols[c])
         total = grow(v, 0)
-        if recounted is None:
-            np.add.at(total, g, v[mv])
-        else:
-            total[touched] = recounted[c][touched]
+        np.add.at(total, g, v[mv])
+        if recounted is not None:
+            np.subtract.at(total, recounted["rows"], recounted[c])
         out[c] = total
     for c, fold in (("year_min", np.fmin), ("year_max", np.fmax)):
         v = np.asarray(cols[c], dtype="float64")
