@@ -239,7 +239,9 @@ def sidebar() -> tuple[ViewState, Dataset]:
                         key=W + "k", help="Small-count suppression: counts below K are not "
                         "shown, so no victim can be singled out. 0 or 1 turns it off.", **cb)
         st.selectbox("Hotspots: role", ROLES, key=W + "role", **cb)
-        st.radio("Level", LEVELS, key=W + "level", horizontal=True, **cb)
+        st.radio("Level", LEVELS, key=W + "level", horizontal=True,
+                 help="Routes, Insights and Present: roll places up to their countries or "
+                 "regions. The Hotspots map always shades countries and ranks places.", **cb)
     write_url(st.session_state[STATE])
     return st.session_state[STATE], dataset
 
