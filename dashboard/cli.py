@@ -154,6 +154,7 @@ def run_check(args: argparse.Namespace) -> int:
 def format_report(report) -> str:
     """The human-readable report: the same numbers as the JSON, for a terminal."""
     from dashboard.maps.wording import counted
+    from loaders.report import guess_text
 
     lines = [
         f"layout    {report.layout} ({report.file_format})",
@@ -180,9 +181,8 @@ def format_report(report) -> str:
         lines.append("guessed places (drawn as found; please check):")
         for g in report.guessed[:50]:
             beside = f" next to {g.country!r}" if g.country else ""
-            found = (f"found as {g.found}, not in {g.country}" if g.elsewhere
-                     else f"taken as {g.found}, the larger; {g.also} has this name too"
-                     if g.also else f"guessed as {g.found}")
+            found = guess_text(g.found, elsewhere_in=g.country if g.elsewhere else "",
+                               also=g.also)
             lines.append(f"  {g.query!r}{beside} in {counted(g.rows, 'row')}: {found}")
         if len(report.guessed) > 50:
             lines.append(f"  … and {len(report.guessed) - 50} more (use --json for all)")

@@ -14,9 +14,9 @@ import pandas as pd
 
 from dashboard.maps.wording import distinct_labels
 from loaders.aliases import AliasTarget, load_aliases, save_alias
-from loaders.gazetteer import Gazetteer
+from loaders.gazetteer import Gazetteer, get_gazetteer, place_label
 from loaders.model import Dataset, stop_uses
-from loaders.report import LoadReport
+from loaders.report import LoadReport, guess_text
 
 REVIEW_MATCHES = ("unresolved", "fuzzy")
 ROLE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination"}
@@ -82,30 +82,21 @@ def review_frame(dataset: Dataset) -> pd.DataFrame:
     })
     df.loc[df["match"] == "unresolved", ["matched", "key"]] = ""
     # found, but in another country than the one written beside it (Karachi, "India")
-    df["elsewhere"] = [_elsewhere(c, i) if m == "fuzzy" and c else False
+    gazetteer = get_gazetteer()
+    df["elsewhere"] = [gazetteer.found_elsewhere(c, i) if m == "fuzzy" and c else False
                        for m, c, i in zip(df["match"], df["country"], df["iso3"], strict=True)]
     order = np.lexsort((-df["rows"].to_numpy(), df["score"].fillna(-1).to_numpy(),
                         (df["match"] != "unresolved").to_numpy()))
     return df.iloc[order].reset_index(drop=True)
 
 
-def _elsewhere(country: str, iso3: str) -> bool:
-    from loaders.gazetteer import get_gazetteer
-
-    written = get_gazetteer().country_iso3(country)
-    return bool(written and iso3 and written != iso3)
-
-
 def problem_text(match: str, guess: str, elsewhere: bool = False, country: str = "",
                  also: str = "") -> str:
     """What is wrong with a place under review, in words an analyst reads at a glance.
     ``also`` is another country's city of the same name, for a name that fits both."""
-    if match == "fuzzy" and elsewhere:
-        return f"found as {guess}, not in {country} as written beside it: please check"
-    if match == "fuzzy" and also:
-        return f"taken as {guess}, the larger; {also} has this name too: please check"
     if match == "fuzzy":
-        return f"guessed as {guess}: please check"
+        text = guess_text(guess, elsewhere_in=country if elsewhere else "", also=also)
+        return text + (" as written beside it" if elsewhere else "") + ": please check"
     if guess:
         return f"not found; closest name {guess}"
     return "not found; no name is close"
@@ -128,12 +119,6 @@ def review_table(todo: pd.DataFrame) -> pd.DataFrame:
         "problem": problem, "suggestion": guess,
         "score": todo["score"].where(guess != "", np.nan),
     })
-
-
-def place_label(name: str, kind: str = "", iso3: str = "") -> str:
-    """"Karachi (city, PAK)": a gazetteer place as a person tells it from its namesakes."""
-    where = ", ".join(str(v) for v in (kind, iso3) if str(v or ""))
-    return f"{name} ({where})" if where else str(name)
 
 
 def search_hit_labels(hits: pd.DataFrame) -> dict[str, str]:

@@ -144,10 +144,7 @@ def _areas_around(dataset: Dataset, have: set[str]) -> dict[str, str]:
     """Country and region keys -> labels for the places of ``dataset`` (none it has)."""
     from dashboard.maps.focus_place import focus_candidates
 
-    try:
-        cand = focus_candidates(dataset)
-    except Exception:  # without the gazetteer the places alone can be focused on
-        return {}
+    cand = focus_candidates(dataset)  # without the gazetteer: the places' countries by code
     areas = cand[cand["key"].str.startswith(("country:", "region:"))
                  & ~cand["key"].isin(have)].drop_duplicates("key")
     return dict(zip(areas["key"], areas["label"], strict=True))

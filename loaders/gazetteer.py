@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,7 @@ FUZZY_CITY_ALT_POPULATION = 2_000_000  # and their other spellings above this si
 CITY_NAME_WEIGHT = 1.5  # log10 bonus of a city's primary name over another's variant
 CITY_COLUMNS = ["geonameid", "name", "iso3", "lat", "lon", "population", "admin1"]
 
+T = TypeVar("T")
 _lock = threading.Lock()
 _cached: Gazetteer | None = None
 
@@ -236,6 +238,12 @@ class Gazetteer:
         """ISO3 of the country a hint names (code or any spelling), or "" if none."""
         return str(self.country_keys.get(normalise(text), "")) if text else ""
 
+    def found_elsewhere(self, hint: str, iso3: str) -> bool:
+        """Whether a place found in ``iso3`` is not in the country ``hint`` names (Karachi
+        next to "India"): drawn as found, but a guess to review."""
+        written = self.country_iso3(hint)
+        return bool(written and iso3 and written != iso3)
+
     def region(self, code: str) -> list[str]:
         """Member ISO3 codes of a region ("GCC", "MIDDLE_EAST", or "region:GCC")."""
         code = code.removeprefix("region:").upper()
@@ -365,6 +373,21 @@ def preload_gazetteer() -> threading.Thread:
                               daemon=True)
     thread.start()
     return thread
+
+
+def place_label(name: str, kind: str = "", iso3: str = "") -> str:
+    """"Karachi (city, PAK)": a gazetteer place as a person tells it from its namesakes."""
+    where = ", ".join(str(v) for v in (kind, iso3) if str(v or ""))
+    return f"{name} ({where})" if where else str(name)
+
+
+def from_gazetteer(use: Callable[[Gazetteer], T], fallback: T) -> T:
+    """``use(gazetteer)``, or ``fallback`` where the gazetteer's files are missing or
+    broken: maps and names go on without it (country codes for names, no shapes)."""
+    try:
+        return use(get_gazetteer())
+    except Exception:  # a missing or broken data file must not stop a map from drawing
+        return fallback
 
 
 def get_gazetteer() -> Gazetteer:

@@ -30,7 +30,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from loaders.aliases import AliasTarget, alias_key
-from loaders.gazetteer import Gazetteer, get_gazetteer, order_candidates
+from loaders.gazetteer import Gazetteer, get_gazetteer, order_candidates, place_label
 from loaders.model import PLACE_COLUMNS
 from loaders.normalize import normalise
 
@@ -254,7 +254,8 @@ def _doubt_namesakes(gz: Gazetteer, res: _Result, ordered: pd.DataFrame,
     rows = rival["row"].to_numpy()
     res.match[rows] = "fuzzy"
     p = gz.places.loc[rival["target"].to_numpy(object)]
-    res.suggestion[rows] = [f"{n} (city, {i})" for n, i in zip(p["name"], p["iso3"], strict=True)]
+    res.suggestion[rows] = [place_label(n, "city", i)
+                            for n, i in zip(p["name"], p["iso3"], strict=True)]
 
 
 def _split_country_in_text(gz: Gazetteer, res: _Result, text: list[str], keys: np.ndarray,

@@ -115,7 +115,7 @@ def _guessed(places: pd.DataFrame, at: np.ndarray, rows: np.ndarray) -> list[Gue
     """The fuzzy matches, most rows first: drawn as found, listed for a person to check."""
     if not len(at):
         return []
-    from loaders.gazetteer import get_gazetteer
+    from loaders.gazetteer import get_gazetteer, place_label
 
     gazetteer = get_gazetteer()
     out = []
@@ -123,11 +123,10 @@ def _guessed(places: pd.DataFrame, at: np.ndarray, rows: np.ndarray) -> list[Gue
         p = places.iloc[i]
         hint = str(p.get("country_hint", "") or "")
         iso3 = str(p["iso3"] or "")
-        written = gazetteer.country_iso3(hint) if hint else ""
-        found = f"{p['name']} ({', '.join(x for x in (str(p['kind']), iso3) if x)})"
         score = float(p["score"]) if pd.notna(p["score"]) else None
-        out.append(GuessedPlace(query=str(p["query"]), rows=int(rows[i]), found=found,
-                                country=hint, elsewhere=bool(written and written != iso3),
+        out.append(GuessedPlace(query=str(p["query"]), rows=int(rows[i]),
+                                found=place_label(p["name"], p["kind"], iso3), country=hint,
+                                elsewhere=gazetteer.found_elsewhere(hint, iso3),
                                 score=score, also=str(p.get("suggestion", "") or "")))
     out.sort(key=lambda g: (-g.rows, g.query))
     return out

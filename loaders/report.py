@@ -53,6 +53,17 @@ class GuessedPlace:
     also: str = ""  # another country's city of the same name ("Hyderabad (city, PAK)")
 
 
+def guess_text(found: str, *, elsewhere_in: str = "", also: str = "") -> str:
+    """How a guessed place was taken, in words: "found as Karachi (city, PAK), not in
+    India" (``elsewhere_in``), "taken as Hyderabad (city, IND), the larger; Hyderabad
+    (city, PAK) has this name too" (``also``), or "guessed as Karachi (city, PAK)"."""
+    if elsewhere_in:
+        return f"found as {found}, not in {elsewhere_in}"
+    if also:
+        return f"taken as {found}, the larger; {also} has this name too"
+    return f"guessed as {found}"
+
+
 @dataclass(slots=True)
 class LoadReport:
     layout: str

@@ -102,6 +102,13 @@ def _run(work: Callable[..., Any], *args: Any, background: bool) -> Future:
     return done
 
 
+def _ready(value: Any) -> Future:
+    """``value`` as a future that is already done: the long walk sums its totals at once."""
+    done: Future = Future()
+    done.set_result(value)
+    return done
+
+
 def _wanted_roles(pair_role: np.ndarray, leg_roles: np.ndarray | None) -> np.ndarray | bool:
     return True if leg_roles is None else np.isin(pair_role, leg_roles)
 
@@ -134,7 +141,7 @@ def walk_stops(rid: np.ndarray, pid: np.ndarray, rc: np.ndarray, pos: np.ndarray
     return Walk(
         leg_from=node[:-1][legs], leg_to=node[1:][legs], leg_record=pos[:-1][legs],
         leg_role=pair_role[legs], internal_legs=int(internal.sum()),
-        totals=_run(lambda: totals, background=False),
+        totals=_ready(totals),
         stops=Stops(pos, node, rc),
     )
 

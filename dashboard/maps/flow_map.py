@@ -22,6 +22,7 @@ from jinja2 import Template
 from dashboard.maps.arcs import chevrons, wrap_parts
 from dashboard.maps.escape import TOOLTIP_JS, html_text, script_json
 from dashboard.maps.flows import FlowResult
+from dashboard.maps.focus_place import place_name
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
 from dashboard.maps.suppression import (
@@ -289,22 +290,8 @@ def filters_line(result: FlowResult, of_corridors: bool = True) -> str:
 
 
 def focus_name(result: FlowResult) -> str:
-    """The focus place's name: from the places, the nodes, else the gazetteer. A focus on
-    a country or a region the file does not name itself ("routes through country:PAK",
-    "region:GCC") showed its key on the map."""
-    key = result.query.focus or ""
-    for table in (result.places, result.nodes):
-        if table is not None and "key" in table:
-            named = table.loc[table["key"].astype(str) == key, "name"]
-            if len(named) and str(named.iloc[0]):
-                return str(named.iloc[0])
-    try:
-        from loaders.gazetteer import get_gazetteer
-
-        found = get_gazetteer().resolve_key(key)
-    except Exception:  # without the gazetteer, the key's own words
-        found = None
-    return str(found["name"]) if found else key.split(":", 1)[-1]
+    """The focus place's name: from the places, the nodes, else the gazetteer."""
+    return place_name(result.query.focus or "", result.places, result.nodes)
 
 
 def caveat_for(result: FlowResult, max_nodes: int | None = None, *,

@@ -39,10 +39,12 @@ from dashboard.maps.suppression import (
     WITHHELD_ROLE,
     Withheld,
     every_count_withheld,
+    every_part_shown,
     suppress_flow_columns,
     suppress_places,
 )
 from loaders.errors import RoutemapError
+from loaders.gazetteer import from_gazetteer
 from loaders.model import ROLES, Dataset
 
 if TYPE_CHECKING:
@@ -198,38 +200,7 @@ def default_countries() -> gpd.GeoDataFrame | None:
     Flows use them to name and place country and region nodes; the maps draw them as the
     vector basemap (:mod:`dashboard.maps.offline` re-exports this).
     """
-    try:
-        from loaders.gazetteer import get_gazetteer  # lazy: the gazetteer is optional here
-    except ImportError:
-        return None
-    try:
-        return get_gazetteer().countries()
-    except Exception:  # a missing or broken data file must not stop a map from drawing
-        return None
-
-
-def _region_members(key: str) -> list[str]:
-    """ISO3 codes of a gazetteer region ("region:GCC"); none for a UN subregion."""
-    try:
-        from loaders.gazetteer import get_gazetteer
-
-        return get_gazetteer().region(key)
-    except Exception:  # without the gazetteer a region is matched by its key alone
-        return []
-
-
-def _country_table() -> pd.DataFrame | None:
-    """The gazetteer's countries without their shapes, or None without a gazetteer: a
-    place-level map drawn without shapes named the countries it rolls cities into by
-    code ("KGZ")."""
-    try:
-        from loaders.gazetteer import get_gazetteer
-    except ImportError:
-        return None
-    try:
-        return get_gazetteer().country_table()
-    except Exception:  # a missing or broken data file must not stop a map from drawing
-        return None
+    return from_gazetteer(lambda g: g.countries(), None)
 
 
 def _place_frame(places: pd.DataFrame) -> pd.DataFrame:
@@ -260,7 +231,9 @@ def _nodes(
     pf.loc[pf["iso3"].isin(["", "nan", "None", "<NA>"]), "iso3"] = ""
     cinfo = None
     if countries is None:
-        countries = _country_table()  # names and label points: no shapes needed for those
+        # names and label points need no shapes: a place-level map drawn without them
+        # named the countries it rolls cities into by code ("KGZ")
+        countries = from_gazetteer(lambda g: g.country_table(), None)
     if countries is not None and len(countries):
         cinfo = pd.DataFrame(countries.drop(columns="geometry", errors="ignore")).set_index("iso3")
     has_iso = pf["iso3"] != ""
@@ -371,7 +344,7 @@ def _focus_records(dataset: Dataset, q: FlowQuery, countries: gpd.GeoDataFrame |
     if q.focus.startswith("region:"):
         # a region of the gazetteer (the Gulf) by its member countries; a UN subregion
         # ("Southern Asia") by the subregion its places' countries are in
-        at |= np.isin(iso, _region_members(q.focus))
+        at |= np.isin(iso, from_gazetteer(lambda g: g.region(q.focus), []))
         if countries is None:
             countries = default_countries()
         node_of_place, nodes, _ = _nodes(places, "region", countries)
@@ -610,9 +583,8 @@ def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame
     # a place's total is its cases, each once, not out + through + in (a case that
     # starts and passes through a place counted twice); where a part is withheld it is
     # only what is shown (exports leave it empty), so a circle never sizes a hidden count
-    shown = ~np.any(np.stack([out[c].isna().to_numpy() for c in ("out", "through", "in")]),
-                    axis=0) if len(out) else np.zeros(0, bool)
-    out["total"] = np.where(shown, places["cases"].to_numpy(dtype=np.int64), tot.sum(axis=0))
+    out["total"] = np.where(every_part_shown(out), places["cases"].to_numpy(dtype=np.int64),
+                            tot.sum(axis=0))
     pts = shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy())
     pts = np.where(np.isnan(out["lon"].to_numpy() + out["lat"].to_numpy()), None, pts)
     gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.maps.flows import QueryError, default_countries
+from loaders.gazetteer import Gazetteer, from_gazetteer
 from loaders.normalize import normalise
 
 if TYPE_CHECKING:
@@ -105,40 +106,49 @@ def _country_of(dataset: Dataset, keys: pd.Series) -> list[str]:
 def _field_regions(present: set[str]) -> list[tuple[str, str, str]]:
     """(spelling, key, label) of the gazetteer's regions that hold a country of the
     dataset: the Gulf, the Middle East, South Asia, as people who work on routes name
-    them (DESIGN §4); the UN's subregions alone refused "Gulf" and "Middle East"."""
-    try:
-        from loaders.gazetteer import get_gazetteer
+    them (DESIGN §4); the UN's subregions alone refused "Gulf" and "Middle East".
+    Without the gazetteer, the UN subregions still work."""
+    return from_gazetteer(lambda g: _regions_holding(g, present), [])
 
-        gazetteer = get_gazetteer()
-        names = gazetteer.names
-    except Exception:  # without the gazetteer, the UN subregions still work
-        return []
+
+def _regions_holding(gazetteer: Gazetteer, present: set[str]) -> list[tuple[str, str, str]]:
+    names = gazetteer.names
     regions = names[names["place_kind"] == "region"]
+    rows = []
     # the UN subregions are offered already (by the subregion of each country), and the
     # world narrows nothing
-    wanted = {f"region:{code}" for code in gazetteer.region_codes("custom") if code != "WORLD"}
-    rows = []
-    for target, spelling in zip(regions["target"], regions["key"], strict=True):
-        members = gazetteer.region(str(target))
-        if target in wanted and present & set(members):
-            label = f"{gazetteer.places.loc[target, 'name']} (region)"
-            rows.append((str(spelling), str(target), label))
+    for code in gazetteer.region_codes("custom"):
+        target = f"region:{code}"
+        if code == "WORLD" or not present & set(gazetteer.region(code)):
+            continue
+        label = f"{gazetteer.places.loc[target, 'name']} (region)"
+        rows += [(str(spelling), target, label)
+                 for spelling in regions.loc[regions["target"] == target, "key"]]
     return rows
 
 
 def _country_spellings() -> dict[str, list[str]]:
     """ISO3 -> every spelling and code the gazetteer knows for the country (none without
-    the gazetteer), grouped once rather than searched once per country."""
-    try:
-        from loaders.gazetteer import get_gazetteer
-
-        spellings = get_gazetteer().country_keys
-    except Exception:  # a missing gazetteer file leaves names and ISO3 codes to match
-        return {}
+    the gazetteer: names and ISO3 codes are left to match), grouped once rather than
+    searched once per country."""
+    spellings = from_gazetteer(lambda g: g.country_keys, pd.Series(dtype=object))
     grouped: dict[str, list[str]] = {}
     for spelling, iso3 in zip(spellings.index, spellings.to_numpy(), strict=True):
         grouped.setdefault(str(iso3), []).append(spelling)
     return grouped
+
+
+def place_name(key: str, *tables: pd.DataFrame | None) -> str:
+    """The name of place ``key``: from the first of ``tables`` (key, name) that has it,
+    else the gazetteer, else the key's own words. A focus on a country or region the file
+    does not name ("country:PAK", "region:GCC") showed its key on maps and file names."""
+    for table in tables:
+        if table is not None and "key" in table:
+            named = table.loc[table["key"].astype(str) == key, "name"]
+            if len(named) and str(named.iloc[0]):
+                return str(named.iloc[0])
+    found = from_gazetteer(lambda g: g.resolve_key(key), None)
+    return str(found["name"]) if found else key.split(":", 1)[-1]
 
 
 def _nearest(cand: pd.DataFrame, text: str) -> str:

@@ -82,19 +82,28 @@ def records_withheld(records: Any, k: int) -> pd.Series:
     return pd.Series(out)
 
 
+def every_part_shown(places: pd.DataFrame) -> np.ndarray:
+    """Per place: True where none of out/through/in is withheld."""
+    return places[list(TOTAL_COLUMNS)].notna().all(axis=1).to_numpy()
+
+
 def total_or_withheld(places: pd.DataFrame) -> pd.Series:
     """Each place's total (Int64), <NA> where any part is withheld: the total less the
     parts shown would give that part away, and a total of the parts shown is not the
     place's."""
-    known = places[list(TOTAL_COLUMNS)].notna().all(axis=1)
-    return pd.Series(pd.array(places["total"], dtype="Int64"), index=places.index).where(known)
+    return pd.Series(pd.array(places["total"], dtype="Int64"),
+                     index=places.index).where(every_part_shown(places))
+
+
+def _no_count_shown(places: pd.DataFrame) -> np.ndarray:
+    parts = places[list(TOTAL_COLUMNS)]
+    return (parts.isna() | (parts == 0)).all(axis=1).to_numpy()
 
 
 def every_count_withheld(places: pd.DataFrame) -> np.ndarray:
     """Per place: True where each of out/through/in is withheld or 0 and one is withheld,
     the places whose years and unnumbered records would narrow their few cases down."""
-    parts = places[list(TOTAL_COLUMNS)]
-    return ((parts.isna() | (parts == 0)).all(axis=1) & parts.isna().any(axis=1)).to_numpy()
+    return _no_count_shown(places) & ~every_part_shown(places)
 
 
 def years_withheld(places: pd.DataFrame) -> np.ndarray:
@@ -102,9 +111,8 @@ def years_withheld(places: pd.DataFrame) -> np.ndarray:
     said: no count of it is shown, and one of them or its records is withheld (a place
     known only from two records without a number has counts of 0: its years named them).
     A place with a count shown keeps its years."""
-    parts = places[list(TOTAL_COLUMNS)]
-    none_shown = (parts.isna() | (parts == 0)).all(axis=1).to_numpy()
-    return none_shown & (parts.isna().any(axis=1).to_numpy() | places["records"].isna().to_numpy())
+    return _no_count_shown(places) & (~every_part_shown(places)
+                                      | places["records"].isna().to_numpy())
 
 
 def figure_or_withheld(n: int, k: int) -> str:
@@ -199,8 +207,7 @@ def suppress_flow_columns(
             # a small corridor already between the countries that small city corridors
             # roll into joins them (Iran -> Türkiye 3 with Tehran -> Istanbul 3 and Tabriz
             # -> Ankara 3 is 9, not 6 and a 3 withheld)
-            n_ids = max(len(parent), int(max(frm.max(), to.max())) + 1)
-            key = pf.astype(np.int64) * n_ids + pt
+            key = pf.astype(np.int64) * len(parent) + pt  # parents are node ids
             movable |= (pf != pt) & np.isin(key, key[movable])
             return _roll_up(cols, small, low, movable, pf, pt, parent, k, merged)
     return out, ~small, low, 0

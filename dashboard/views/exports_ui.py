@@ -25,6 +25,7 @@ import streamlit as st
 from dashboard.maps import exports
 from dashboard.maps.flow_map import FlowMapOptions, flow_map
 from dashboard.maps.flows import FlowResult
+from dashboard.maps.focus_place import place_name
 from dashboard.maps.hotspot_map import HotspotOptions, HotspotResult, hotspot_map
 from dashboard.maps.suppression import SHARED_MIN_K
 from dashboard.state import ViewState
@@ -78,16 +79,7 @@ def export_name(state: ViewState, kind: str, ext: str, focus: str | None = None)
 
 def focus_name(dataset: Dataset, key: str | None) -> str | None:
     """The name of the focus place for a file name ('lahore', not '1172451')."""
-    if not key:
-        return None
-    places = dataset.places
-    named = places.loc[places["key"].astype(str) == key, "name"]
-    if len(named) and str(named.iloc[0]):
-        return str(named.iloc[0])
-    from loaders.gazetteer import get_gazetteer
-
-    found = get_gazetteer().resolve_key(key)
-    return str(found["name"]) if found else None
+    return place_name(key, dataset.places) if key else None
 
 
 def _csv(df: pd.DataFrame) -> bytes:
