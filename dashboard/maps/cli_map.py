@@ -14,6 +14,7 @@ import re
 import shlex
 import sys
 import threading
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from dashboard.maps.suppression import SHARED_MIN_K, records_text
@@ -21,10 +22,12 @@ from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
 
 if TYPE_CHECKING:
+    from loaders._table import Table
     from loaders.model import Dataset
     from loaders.report import LoadReport
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
+HEAP_PER_ROW = 256  # bytes of fresh memory the aggregation touches per row, about
 
 
 class MapArgumentError(RoutemapError):
@@ -129,6 +132,19 @@ def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
     return thread
 
 
+def _touch_heap_for(table: Future[Table]) -> None:
+    """Once the file is parsed, touch the memory the aggregation will want, on the core
+    the parse leaves idle while the routes are laid out (:mod:`dashboard.heap`).
+
+    On 1M rows the aggregation took 0.29 s with 50,000 page faults and 0.22 s with none
+    (HEAP_PER_ROW bytes a row touched ahead: 1M routes of up to four stops).
+    """
+    if table.exception() is None:
+        from dashboard.heap import touch_ahead
+
+        touch_ahead(table.result().rows_read * HEAP_PER_ROW)
+
+
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every file to write names a file of its own, not the input: checked before the work
     (a folder failed only after it; the input or a second output was replaced)."""
@@ -146,6 +162,7 @@ def _run(args: argparse.Namespace) -> None:
     _check_outputs(args)
 
     table = read_in_background(args.file)  # parsed while pandas and the loaders import
+    table.add_done_callback(_touch_heap_for)
     from loaders.load import load_dataset
 
     builders = _import_map_builders_meanwhile(args.kind)
