@@ -13,11 +13,9 @@ import gc
 import re
 import shlex
 import sys
-import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from dashboard.maps.suppression import SHARED_MIN_K, records_text
 from dashboard.maps.wording import counted
 from loaders.errors import RoutemapError
 
@@ -112,26 +110,6 @@ def run_map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_map_builders_meanwhile(kind: str) -> threading.Thread:
-    """Start importing folium, geopandas and the builders of a ``kind`` map on another
-    thread.
-
-    The imports hold the interpreter lock (about 0.1 s), so they gain only where the main
-    thread does not hold it: while it waits for the file's parse to finish, and in the
-    numpy parts of the load and the aggregation. Started before the load, they fill the
-    first: ``routemap map demo`` took 0.80 s instead of 0.90 s (median of 10 side by
-    side); on 1M rows the two starts measured alike. :mod:`~dashboard.maps.builder_imports`
-    makes the imports cheaper too. (A hotspot map needs its module to aggregate, so it
-    waits for them at once.)
-    """
-    from dashboard.maps.builder_imports import import_map_builders
-
-    thread = threading.Thread(target=import_map_builders, args=(kind,),
-                              name="routemap-map-imports", daemon=True)
-    thread.start()
-    return thread
-
-
 def _touch_heap_for(table: Future[Table]) -> None:
     """Once the file is parsed, touch the memory the aggregation will want, on the core
     the parse leaves idle while the routes are laid out (:mod:`dashboard.heap`).
@@ -157,15 +135,21 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    from dashboard.maps.builder_imports import import_map_builders
     from loaders.readers import read_in_background
 
     _check_outputs(args)
 
-    table = read_in_background(args.file)  # parsed while pandas and the loaders import
+    table = read_in_background(args.file)
     table.add_done_callback(_touch_heap_for)
+    # Arrow parses on its own thread without the interpreter's lock; the imports hold it
+    # (pandas, folium, geopandas and our builders: about 0.35 s), so they go first, on
+    # this thread, while the file parses. On 1M rows an import thread started after them
+    # ran on into the load and slowed it more than it gained (map 1.20 s against 1.15 s).
+    import_map_builders(args.kind)
+    from dashboard.maps.suppression import SHARED_MIN_K, records_text
     from loaders.load import load_dataset
 
-    builders = _import_map_builders_meanwhile(args.kind)
     ds = load_dataset(args.file, layout=getattr(args, "layout", None), table=table)
     # the loaded dataset lives to the end of the run, so the garbage collector's later
     # full passes need not walk it again (on 1M rows one such pass took 0.04 s)
@@ -190,7 +174,6 @@ def _run(args: argparse.Namespace) -> None:
     if unused:
         print(f"routemap: {unused}", file=sys.stderr)
     if args.kind == "hotspots":
-        builders.join()
         from dashboard.maps.hotspot_map import (
             HotspotOptions,
             compute_hotspots,
@@ -206,7 +189,6 @@ def _run(args: argparse.Namespace) -> None:
         withheld = withheld_message(hot)
     else:
         result = compute_flows(ds, query, countries=countries)
-        builders.join()
         from dashboard.maps.flow_map import FlowMapOptions, flow_map
 
         opts = FlowMapOptions(
