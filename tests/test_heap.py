@@ -47,7 +47,9 @@ def _run(keep: bool, touch: bool) -> dict:
 def test_memory_touched_ahead_spares_the_next_arrays_their_page_faults():
     cold = _run(keep=True, touch=False)
     warm = _run(keep=True, touch=True)
-    assert cold["kept"] and warm["kept"] and warm["thread"]
+    assert cold["kept"]
+    assert warm["kept"]
+    assert warm["thread"]
     pages = 48 * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE")
     assert cold["faults"] > 0.9 * pages  # each new page faulted on first write
     assert warm["faults"] < 0.1 * pages
