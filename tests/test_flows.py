@@ -261,6 +261,31 @@ def test_pair_keys_past_32_bits_stay_distinct():
     assert keys.tolist() == [70_000, 70_000 * 70_001, 69_999 * 70_001 + 69_999]
 
 
+@pytest.mark.parametrize("dtype", [np.uint32, np.int64])
+def test_factorize_ints_is_pandas_factorize(dtype, monkeypatch):
+    from pandas.core import algorithms
+
+    from dashboard.maps._grouping import factorize_ints
+
+    keys = np.random.default_rng(3).integers(0, 5_000, 100_000).astype(dtype)
+    want_codes, want_uniques = pd.factorize(keys)
+    codes, uniques = factorize_ints(keys)
+    np.testing.assert_array_equal(codes, want_codes)  # first appearance order
+    np.testing.assert_array_equal(uniques, want_uniques)
+    # a pandas whose internal factorize_array takes no size hint: the public one
+    internal = algorithms.factorize_array
+
+    def without_hint(values, *args, size_hint=None, **kwargs):
+        if size_hint is not None:
+            raise TypeError("factorize_array() got an unexpected keyword 'size_hint'")
+        return internal(values, *args, **kwargs)
+
+    monkeypatch.setattr(algorithms, "factorize_array", without_hint)
+    codes, uniques = factorize_ints(keys)
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(uniques, want_uniques)
+
+
 def test_colour_by_an_attribute_with_missing_values():
     routes = [([6, 7], 8, 2020), ([0, 3], 2, 2019), ([0, 3], 9, 2019)]
     ds = make_dataset(routes, attrs={"gender": pd.Series(["f", "m", None], dtype="str")})

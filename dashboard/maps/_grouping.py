@@ -71,6 +71,23 @@ def minmax(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, n
     return lo, hi
 
 
+def factorize_ints(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(keys)`` for a 1-D integer array: codes in order of first appearance
+    and the distinct keys.
+
+    The hash table is sized for every key up front: grown as it fills, it was rehashed
+    about ten times on a million legs (22 ms against 38 ms here). pandas exposes the size
+    hint only on ``factorize_array``, not public API: anything amiss there falls back.
+    """
+    try:
+        from pandas.core.algorithms import factorize_array
+
+        codes, uniques = factorize_array(keys, size_hint=len(keys))
+    except (ImportError, TypeError, ValueError):
+        return pd.factorize(keys)
+    return codes, uniques
+
+
 def pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """One integer per (a, b) pair of node ids below ``n``; 32 bits when they fit (faster)."""
     if n * n < 2**32:

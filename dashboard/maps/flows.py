@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.maps._grouping import first_visits, minmax, pair_keys
+from dashboard.maps._grouping import factorize_ints, first_visits, minmax, pair_keys
 from dashboard.maps._walk import (
     PlaceTotals,
     RecordValues,
@@ -435,7 +435,7 @@ def compute_flows(
 
     # ---- legs -> flows
     lpos = walk.leg_record
-    fcode, uniq = pd.factorize(pair_keys(walk.leg_from, walk.leg_to, n_nodes))
+    fcode, uniq = factorize_ints(pair_keys(walk.leg_from, walk.leg_to, n_nodes))
     nf = len(uniq)
     lcnt = values.count[lpos]
     weight = lcnt + 1e-3
