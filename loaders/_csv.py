@@ -34,7 +34,7 @@ from loaders._table import (
 )
 from loaders.errors import LimitExceededError, UnreadableFileError
 from loaders.limits import Limits
-from loaders.report import Problem
+from loaders.report import Problem, quoted
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 256 * 1024
@@ -355,9 +355,82 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     table = _fast(data, offset, threads=threads, **kw)
     if table is None:
         table = _exact(data[offset:].decode("utf-8"), **kw)
+    set_aside = 0
+    while (line := _unclosed_quote_line(data, table, delim)) is not None:
+        # a quote that never closes swallows every line after it into one value: the
+        # line it opens on is set aside and the rest read again as the rows they are
+        data = _blank_line(data, line)
+        set_aside += 1
+        problems.append(Problem(line, None, 'a quote mark (") opens a value that never '
+                                "closes, so every line after it would have been read as "
+                                "that one value: this line was set aside, the lines after "
+                                "it read as rows"))
+        table = _exact(data[offset:].decode("utf-8"), **kw)
+    table.rows_read += set_aside
+    table.rejected += set_aside
+    table.problems.extend(_rows_inside_values(table, delim, len(header)))
     if table.data.num_rows == 0 and table.rejected == 0:
         raise UnreadableFileError(f"{name}: the file has a header but no data rows")
     return table
+
+
+def _unclosed_quote_line(data: bytes, table: Table, delim: str) -> int | None:
+    """The line where the last row starts when a quote opened in it never closes: it ran
+    to the end of the file, every line after it read as one value of that row."""
+    n = table.data.num_rows
+    if n == 0 or table.lines is None:  # no value holds a line break: nothing swallowed
+        return None
+    last = table.lines[n - 1]
+    start = _line_offset_fast(data, int(last))
+    tail = data[start:]
+    if b"\n" not in tail.rstrip():
+        return None
+    try:
+        for _ in csv.reader(io.StringIO(tail.decode("utf-8"), newline=""), delimiter=delim,
+                            strict=True):
+            pass
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            return int(last)
+    return None
+
+
+def _rows_inside_values(table: Table, delim: str, width: int) -> list[Problem]:
+    """A note for each row whose quoted value runs over lines that look like rows of the
+    file (as many fields as the header): a stray quote that closes further down swallows
+    the rows between, read as one value. The row is kept as read; a person checks it."""
+    if table.lines is None or width < 2:
+        return []
+    notes = []
+    for column in table.data.columns:
+        column = column.combine_chunks()
+        dictionary = column.dictionary if pa.types.is_dictionary(column.type) else column
+        for value_at in pc.indices_nonzero(pc.match_substring(dictionary, "\n")).to_pylist():
+            inner = str(dictionary[value_at].as_py()).split("\n")[1:]
+            rowlike = [t for t in inner if t.count(delim) >= width - 1]
+            if not rowlike:
+                continue
+            rows = ([value_at] if dictionary is column else
+                    pc.indices_nonzero(pc.equal(column.indices, value_at)).to_pylist())
+            notes += [Problem(int(table.lines[i]), None, "a quoted value runs over "
+                              f"{len(inner) + 1} lines, with what looks like a row of the "
+                              f"file in it ({quoted(rowlike[0])}): check for a stray quote "
+                              "mark", kept=True) for i in rows]
+    return sorted(notes, key=lambda p: p.row or 0)
+
+
+def _line_offset_fast(data: bytes, line: int) -> int:
+    """:func:`_line_offset` for any line of a big file: every newline found at once."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    return 0 if line <= 1 else int(ends[line - 2]) + 1 if line - 2 < len(ends) else len(data)
+
+
+def _blank_line(data: bytes, line: int) -> bytes:
+    """``data`` with the text of 1-based ``line`` removed, its line break kept (so every
+    later line keeps its number)."""
+    start = _line_offset_fast(data, line)
+    end = data.find(b"\n", start)
+    return data[:start] + (data[end:] if end >= 0 else b"")
 
 
 def _content_end(data: bytes) -> int:

@@ -135,6 +135,31 @@ def test_quoted_newlines_keep_exact_lines() -> None:
     assert t.line_of(np.arange(4)).tolist() == [2, 5, 6, 8]
 
 
+@pytest.mark.parametrize("stray", ['Karachi,"Dubai,5,2020', 'Karachi,Dubai,5,"2020'])
+def test_a_quote_that_never_closes_sets_aside_its_line_not_the_rest(stray: str) -> None:
+    """An unclosed quote read every later line as one value: 50 rows vanished, and the
+    report said 1 row read and kept (with the quote in the last field, not a word)."""
+    later = "".join(f"Lahore,Doha,{i},2020\n" for i in range(1, 51))
+    t = read_table(f"origin,destination,count,year\n{stray}\n{later}".encode(), name="f.csv")
+    assert col(t, "count") == [str(i) for i in range(1, 51)]
+    assert t.line_of(np.array([0, 49])).tolist() == [3, 52]
+    assert (t.rows_read, t.rejected) == (51, 1)
+    [problem] = t.problems
+    assert (problem.row, problem.kept) == (2, False)
+    assert "never closes" in problem.message
+
+
+def test_a_quoted_value_holding_rows_is_kept_and_noted() -> None:
+    text = ('origin,destination,count\n"Note: see below,,\nLahore,Doha,1\nMultan,"Doha,2\n'
+            'Quetta,Doha,3\n"Dubai\nUAE",Doha,4\n')
+    t = read_table(text.encode(), name="f.csv")
+    assert col(t, "origin") == ["Note: see below,,\nLahore,Doha,1\nMultan,Doha", "Quetta",
+                                "Dubai\nUAE"]
+    notes = [p for p in t.problems if "stray quote" in p.message]
+    assert [(p.row, p.kept) for p in notes] == [(2, True)]  # not the real two-line name
+    assert "'Lahore,Doha,1'" in notes[0].message
+
+
 def test_plain_file_lines_are_implicit() -> None:
     t = read_table(b"a,b\n1,2\n3,4\n\n\n", name="f.csv")
     assert t.lines is None
