@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 
 from loaders.errors import RoutemapError
 from loaders.model import ROLE_DTYPE, Dataset, DatasetMeta
-from loaders.report import LoadReport, Problem, UnresolvedPlace
+from loaders.report import GuessedPlace, LoadReport, Problem, UnresolvedPlace
 from loaders.settings import routemap_home
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,9 @@ def report_from_dict(data: dict[str, Any]) -> LoadReport:
     kw = {k: v for k, v in data.items() if k in known}
     kw["problems"] = [Problem(**p) for p in data.get("problems", [])]
     kw["unresolved"] = [UnresolvedPlace(**u) for u in data.get("unresolved", [])]
+    guessed_fields = set(GuessedPlace.__dataclass_fields__)
+    kw["guessed"] = [GuessedPlace(**{k: v for k, v in g.items() if k in guessed_fields})
+                     for g in data.get("guessed", [])]
     return LoadReport(**kw)
 
 

@@ -107,6 +107,20 @@ def test_report_dict_round_trip() -> None:
     assert report_from_dict(json.loads(json.dumps(report_to_dict(report)))) == report
 
 
+def test_report_dict_round_trip_keeps_the_guessed_places() -> None:
+    """Saved reports came back with plain dicts for their guesses: to_dict() raised."""
+    from dataclasses import replace
+
+    from loaders.report import GuessedPlace
+
+    report = replace(small_dataset().report, guessed=[
+        GuessedPlace("Hyderabad", 3, "Hyderabad (city, IND)", score=100.0,
+                     also="Hyderabad (city, PAK)")])
+    back = report_from_dict(json.loads(json.dumps(report_to_dict(report))))
+    assert back == report
+    assert back.to_dict()["places"]["guessed"][0]["also"] == "Hyderabad (city, PAK)"
+
+
 def test_rename_keeps_id_and_tables(tmp_path: Path) -> None:
     lib = Library(tmp_path)
     e = lib.save(small_dataset(), ORIGINAL, "a.csv", name="Old")
