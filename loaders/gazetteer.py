@@ -320,7 +320,14 @@ class Gazetteer:
                                limit=limit * 4, score_cutoff=50)
         exact = self.lookup(key)
         rows = [(t, 100.0) for t in exact["target"]]
-        rows += [(choices["target"].iat[i], float(s)) for _, s, i in hits]
+        # a name matched is every place of that name: "Hyderbad" finds Pakistan's
+        # Hyderabad as well as India's (the choices hold one place per name)
+        matched = [name for name, _, _ in hits]
+        same_name = self.names[self.names["key"].isin(matched)].groupby("key")["target"]
+        namesakes = {k: list(v) for k, v in same_name}
+        for name, score, i in hits:
+            for target in [choices["target"].iat[i], *namesakes.get(name, [])]:
+                rows.append((target, float(score)))
         if not rows:
             return pd.DataFrame(columns=cols)
         df = pd.DataFrame(rows, columns=["key", "score"])

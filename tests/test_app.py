@@ -184,6 +184,28 @@ def test_place_fixes_are_saved_as_aliases_and_applied(home: Path) -> None:
     assert not any("suggestion" in df.value.columns for df in at.dataframe)  # nothing left
 
 
+def test_a_namesake_guess_is_searched_as_written_and_fixed_to_the_other_city(home: Path
+                                                                            ) -> None:
+    """The search box opened on "Hyderabad (city, PAK)", which found neither city, and
+    its first result, India's, was one click from being the fix."""
+    at = upload(app(), b"origin,destination,count\nHyderabad,Dubai,3\n", "h.csv")
+    pick = at.selectbox(key="fix_pick")
+    assert "Hyderabad" in pick.format_func(pick.value)
+    assert any("is the name of more than one place" in m.value for m in at.markdown)
+    assert at.text_input(key=f"fix_q_{pick.value}").value == "Hyderabad"
+    from loaders.gazetteer import get_gazetteer
+
+    hits = get_gazetteer().search("Hyderabad", 10)
+    pakistan = hits.loc[(hits["name"] == "Hyderabad") & (hits["iso3"] == "PAK"), "key"].iat[0]
+    results = next(r for r in at.radio if r.key.startswith(f"fix_hit_{pick.value}_"))
+    assert any("Hyderabad (city, PAK)" in o for o in results.options)
+    results.set_value(pakistan).run()
+    at = click(at, "Use this place")
+    assert not at.exception
+    fix = json.loads((home / "aliases.json").read_text())["aliases"]["hyderabad"]
+    assert fix["key"] == pakistan
+
+
 def test_save_rename_delete_in_the_library(home: Path) -> None:
     at = upload(app())
     at.text_input(key="save_name").set_value("Cases 2019-21")

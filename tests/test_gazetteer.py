@@ -204,6 +204,15 @@ def test_search_ranks_the_hinted_country_first(gz):
     assert len(hits) <= 5
 
 
+@pytest.mark.parametrize(("typed", "countries"), [("Hyderbad", {"IND", "PAK"}),
+                                                  ("Tripolli", {"LBY", "LBN"})])
+def test_a_misspelt_search_finds_every_place_of_the_name(gz, typed, countries):
+    """Only India's Hyderabad came back for "Hyderbad": an analyst fixing Pakistan's
+    could not pick it."""
+    hits = gz.search(typed, limit=10)
+    assert countries <= set(hits.loc[hits["score"] == hits["score"].max(), "iso3"])
+
+
 def test_search_exact_and_empty(gz):
     hits = gz.search("Karachi")
     assert hits.iloc[0]["key"] == "city:1174872"

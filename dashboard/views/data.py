@@ -274,6 +274,11 @@ def _review(dataset: Dataset) -> None:
         st.write(f"{written} was found as **{md(guess[1] if guess else row['matched'])}**, "
                  f"which is not in {md(country)}. If the place is right and the country "
                  "beside it wrong, confirm it; if not, choose the right place below.")
+    elif row["match"] == "fuzzy" and str(row["suggestion"] or ""):  # a namesake elsewhere
+        st.write(f"{written} is the name of more than one place. It was taken as "
+                 f"**{md(guess[1] if guess else row['matched'])}**, the larger; "
+                 f"**{md(str(row['suggestion']))}** has this name too. If that is right, "
+                 "confirm it; if not, choose the right place below.")
     elif row["match"] == "fuzzy":
         st.write(f"{written} was not found as written and was guessed to be "
                  f"**{md(guess[1] if guess else row['matched'])}** (similarity "
@@ -295,8 +300,11 @@ def _review(dataset: Dataset) -> None:
                       type="primary" if likely else "secondary", key=f"fix_guess_{i}")
     search, coords = st.tabs(["Search the gazetteer", "Enter coordinates"])
     with search:
-        q = st.text_input("Search for a place by name", value=str(row["suggestion"] or text),
-                          key=f"fix_q_{i}")
+        # a guess is searched as written (its suggestion names the namesake it was not
+        # taken as: searched, that label found neither); a place not found by its
+        # closest name
+        start = text if row["match"] == "fuzzy" else str(row["suggestion"] or text)
+        q = st.text_input("Search for a place by name", value=start, key=f"fix_q_{i}")
         try:
             hits = gazetteer.search(q, 10, country=country or None)
         except RoutemapError as e:
