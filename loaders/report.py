@@ -19,7 +19,15 @@ def quoted(value: object) -> str:
     text = str(value)
     if len(text) <= QUOTED_CHARS:
         return f"'{text}'"
-    return f"'{text[:QUOTED_CHARS]}…' ({len(text):,} characters)"
+    return f"'{shortened(text)}'"
+
+
+def shortened(text: str) -> str:
+    """``text`` cut to its first characters, saying how long it was: for a place name
+    shown in a sentence or a list, where a 100,000-character cell filled the page."""
+    if len(text) <= QUOTED_CHARS:
+        return text
+    return f"{text[:QUOTED_CHARS]}… ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, slots=True)

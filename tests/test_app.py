@@ -206,6 +206,19 @@ def test_a_namesake_guess_is_searched_as_written_and_fixed_to_the_other_city(hom
     assert fix["key"] == pakistan
 
 
+def test_a_huge_place_name_is_shown_short_in_the_review() -> None:
+    """A 100,000-character cell was printed whole in the review, many screens long."""
+    huge = "Y" * 100_000
+    at = upload(app(), f"origin,destination,count\n{huge},Dubai,3\n".encode(), "h.csv")
+    assert not at.exception
+    pick = at.selectbox(key="fix_pick")
+    assert len(pick.format_func(pick.value)) < 200
+    said = [m.value for m in at.markdown if "YYYY" in m.value]
+    assert said
+    assert all(len(m) < 600 for m in said)
+    assert "100,000 characters" in said[0]
+
+
 def test_save_rename_delete_in_the_library(home: Path) -> None:
     at = upload(app())
     at.text_input(key="save_name").set_value("Cases 2019-21")

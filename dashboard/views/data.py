@@ -24,6 +24,7 @@ from loaders.gazetteer import get_gazetteer
 from loaders.layouts import LAYOUTS
 from loaders.library import Entry, Library
 from loaders.model import Dataset
+from loaders.report import shortened
 
 UPLOAD = "data_upload"  # {"name", "data", "digest"} of the file being worked on
 OVERRIDE = "data_override"  # {"layout": str | None, "columns": dict | None}
@@ -261,7 +262,8 @@ def _review(dataset: Dataset) -> None:
     st.dataframe(table, hide_index=True, column_order=list(columns), column_config=columns,
                  height=min(240, 38 + 35 * len(table)))
     # widgets are keyed on the place id, which a reload after a fix does not change
-    labels = {int(r.place_id): f"{r.text}" + (f" ({r.country})" if r.country else "")
+    labels = {int(r.place_id): shortened(str(r.text))
+              + (f" ({shortened(str(r.country))})" if r.country else "")
               + f" — {_review_word(r)}, "
               + (f"{r.rows} rows" if r.rows != 1 else "1 row") for r in todo.itertuples()}
     i = st.selectbox("Place to fix", list(labels), format_func=labels.get, key="fix_pick")
@@ -269,7 +271,8 @@ def _review(dataset: Dataset) -> None:
     text, country = str(row["text"]), str(row["country"])
     gazetteer = get_gazetteer()
     guess = review.suggested_place(row, gazetteer)
-    written = f"**{md(text)}**" + (f" (next to {md(country)})" if country else "")
+    written = f"**{md(shortened(text))}**" + (f" (next to {md(shortened(country))})"
+                                             if country else "")
     if row["match"] == "fuzzy" and row.get("elsewhere"):
         st.write(f"{written} was found as **{md(guess[1] if guess else row['matched'])}**, "
                  f"which is not in {md(country)}. If the place is right and the country "
