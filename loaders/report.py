@@ -19,7 +19,7 @@ def quoted(value: object) -> str:
     text = str(value)
     if len(text) <= QUOTED_CHARS:
         return f"'{text}'"
-    return f"'{shortened(text)}'"
+    return f"'{text[:QUOTED_CHARS]}…' ({len(text):,} characters)"
 
 
 def shortened(text: str) -> str:
