@@ -25,7 +25,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.maps.flows import ordered_stops, record_positions
-from dashboard.maps.suppression import records_text, records_withheld, withheld_cases
+from dashboard.maps.suppression import (
+    complementary,
+    records_text,
+    records_withheld,
+    withheld_cases,
+)
 from dashboard.maps.wording import counted
 from loaders.model import ROLES, Dataset
 
@@ -171,17 +176,25 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
     same = rid[1:] == rid[:-1]
     counted = same & ~nocount[pos[:-1]]
     node_of_stop = (stage + 1) * max(len(keys), 1) + key  # (stage, node key) as one code
-    links = pd.DataFrame({
+    legs = pd.DataFrame({
         "s": node_of_stop[:-1][counted], "t": node_of_stop[1:][counted],
         "cases": w[1:][counted], "records": 1,
     })
-    links = links.groupby(["s", "t"], sort=False, as_index=False).sum()
+    links = legs.groupby(["s", "t"], sort=False, as_index=False).sum()
     links = links[links["cases"] > 0]
     total = len(links)
     withheld_links = withheld_cases = 0
     if k > 1:
         small = links["cases"] < k
-        withheld_links, withheld_cases = int(small.sum()), int(links.loc[small, "cases"].sum())
+        withheld_links = int(small.sum())
+        # the cases of the records with a withheld link, each once: adding up the links
+        # counted a case on two of them twice (6 withheld of a view of fewer than 5)
+        width = int(node_of_stop.max()) + 1 if len(node_of_stop) else 1
+        leg_link = legs["s"].to_numpy(np.int64) * width + legs["t"].to_numpy(np.int64)
+        small_link = (links.loc[small, "s"].to_numpy(np.int64) * width
+                      + links.loc[small, "t"].to_numpy(np.int64))
+        hidden = np.isin(leg_link, small_link)
+        withheld_cases = int(cases[np.unique(pos[:-1][counted][hidden])].sum())
         links = links[~small]
     links = links.sort_values(["cases", "records"], ascending=False, kind="stable").head(top)
     used = pd.unique(np.concatenate([links["s"].to_numpy(), links["t"].to_numpy()]))
@@ -295,16 +308,14 @@ class Trend:
     table: pd.DataFrame  # year, cases (Int64), records (Int64), withheld (bool)
     k: int
     unknown_year_records: int = 0
-
-    @property
-    def withheld_years(self) -> int:
-        return int(self.table["withheld"].sum())
+    withheld_years: int = 0  # years with records whose figures are withheld
 
     def note(self) -> str:
         parts = []
-        if self.k > 1 and self.withheld_years:
-            parts.append(f"{counted(self.withheld_years, 'year')} with fewer than {self.k} "
-                         "cases withheld (shown as gaps)")
+        if self.k > 1 and self.withheld_years and len(self.table):
+            parts.append(f"years with fewer than {self.k} cases are not shown (nor the "
+                         "next smallest where needed, so the cases figure less the years "
+                         "shown gives none back)")
         # years whose cases are shown but whose records are few: the line's other gaps
         few_records = int((~self.table["withheld"] & self.table["records"].isna()
                            & (self.table["cases"].fillna(0) > 0)).sum()) if self.k > 1 else 0
@@ -319,10 +330,13 @@ class Trend:
 
 
 def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
-    """Cases and records per year of the selected records; every year in the range shown.
+    """Cases and records per year of the selected records.
 
-    A year with cases but fewer than ``k`` has both figures withheld; a year with records
-    reported only without a number shows its records and 0 cases.
+    With suppression on (``k`` > 1) a year with fewer than ``k`` cases, none included,
+    is a gap: a 0 beside the gaps said which years held the few cases. With the cases
+    figure shown, the gaps add up to 0 or at least ``k`` (the next smallest year joins
+    them), and the years run from the first shown to the last, so no end of the line
+    dates a withheld case. Without suppression every year in the range shows, 0 or not.
     """
     year = pd.array(dataset.records["year"], dtype="Int64")[mask]
     cases, _ = _cases(dataset, mask)
@@ -330,20 +344,25 @@ def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
     y = year.to_numpy(dtype="float64", na_value=np.nan)[known].astype(np.int64)
     df = pd.DataFrame({"year": y, "cases": cases[known], "records": 1})
     g = df.groupby("year").sum()
+    withheld = np.zeros(len(g), dtype=bool)
+    if k > 1 and len(g):
+        values = g["cases"].to_numpy()
+        withheld = complementary(values, values < k, k)
+        g = g[~withheld]
     if len(g):
-        g = g.reindex(range(int(g.index.min()), int(g.index.max()) + 1), fill_value=0)
+        g = g.reindex(range(int(g.index.min()), int(g.index.max()) + 1),
+                      fill_value=pd.NA if k > 1 else 0)
     g = g.rename_axis("year").reset_index()
-    withheld = (g["cases"] > 0) & (g["cases"] < k) if k > 1 else g["cases"] < 0
     table = pd.DataFrame({
         "year": g["year"].astype(np.int64),
         "cases": pd.array(g["cases"], dtype="Int64").copy(),
         "records": pd.array(g["records"], dtype="Int64").copy(),
-        "withheld": withheld.to_numpy(dtype=bool),
+        "withheld": g["cases"].isna().to_numpy(dtype=bool),
     })
-    table.loc[table["withheld"], ["cases", "records"]] = pd.NA
     # a year's records below K are withheld too (the line's gap), as they are elsewhere
     table["records"] = records_withheld(table["records"], k).to_numpy()
-    return Trend(table=table, k=k, unknown_year_records=int((~known).sum()))
+    return Trend(table=table, k=k, unknown_year_records=int((~known).sum()),
+                 withheld_years=int(withheld.sum()))
 
 
 def trend_figure(data: Trend, *, height: int = 380) -> go.Figure:
@@ -394,15 +413,20 @@ class Breakdown:
     k: int
     withheld_values: int = 0
     withheld_cases: int = 0
+    withheld_with_them: int = 0  # values of K or more withheld so the small ones stay so
 
     def note(self) -> str:
-        if self.k > 1 and self.withheld_values:
-            # their sum is said only from K up: below it, it is one small count or a few
-            total = (f" ({counted(self.withheld_cases, 'case')} in all)"
-                     if self.withheld_cases >= self.k else "")
-            return (f"{counted(self.withheld_values, 'value')} with fewer than {self.k} "
-                    f"cases{total} withheld.")
-        return ""
+        if not (self.k > 1 and self.withheld_values):
+            return ""
+        # their sum is said only from K up: below it, it is one small count or a few
+        total = (f" ({counted(self.withheld_cases, 'case')} in all)"
+                 if self.withheld_cases >= self.k else "")
+        small = self.withheld_values - self.withheld_with_them
+        line = f"{counted(small, 'value')} with fewer than {self.k} cases withheld{total}"
+        if self.withheld_with_them:
+            line += (f", and the next smallest with {'it' if small == 1 else 'them'}: the "
+                     "cases figure less the values shown would give a small one back")
+        return line + "."
 
 
 def breakdown(dataset: Dataset, mask: np.ndarray, column: str, *, k: int = 5,
@@ -424,13 +448,18 @@ def breakdown(dataset: Dataset, mask: np.ndarray, column: str, *, k: int = 5,
         other = pd.DataFrame({"value": [OTHER], "cases": [int(rest["cases"].sum())],
                               "records": [int(rest["records"].sum())]})
         g = pd.concat([head, other], ignore_index=True)
-    withheld_values = withheld_cases = 0
+    withheld_values = withheld_cases = with_them = 0
     if k > 1:
-        small = (g["cases"] > 0) & (g["cases"] < k)
+        # the cases figure is shown: with one value withheld, it less the values shown
+        # would give that value back, so the next smallest is withheld with it
+        primary = ((g["cases"] > 0) & (g["cases"] < k)).to_numpy()
+        small = complementary(g["cases"].to_numpy(), primary, k)
         withheld_values, withheld_cases = int(small.sum()), int(g.loc[small, "cases"].sum())
+        with_them = int(small.sum() - primary.sum())
         g = g[~small]
     return Breakdown(column=column, table=g.reset_index(drop=True), k=k,
-                     withheld_values=withheld_values, withheld_cases=withheld_cases)
+                     withheld_values=withheld_values, withheld_cases=withheld_cases,
+                     withheld_with_them=with_them)
 
 
 def breakdown_figure(data: Breakdown, *, height: int | None = None) -> go.Figure:

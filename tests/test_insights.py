@@ -64,13 +64,14 @@ def test_sankey_withholds_links_below_k_and_says_so() -> None:
     ds = dataset()
     data = ins.sankey_data(ds, everything(ds), level="place", k=7)
     assert all(v >= 7 for v in data.value)
-    # links below 7: KHI->UAE 6, UAE->KL 6, Manila->UAE 3  (Karachi->Lahore 7 stays)
-    assert (data.withheld_links, data.withheld_cases) == (3, 15)
+    # links below 7: KHI->UAE 6, UAE->KL 6, Manila->UAE 3  (Karachi->Lahore 7 stays);
+    # the 6 cases on two of them are 6 cases withheld, not 12
+    assert (data.withheld_links, data.withheld_cases) == (3, 9)
     assert data.links_total == 7
     assert data.links_shown == 4
     assert data.uncounted_records == 1
     note = data.note()
-    assert "3 links and 15 cases withheld (counts below 7)" in note
+    assert "3 links and 9 cases withheld (counts below 7)" in note
     assert "fewer than 7 records reported without a number, not counted" in note  # 1, below K
 
 
@@ -104,11 +105,38 @@ def test_trend_counts_cases_and_records_and_withholds_small_years() -> None:
     assert t["cases"].tolist() == [10, 11, 0, 3, 0, 7]
     assert t["records"].tolist() == [1, 2, 0, 2, 0, 1]
     t5 = ins.trend(ds, everything(ds), k=5)
-    assert t5.table.loc[t5.table["year"] == 2018, "cases"].isna().all()
-    assert t5.table.loc[t5.table["year"] == 2018, "records"].isna().all()
-    assert t5.table.loc[t5.table["year"] == 2015, "cases"].item() == 10
-    assert t5.withheld_years == 1
-    assert "fewer than 5 cases" in t5.note()
+    # 2018's 3 cases withheld, and 2020's 7 with them: the cases figure (31) less the
+    # years shown would have given 2018 back; the line ends at the last year shown
+    assert t5.table["year"].tolist() == [2015, 2016]
+    assert t5.table["cases"].tolist() == [10, 11]
+    assert t5.withheld_years == 2
+    assert "fewer than 5 cases are not shown" in t5.note()
+
+
+def test_trend_gaps_add_up_to_k_and_zero_years_are_gaps_too() -> None:
+    """Insights gave back a withheld year: 128 cases, the years shown added to 127 with
+    one gap. And 0 beside the gaps dated the few cases (2003 and 2013 of 2003-2013)."""
+    ds = make_dataset([([2, 0], 10, 2015), ([2, 0], 3, 2016), ([2, 0], 12, 2018),
+                       ([2, 0], 8, 2019)])
+    t = ins.trend(ds, everything(ds), k=5)
+    assert t.table["year"].tolist() == [2015, 2016, 2017, 2018]
+    assert t.table["cases"].isna().tolist() == [False, True, True, False]  # 2017: none
+    shown = int(t.table["cases"].sum())
+    assert 33 - shown >= 5  # the cases figure less the years shown
+    few = make_dataset([([2, 0], 1, 2003), ([2, 0], 2, 2013)])
+    t = ins.trend(few, everything(few), k=5)
+    assert t.table.empty
+    assert t.withheld_years == 2
+
+
+def test_sankey_counts_a_withheld_case_once_however_many_links_it_crosses() -> None:
+    """Greece's 2 cases, each on four small links, were '6 cases withheld'."""
+    ds = make_dataset([([6, 4, 1, 3], 1, 2018), ([6, 4, 1, 3], 1, 2019)])
+    data = ins.sankey_data(ds, everything(ds), level="place", k=5,
+                           countries=make_countries())
+    assert data.withheld_links == 3
+    assert data.withheld_cases == 2
+    assert "fewer than 5 cases withheld" in data.note()
 
 
 def test_trend_reports_records_without_a_year() -> None:
@@ -145,9 +173,25 @@ def test_breakdown_pools_small_values_and_names_missing_ones() -> None:
     assert dict(zip(b.table["value"], b.table["cases"], strict=True)) == {
         "f": 18, "m": 13, ins.NOT_STATED: 0}
     b5 = ins.breakdown(ds, everything(ds), "gender", k=15)
-    assert b5.table["value"].tolist() == ["f", ins.NOT_STATED]  # 0 cases is no count to hide
-    assert (b5.withheld_values, b5.withheld_cases) == (1, 13)
-    assert "1 value with fewer than 15 cases withheld." in b5.note()
+    # m (13) withheld, and f (18) with it: 31 cases less f's 18 gave m back
+    assert b5.table["value"].tolist() == [ins.NOT_STATED]  # 0 cases is no count to hide
+    assert (b5.withheld_values, b5.withheld_cases, b5.withheld_with_them) == (2, 31, 1)
+    assert b5.note().startswith("1 value with fewer than 15 cases withheld (31 cases in "
+                                "all), and the next smallest with it")
+    b10 = ins.breakdown(ds, everything(ds), "gender", k=10)
+    assert b10.table["value"].tolist() == ["f", "m", ins.NOT_STATED]
+    assert b10.note() == ""
+
+
+def test_a_single_small_value_cannot_be_worked_out_from_the_cases_figure() -> None:
+    """36 records, 128 cases, "female" 127: the one male case was 128 - 127."""
+    genders = ["female"] * 35 + ["male"]
+    ds = make_dataset([([2, 0], 3 if i < 20 else 6 if i < 35 else 1, 2015 + i % 5)
+                       for i in range(36)], attrs={"gender": genders})
+    b = ins.breakdown(ds, everything(ds), "gender", k=5)
+    total = int(ds.records["count"].sum())
+    shown = int(b.table["cases"].sum())
+    assert total - shown == 0 or total - shown >= 5
 
 
 def test_breakdown_top_values_then_other() -> None:
@@ -173,10 +217,11 @@ def test_breakdown_figure_escapes_values() -> None:
 
 def test_trend_figure_leaves_gaps_where_withheld() -> None:
     ds = dataset()
+    ds = make_dataset([([2, 0], 10, 2015), ([2, 0], 3, 2016), ([2, 0], 12, 2017),
+                       ([2, 0], 8, 2018)])
     fig = ins.trend_figure(ins.trend(ds, everything(ds), k=5))
     by_year = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
-    assert by_year[2018] is None
-    assert by_year[2015] == 10
+    assert by_year == {2015: 10, 2016: None, 2017: 12}
 
 
 @pytest.mark.parametrize("level", ["place", "country", "region"])
@@ -236,5 +281,7 @@ def test_the_trend_note_explains_every_gap_in_the_records_line() -> None:
 
     ds = load_dataset("demo")
     t = ins.trend(ds, record_mask(ds, ViewState(focus="city:1172451", years=(2018, 2024))))
-    assert t.note() == ("1 year with fewer than 5 cases withheld (shown as gaps); 2 years "
-                        "with fewer than 5 records: their records withheld (gaps in the line).")
+    assert t.note() == ("years with fewer than 5 cases are not shown (nor the next smallest "
+                        "where needed, so the cases figure less the years shown gives none "
+                        "back); 2 years with fewer than 5 records: their records withheld "
+                        "(gaps in the line).")

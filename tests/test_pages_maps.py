@@ -258,11 +258,14 @@ def test_the_figures_of_a_narrow_selection_are_withheld_below_k(page) -> None:
     assert not at.exception
     shown = metrics(at)
     assert shown["Records"] == shown["Cases"] == "fewer than 10"
+    assert shown["Years"] == "withheld"  # "Year 2016" dated the few cases
     everything = app(page, **{**NARROW, "k": "0"})
     if page == "views/present.py":  # presenting keeps K at 5 or more
         assert metrics(everything)["Cases"] == "fewer than 5"
+        assert metrics(everything)["Years"] == "withheld"
     else:
         assert metrics(everything)["Records"] == metrics(everything)["Cases"] == "4"
+        assert metrics(everything)["Year"] == "2016"
 
 
 def test_a_slides_exports_are_headed_with_the_slide_name(demo) -> None:

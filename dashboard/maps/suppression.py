@@ -68,6 +68,26 @@ def below_k(n: int, k: int) -> bool:
     return k > 1 and 0 < n < k
 
 
+def complementary(values: np.ndarray, withheld: np.ndarray, k: int) -> np.ndarray:
+    """``withheld`` widened so the cells withheld add up to 0 or at least ``k``.
+
+    Cells of one table whose total is shown: withhold one cell below K and the total
+    less the cells shown gives it back (128 cases, 127 of them female: one male case).
+    The smallest cells shown are withheld with it until the cells withheld add up to K;
+    one is enough, as every cell shown has at least K.
+    """
+    withheld = np.asarray(withheld, dtype=bool).copy()
+    values = np.asarray(values, dtype=np.int64)
+    if k <= 1:
+        return withheld
+    while 0 < values[withheld].sum() < k:
+        shown = np.flatnonzero(~withheld & (values > 0))
+        if not len(shown):
+            break
+        withheld[shown[np.argmin(values[shown])]] = True
+    return withheld
+
+
 def records_text(n: int, k: int) -> str:
     """"12 records", or "fewer than K records": places withhold their records below K,
     so a corridor's or a chart's records are withheld alike."""

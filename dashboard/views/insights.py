@@ -75,6 +75,9 @@ _note(sankey.note())
 st.subheader("Trend by year")
 if len(trend.table):
     st.plotly_chart(ins.trend_figure(trend), key="insights_trend", config=PLOT_CONFIG)
+elif trend.withheld_years:
+    st.info(f"Every year of this selection has fewer than {state.k} cases: the trend is "
+            "withheld.")
 else:
     st.info("No selected record has a year.")
 _note(trend.note())

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.maps.legend import PREVALENCE_NOTE
-from dashboard.maps.suppression import figure_or_withheld, records_text
+from dashboard.maps.suppression import below_k, figure_or_withheld, records_text
 from dashboard.state import (
     BASEMAPS,
     COLOUR_ROLE,
@@ -299,7 +299,11 @@ def key_figure_row(dataset: Dataset, state: ViewState,
     if extra:
         next(c).metric(extra[0], extra[1], help=extra[2])
     next(c).metric("Places", f"{kf.places:,}")
-    if kf.years and kf.years[0] == kf.years[1]:
+    if kf.years and (below_k(kf.records, state.k) or below_k(kf.cases, state.k)):
+        # the few cases' years would date them, as the map's caveat box knows
+        next(c).metric("Years", "withheld", help=f"fewer than {state.k} records or cases: "
+                       "when they were is not said")
+    elif kf.years and kf.years[0] == kf.years[1]:
         next(c).metric("Year", str(kf.years[0]))  # not "2017–2017"
     else:
         next(c).metric("Years", f"{kf.years[0]}–{kf.years[1]}" if kf.years else "unknown")
