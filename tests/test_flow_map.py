@@ -332,6 +332,17 @@ def test_a_place_whose_every_count_is_withheld_is_not_drawn_as_an_origin():
              for f in fc["features"]}
     assert fills["Bangladesh"] == fills["Manila"] == NODE_COLOURS["withheld"]
     assert ("Role withheld (every count below 5)", NODE_COLOURS["withheld"]) in legend
+    # nor does its tooltip or export say it: "Out: fewer than 5, In: 0" named the role
+    tips = {f["properties"]["tip"][0].split(" (")[0]: f["properties"]["tip"]
+            for f in fc["features"]}
+    for place in ("Bangladesh", "Manila"):
+        assert [t for t in tips[place] if t.startswith(("Out", "Through", "In"))] == [
+            "Out (origin): fewer than 5 (withheld)", "Through (transit): fewer than 5 "
+            "(withheld)", "In (destination): fewer than 5 (withheld)"]
+    from dashboard.maps.exports import places_table
+
+    row = places_table(r).set_index("key").loc["city:4"]
+    assert row[["out", "through", "in"]].isna().all()
 
 
 def test_a_focus_on_a_country_or_region_the_file_does_not_name_is_named_on_the_map():

@@ -361,4 +361,9 @@ def suppress_places(
         if c != "records":
             withheld += int(small.sum())
         places[c] = v.mask(small)
+    # a place whose every count is withheld keeps its zeros to itself too: "out: fewer
+    # than 5, through: 0, in: 0" named the role of its few cases, and from the places
+    # along one route, the route (Pakistan -> Iran -> Türkiye -> Greece)
+    hidden = every_count_withheld(places)
+    places.loc[hidden, list(TOTAL_COLUMNS)] = pd.NA
     return places, withheld, rolled
