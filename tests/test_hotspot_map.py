@@ -60,7 +60,9 @@ def test_withheld_note_counts_the_totals_this_map_draws_not_corridors():
     # Lahore -> Atlantis (2 cases): a corridor, and a destination total below 5 at both
     # levels (Atlantis is unresolved, so it is its own country-level node)
     h = hot("destination", routes=[*ROUTES, ([1, 5], 2, 2017)])
-    assert h.flows.withheld.corridors == 2  # and Manila -> Kuala Lumpur
+    # and Manila -> Kuala Lumpur; with them the smallest shown out of Lahore and into
+    # Kuala Lumpur, as those places' totals less what is shown would give them back
+    assert (h.flows.withheld.corridors, h.flows.withheld.with_them) == (4, 2)
     # Atlantis has no country shape: its country-level total shades nothing here
     note = "1 place total withheld (counts below 5)."
     assert withheld_message(h) == note

@@ -480,7 +480,8 @@ def compute_flows(
         return {"rows": grp[extra], "count": cnt[gpos].astype(np.int64), "records": 1,
                 "uncounted": nocount[gpos].astype(np.int64)}
 
-    table, rows, lost, corr_r = suppress_flow_columns(flows, roll_parent, k, merged_twice)
+    table, rows, lost, corr_r, with_them = suppress_flow_columns(flows, roll_parent, k,
+                                                                 merged_twice)
     corr_w, cases_w = len(lost), _cases_on(lost, fcode, lpos, cnt, nf)
     corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
     shown_gdf, drawn = corridors.shown_frame()
@@ -495,7 +496,7 @@ def compute_flows(
     places, vals_w, places_r = suppress_places(_totals_table(totals), roll_parent, k, merged)
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
-        rolled_up_corridors=corr_r, rolled_up_places=places_r,
+        rolled_up_corridors=corr_r, rolled_up_places=places_r, with_them=with_them,
     )
     places_gdf = _places_frame(places, nodes)
     years_sel = year[sel_idx]

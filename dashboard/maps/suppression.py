@@ -39,6 +39,7 @@ class Withheld:
     place_values: int = 0
     rolled_up_corridors: int = 0
     rolled_up_places: int = 0
+    with_them: int = 0  # corridors of K or more withheld so a place's totals hide the rest
 
     @property
     def active(self) -> bool:
@@ -52,8 +53,10 @@ class Withheld:
         if self.corridors:
             cases = withheld_cases(self.cases, self.threshold)
             what = f"{counted(self.corridors, 'corridor')} and {cases}"
-            return withheld_line(what, self, f"; {places} withheld" if self.place_values
-                                 else "")
+            more = (f"; {self.with_them:,} of them larger, so that a place's totals do not "
+                    "give the small ones back" if self.with_them else "")
+            return withheld_line(what, self, more + (f"; {places} withheld"
+                                                     if self.place_values else ""))
         return withheld_line(places if self.place_values else "", self)
 
 
@@ -176,7 +179,7 @@ def suppress_flows(
     if k <= 1 or flows.empty:
         return flows, 0, 0, 0
     cols = {c: _column(flows[c]) for c in flows.columns}
-    out, rows, lost, rolled = suppress_flow_columns(cols, parent, k)
+    out, rows, lost, rolled, _ = suppress_flow_columns(cols, parent, k)
     if rows is None:
         return flows, 0, 0, 0
     cases = int(np.asarray(cols["count"])[lost].sum())
@@ -195,13 +198,77 @@ PICKED = ("leg_role", "colour", "source")
 def suppress_flow_columns(
     cols: Mapping[str, Any], parent: np.ndarray | None, k: int,
     merged: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
-) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, int]:
+) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, int, int]:
     """:func:`suppress_flows` on a mapping of equal-length columns (numpy arrays).
 
     The array form lets ``compute_flows`` skip building and copying tables of a million
     corridors. Returns (columns with ``rolled_up``: the input's rows, then any new
     rolled-up corridors; the rows to keep as a boolean mask, or None for all of them;
-    the input rows withheld, as positions; corridors rolled up).
+    the input rows withheld, as positions; corridors rolled up; corridors of K or more
+    withheld with the small ones, see :func:`withhold_with_them`).
+
+    ``merged(group)``: see :func:`_withhold_small`.
+    """
+    out, rows, lost, rolled = _withhold_small(cols, parent, k, merged)
+    if rows is None:
+        return out, rows, lost, rolled, 0
+    n = len(cols["count"])
+    shown, with_them = withhold_with_them(
+        np.asarray(cols["from_id"]), np.asarray(cols["to_id"]), np.asarray(cols["count"]),
+        rows[:n], out["rolled_up"][:n], k)
+    rows = np.concatenate([shown, rows[n:]])
+    return out, rows, np.concatenate([lost, with_them]), rolled, len(with_them)
+
+
+def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray,
+                       shown: np.ndarray, took_in: np.ndarray, k: int,
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Withhold more corridors so that the corridors out of (into) a place that are not
+    shown add up to no case or to K or more. Returns (corridors shown, the ones newly
+    withheld as positions).
+
+    A place's totals are shown: Dubai in 73, its corridors in 50 and 20, and the one
+    withheld, Lahore -> Dubai, was 3. So the smallest corridor shown out of (into) such
+    a place is withheld too, the first on ties; one is enough, as it has K or more. A
+    corridor rolled up into its country is not shown as itself, and counts as not shown
+    at its own places; a corridor that took small ones in (``took_in``) is not withheld
+    for them (it stands for others). One pass may leave a place short that the other
+    direction's pass fixes, so the passes repeat until nothing changes.
+    """
+    frm, to = from_id.astype(np.int64, copy=False), to_id.astype(np.int64, copy=False)
+    count = count.astype(np.int64, copy=False)
+    shown = shown.copy()
+    n_nodes = int(max(frm.max(), to.max())) + 1 if len(frm) else 0
+    may_go = (count > 0) & ~took_in
+    picked = []
+    while True:
+        before = len(picked)
+        for end in (frm, to):
+            hidden = ~shown
+            not_shown = np.bincount(end[hidden], weights=count[hidden], minlength=n_nodes)
+            short = (not_shown > 0) & (not_shown < k)
+            if not short.any():
+                continue
+            cand = np.flatnonzero(shown & may_go & short[end])
+            if not len(cand):
+                continue
+            # the smallest at each short place, the first on ties
+            least = np.full(n_nodes, np.iinfo(np.int64).max)
+            np.minimum.at(least, end[cand], count[cand])
+            cand = cand[count[cand] == least[end[cand]]]
+            pick = cand[np.unique(end[cand], return_index=True)[1]]
+            shown[pick] = False
+            picked.append(pick)
+        if len(picked) == before:
+            break
+    return shown, (np.sort(np.concatenate(picked)) if picked else np.zeros(0, np.int64))
+
+
+def _withhold_small(
+    cols: Mapping[str, Any], parent: np.ndarray | None, k: int,
+    merged: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
+) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, int]:
+    """Withhold the corridors below ``k``, after rolling the small ones up where they can.
 
     ``merged(group)`` says what adding merged corridors counts twice: ``group`` gives each
     input row the output row it merges into (-1: none), and it returns output ``rows``
