@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from _maps_data import make_countries, make_dataset
 
+from dashboard.maps.flow_map import FlowMapOptions
 from dashboard.maps.flows import FlowQuery, compute_flows
 from dashboard.maps.suppression import Withheld, suppress_flows
 
@@ -79,6 +80,25 @@ def test_routes_without_a_number_are_not_withheld_and_not_counted():
     f = r.flows.iloc[0]
     assert (f["count"], f["uncounted"]) == (0, 2)
     assert r.withheld.corridors == 0
+
+
+def test_a_corridor_of_few_records_without_a_number_keeps_its_years_to_itself():
+    """Lagos -> Rome, two records without a number: 'fewer than 5 records | Years 2024'
+    in its tooltip and 2024 in the flows CSV, where the places withhold theirs."""
+    from dashboard.maps.exports import flows_table
+    from dashboard.maps.flow_map import arc_features
+
+    r = result([([0, 3], None, 2024), ([0, 3], None, 2024), ([1, 3], 40, 2019)])
+    few = r.flows.set_index("from_key").loc["city:1"]
+    assert pd.isna(few["year_min"])
+    assert pd.isna(few["year_max"])
+    assert flows_table(r).set_index("from_key").loc["city:1", ["year_min", "year_max"]
+                                                     ].isna().all()
+    fc, _ = arc_features(r, FlowMapOptions())
+    assert not any("2024" in line for f in fc["features"] for line in f["properties"]["tip"])
+    assert r.flows.set_index("from_key").loc["city:2", "year_min"] == 2019  # a count shown
+    everything = result([([0, 3], None, 2024), ([0, 3], None, 2024)], suppress=0)
+    assert everything.flows["year_min"].tolist() == [2024]
 
 
 def test_suppression_off():

@@ -483,6 +483,14 @@ def compute_flows(
     table, rows, lost, corr_r, with_them = suppress_flow_columns(flows, roll_parent, k,
                                                                  merged_twice)
     corr_w, cases_w = len(lost), _cases_on(lost, fcode, lpos, cnt, nf)
+    if k > 1:
+        # a corridor of fewer than K records reported only without a number shows no
+        # count, and its years would date those few records (places withhold theirs)
+        dated_few = ((np.asarray(table["count"]) == 0) & (np.asarray(table["records"]) > 0)
+                     & (np.asarray(table["records"]) < k))
+        if dated_few.any():
+            table = {**table, **{c: np.where(dated_few, np.nan, np.asarray(table[c], float))
+                                 for c in ("year_min", "year_max")}}
     corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
     shown_gdf, drawn = corridors.shown_frame()
 
