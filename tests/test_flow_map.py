@@ -392,3 +392,8 @@ def test_places_off_the_corridors_drawn_are_faint():
     assert style["Manila"]["style"]["fillOpacity"] == FAINT
     assert "None of its corridors is among those drawn" in style["Manila"]["tip"]
     assert legend[-1][0] == "Faint: none of its corridors drawn"
+    # a minimum no corridor reaches drew every circle full, with no arc at all
+    r = compute_flows(ds, FlowQuery(suppress=0, min_count=1000), countries=make_countries())
+    fc, legend = node_features(r, FlowMapOptions(countries=make_countries()))
+    assert {f["properties"]["style"]["fillOpacity"] for f in fc["features"]} == {FAINT}
+    assert legend[-1][0] == "Faint: none of its corridors drawn"

@@ -237,8 +237,12 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
     # with a top N, the largest places off its corridors are drawn too (their totals),
     # faint: a full circle with no arc read as a big destination of the N drawn
     shown = result.shown_flows
+    # with none drawn at all (a minimum none reaches, or all withheld) every place is
+    # off them; a view that never had a corridor keeps its circles full
+    any_corridor = (len(shown) or result.summary.flows_total or result.withheld.corridors
+                    or result.query.min_count)
     off = (~pl["key"].isin(set(shown["from_key"]) | set(shown["to_key"]))).to_numpy() \
-        if len(shown) else np.zeros(len(pl), dtype=bool)
+        if any_corridor else np.zeros(len(pl), dtype=bool)
     rows = pl.drop(columns="geometry").rename(columns={"in": "in_"})
     for i, row in enumerate(rows.itertuples(index=False)):
         sub = ", ".join(s for s in (row.kind, row.iso3) if s)
