@@ -66,7 +66,9 @@ def test_map_says_which_rows_and_places_it_left_out(tmp_path, capsys):
                       "Kathmandu,Xyzzyville,7,2021\n", encoding="utf-8")
     assert main(["map", str(source), "-o", str(tmp_path / "m.html")]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert err[0].endswith("1 corridor drawn; nothing withheld: no count below 5.")
+    # its one record reads "fewer than 5": "no count below 5" beside it was not true
+    assert err[0].endswith("1 corridor drawn; no case count below 5 withheld; records "
+                           "below 5 read 'fewer than 5'.")
     assert err[1] == (f"routemap: 1 of 3 rows rejected, 1 of 4 places not located, so not "
                       f"on the map: `routemap check '{source}'` lists them")
     years = tmp_path / "years.csv"

@@ -258,6 +258,18 @@ def test_colour_by_attribute_names_the_attribute_in_the_legend():
     assert "<h4>Routes by sector</h4>" in legend
     assert "&lt;b&gt;sea&lt;/b&gt;" in legend  # a value, escaped
     assert "<h4>Routes</h4>" in legend_boxes(render())["rm-box rm-legend"]  # by leg role
+    # a corridor of 158 women and 139 men read "gender: female", as if all were
+    assert "Colour: the sector of most cases on the corridor" in legend
+    assert "sector of most cases: farm" in html
+
+
+def test_the_caveat_says_how_many_records_shown_have_no_year():
+    """"5 records shown, 2002" read as five records of 2002: four had no year."""
+    from dashboard.maps.flow_map import caveat_for
+
+    ds = make_dataset([([0, 3], 10, 2002)] + [([1, 3], 10, None)] * 6)
+    lines = caveat_for(compute_flows(ds, FlowQuery(), countries=make_countries())).lines()
+    assert "7 records shown, 2002 (6 records with no year)" in lines
 
 
 def test_no_width_in_the_legend_is_below_the_least_count_drawn():

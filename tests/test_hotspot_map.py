@@ -71,7 +71,8 @@ def test_withheld_note_counts_the_totals_this_map_draws_not_corridors():
     assert withheld_message(hot(suppress=0)) == "No small-count suppression applied."
     assert hotspot_caveat(hot(suppress=0)).suppression == ""
     # a count of 2 is the smallest here: with K=2 nothing is withheld, and it says so
-    assert withheld_message(hot(suppress=2)) == "Nothing withheld: no count below 2."
+    assert withheld_message(hot(suppress=2)) == (
+        "No case count below 2 withheld; records below 2 read 'fewer than 2'.")
 
 
 def test_classes_shrink_to_distinct_values_without_warnings():

@@ -268,6 +268,27 @@ def test_the_figures_of_a_narrow_selection_are_withheld_below_k(page) -> None:
         assert metrics(everything)["Year"] == "2016"
 
 
+def test_the_seed_table_leaves_unnumbered_corridors_empty_not_zero() -> None:
+    """South Asia -> Pakistan, reported without a number, read 'Cases 0' in the table
+    while its tooltip said 'Reported without a number'; and 'Nothing withheld: no count
+    below 5' sat beside records reading 'fewer than 5'."""
+    at = app(None, ds="seed")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert not (table["Cases"] == 0).any()
+    assert table["Cases"].isna().any()
+    captions = " ".join(c.value for c in at.caption)
+    assert "Nothing withheld" not in captions
+
+
+def test_a_view_whose_every_corridor_is_withheld_says_so() -> None:
+    at = app(None, ds="demo", focus="country:GRC")
+    assert not at.exception
+    said = " ".join(i.value for i in at.info)
+    assert "all are withheld" in said
+    assert "lower the minimum" not in said
+
+
 def test_a_slides_exports_are_headed_with_the_slide_name(demo) -> None:
     """Present's 'Export this view' headed the slide PNG 'Demo (synthetic): routes', not
     the slide on screen ('Southern Asia 2017')."""

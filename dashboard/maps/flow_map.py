@@ -162,7 +162,9 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
     widths[no_number] = opts.min_width
     colours, items = _colours(flows, opts)
     if opts.colour_by == "attribute" and "colour_value" in flows:
-        spec.title = f"Routes by {result.query.colour_by}"  # what the colours name
+        # what the colours name: a corridor of women and men takes the value of most cases
+        spec.title = f"Routes by {result.query.colour_by}"
+        spec.notes.append(f"Colour: the {result.query.colour_by} of most cases on the corridor")
     coords, idx = shapely.get_coordinates(flows.geometry.to_numpy(), return_index=True)
     n = int(np.bincount(idx)[0])
     arcs = coords.reshape(len(flows), n, 2)
@@ -189,7 +191,7 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
             tip.append(yr)
         tip.append(f"Leg: {role}")
         if cval is not None:
-            tip.append(f"{result.query.colour_by}: {cval[i]}")
+            tip.append(f"{result.query.colour_by} of most cases: {cval[i]}")
         if rolled:
             tip.append(f"Includes small counts rolled up to country level (K={k})")
         lines = ([np.round(part, COORD_DP).tolist() for part in wrap_parts(arcs[i])]
@@ -324,7 +326,8 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
                      "pick one year for a snapshot")
     return Caveat(source=s.source, dataset=s.name, records=s.records_selected, years=s.years,
                   suppression=result.withheld.message() if result.withheld.active else "",
-                  synthetic=s.synthetic, extra=extra, k=result.withheld.threshold)
+                  synthetic=s.synthetic, extra=extra, k=result.withheld.threshold,
+                  no_year=s.records_no_year)
 
 
 def data_bounds(lon: Any, lat: Any, min_span: tuple[float, float] = (4.0, 4.0),

@@ -118,6 +118,7 @@ class FlowSummary:
     flows_unmapped: int
     internal_legs: int
     layout: str = ""  # the file's layout: a matrix's years are snapshots, not periods
+    records_no_year: int = 0  # of the records selected, those with no year
 
 
 class FlowResult:
@@ -502,12 +503,18 @@ def compute_flows(
         return _totals_table(walk.stops.totals(into, values, n_nodes))
 
     places, vals_w, places_r = suppress_places(_totals_table(totals), roll_parent, k, merged)
+    kept_records = np.asarray(table["records"])
+    kept_records = kept_records if rows is None else kept_records[rows]
+    few_records = k > 1 and bool(((kept_records > 0) & (kept_records < k)).any()
+                                 or places["records"].isna().any())
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,
         rolled_up_corridors=corr_r, rolled_up_places=places_r, with_them=with_them,
+        few_records=few_records,
     )
     places_gdf = _places_frame(places, nodes)
     years_sel = year[sel_idx]
+    no_year = int(np.isnan(years_sel).sum())
     years_sel = years_sel[~np.isnan(years_sel)]
     summary = FlowSummary(
         name=dataset.meta.name, source=dataset.meta.source, synthetic=bool(dataset.meta.synthetic),
@@ -518,6 +525,7 @@ def compute_flows(
         cases_shown=int(shown_gdf["count"].to_numpy()[drawn].sum()),
         flows_unmapped=int((~drawn).sum()),
         internal_legs=walk.internal_legs, layout=dataset.report.layout,
+        records_no_year=no_year,
     )
     return FlowResult(corridors, places_gdf, withheld, summary, q)
 

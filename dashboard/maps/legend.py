@@ -51,6 +51,7 @@ class Caveat:
     synthetic: bool = False
     extra: list[str] = field(default_factory=list)
     k: int = 0  # counts below k are withheld: the records shown too, and then their years
+    no_year: int = 0  # of the records shown, those with no year
 
     def lines(self) -> list[str]:
         """The caveat as plain text lines, in reading order."""
@@ -60,6 +61,8 @@ class Caveat:
         if self.years and not below_k(self.records, self.k):  # their years would date them
             a, b = self.years
             shown += f", {a}" if a == b else f", {a}–{b}"
+            if self.no_year:  # "5 records shown, 2002" read as five of 2002; four had none
+                shown += f" ({records_text(self.no_year, self.k)} with no year)"
         out.append(shown)
         out.append(PREVALENCE_NOTE)
         if self.suppression:

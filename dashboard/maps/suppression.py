@@ -40,6 +40,7 @@ class Withheld:
     rolled_up_corridors: int = 0
     rolled_up_places: int = 0
     with_them: int = 0  # corridors of K or more withheld so a place's totals hide the rest
+    few_records: bool = False  # a records figure shown reads "fewer than K"
 
     @property
     def active(self) -> bool:
@@ -153,6 +154,9 @@ def withheld_line(what: str, withheld: Withheld, more: str = "") -> str:
         text = f"{what} withheld (counts below {withheld.threshold}){more}"
     elif rolled_up:
         text = f"Nothing withheld (counts below {withheld.threshold})"
+    elif withheld.few_records:  # "no count below 5" beside "fewer than 5 records"
+        k = withheld.threshold
+        text = f"No case count below {k} withheld; records below {k} read 'fewer than {k}'"
     else:
         text = f"Nothing withheld: no count below {withheld.threshold}"
     if rolled_up:

@@ -72,10 +72,13 @@ def corridor_table(result: FlowResult, rows: int = TABLE_ROWS) -> pd.DataFrame:
     f = result.flows.head(rows)
     lo, hi = f["year_min"], f["year_max"]
     years = [year_span(a, b) for a, b in zip(lo, hi, strict=True)]
+    # a corridor reported only without a number has no cases to give: empty, not 0
+    cases = pd.array(f["count"], dtype="Int64").copy()
+    cases[((f["count"] == 0) & (f["uncounted"] > 0)).to_numpy()] = pd.NA
     return pd.DataFrame({
         "From": f["from_name"].astype(str).to_numpy(),
         "To": f["to_name"].astype(str).to_numpy(),
-        "Cases": f["count"].to_numpy(),
+        "Cases": cases,
         "Records": [figure_or_withheld(int(r), result.withheld.threshold)
                     for r in f["records"]],
         "Years": years,
@@ -119,11 +122,16 @@ caveat_box(caveat_for(result).lines())
 
 st.subheader("Top corridors")
 table = corridor_table(result)
-if table.empty:
-    st.info("No corridor in this view: widen the years or filters, or lower the minimum.")
+if table.empty and result.withheld.corridors and not state.min_flow:
+    st.info(f"Every corridor in this view has fewer than {result.withheld.threshold} cases: "
+            "all are withheld. Widen the years or filters to see more.")
+elif table.empty:
+    st.info("No corridor in this view: widen the years or filters"
+            + (", or lower the minimum." if state.min_flow else "."))
 else:
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Cases": st.column_config.NumberColumn(format="localized"),
+        "Cases": st.column_config.NumberColumn(format="localized",
+                                               help="empty: reported without a number"),
         "Records": st.column_config.TextColumn(help="below K: withheld, as place totals"),
         "On map": st.column_config.CheckboxColumn(help="drawn on the map (top N, located)"),
     })
