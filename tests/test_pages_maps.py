@@ -183,6 +183,9 @@ def test_export_name_is_slugified_and_names_the_filters() -> None:
     # the dashboard's files name the focus place, not its key
     assert exports_ui.export_name(state, "flows", "csv", "Karachi") == (
         "demo_flows_2010-2020_karachi_gender-female_k7.csv")
+    # a file of corridors of 50+ cases (top 20 drawn) was named as the whole table
+    assert exports_ui.export_name(ViewState(min_flow=50, top=20), "flows", "csv") == (
+        "demo_flows_all-years_min50_top20_k5.csv")
     evil = ViewState(dataset="../..", filters={"x": ("<b>/..\\ é",)})
     name = exports_ui.export_name(evil, "flows", "csv")
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_.")

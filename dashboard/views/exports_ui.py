@@ -59,8 +59,8 @@ def slug(text: object, max_len: int = MAX_SLUG) -> str:
 
 
 def export_name(state: ViewState, kind: str, ext: str, focus: str | None = None) -> str:
-    """``<dataset>_<kind>_<years>[_<focus>][_<filters>]_k<K>.<ext>``, slugified; ``focus``
-    names the focus place (else the end of its key)."""
+    """``<dataset>_<kind>_<years>[_<focus>][_<filters>][_min<N>][_top<N>]_k<K>.<ext>``,
+    slugified; ``focus`` names the focus place (else the end of its key)."""
     parts = [slug(state.dataset), slug(kind)]
     if state.years:
         lo, hi = state.years
@@ -73,6 +73,11 @@ def export_name(state: ViewState, kind: str, ext: str, focus: str | None = None)
         parts.append(slug(f"{col}-{'-'.join(state.filters[col][:2])}", 30))
     if len(state.filters) > 2:
         parts.append("filtered")
+    # a file of corridors of 50+ cases was named as the whole table
+    if state.min_flow:
+        parts.append(f"min{state.min_flow}")
+    if state.top != ViewState().top:
+        parts.append(f"top{state.top}")
     parts.append(f"k{export_k(state)}")
     return "_".join(parts) + "." + slug(ext, 10)
 
@@ -219,8 +224,10 @@ def ranked_table(hot: HotspotResult) -> pd.DataFrame:
 def download_buttons(files: list[ExportFile], state: ViewState, *, key: str) -> None:
     """A row of download buttons, and the caveat that goes with every file."""
     k = export_k(state)
-    note = (f"Exports withhold counts below {k} (small-count suppression), and carry the "
-            "source, the years and the note that identified cases are not prevalence.")
+    note = (f"Exports withhold counts below {k} (small-count suppression). The HTML map and "
+            "the PNG carry the source, the years and the note that identified cases are "
+            "not prevalence; the CSV and GeoJSON files are the tables alone: keep that "
+            "note with them.")
     if state.k < EXPORT_MIN_K:
         note += (f" The map above uses K={state.k}; exports never go below "
                  f"{EXPORT_MIN_K}, so their figures can differ from what the map shows.")
