@@ -160,6 +160,24 @@ def test_a_quoted_value_holding_rows_is_kept_and_noted() -> None:
     assert "'Lahore,Doha,1'" in notes[0].message
 
 
+def test_a_list_of_places_in_json_or_parquet_reads_as_the_stops_of_a_route() -> None:
+    """"transit": ["Karachi", "Muscat"] was one unresolved place, '["Karachi","Muscat"]'."""
+    doc = [{"origin": "Dhaka", "transit": ["Karachi", "Muscat"], "destination": "Dubai"},
+           {"origin": "Lahore", "transit": [], "destination": "Doha"},
+           {"origin": "Quetta", "transit": [{"city": "Tehran"}], "destination": "Van"}]
+    t = read_table(json.dumps(doc).encode(), name="f.json")
+    assert col(t, "transit") == ["Karachi; Muscat", "[]", '[{"city":"Tehran"}]']
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"origin": ["Dhaka"], "transit": [["Kolkata", None, "Mumbai"]],
+                             "destination": ["Dubai"]}), buf)
+    t = read_table(buf.getvalue(), name="f.parquet")
+    assert col(t, "transit") == ["Kolkata; Mumbai"]
+    from loaders.load import load_dataset
+
+    ds = load_dataset(io.BytesIO(json.dumps(doc[:1]).encode()), name="f.json")
+    assert ds.report.places_resolved == ds.report.places_unique == 4
+
+
 def test_plain_file_lines_are_implicit() -> None:
     t = read_table(b"a,b\n1,2\n3,4\n\n\n", name="f.csv")
     assert t.lines is None
