@@ -86,18 +86,21 @@ def _laid_out(table: Table, layout: str | None, columns: dict | None, path: Sour
               name: str | None, limits: Limits) -> tuple[Table, LayoutSpec]:
     """The table and the layout it fits. A workbook is read from its largest sheet; when
     that fits no layout (a notes sheet longer than the data), its other sheets are tried,
-    largest first, and the report says which sheet was read and why."""
-    if layout or columns:
-        return table, spec_for(table, layout, columns)
+    largest first, and the report says which sheet was read and why. A layout or columns
+    given are looked for the same way: the override of a workbook whose largest sheet is
+    notes found only the notes' one column."""
+    def fit(t: Table) -> LayoutSpec:
+        return spec_for(t, layout, columns) if layout or columns else detect_layout(t)
+
     try:
-        return table, detect_layout(table)
+        return table, fit(table)
     except SchemaError as no_fit:
         for other in table.other_sheets:
             if hasattr(path, "seek"):  # a file object was read to its end the first time
                 path.seek(0)
             try:
                 sheet = read_table(path, name=name, limits=limits, sheet=other)
-                spec = detect_layout(sheet)
+                spec = fit(sheet)
             except (SchemaError, UnreadableFileError):
                 continue
             sheet.problems.insert(0, Problem(None, None, f"read sheet {other!r}: the largest"
@@ -109,6 +112,17 @@ def _laid_out(table: Table, layout: str | None, columns: dict | None, path: Sour
             raise SchemaError(f"no sheet fits a layout ({tried}); in the largest, "
                               f"{no_fit}") from None
         raise
+
+
+def table_as_loaded(source: Source, name: str | None = None,
+                    limits: Limits = DEFAULT_LIMITS) -> Table:
+    """The file read as :func:`load_dataset` reads it: of a workbook, the sheet a load
+    lays out (not the largest, when that is notes). For a preview of what was loaded."""
+    table = read_table(source, name=name, limits=limits)
+    try:
+        return _laid_out(table, None, None, source, name, limits)[0]
+    except SchemaError:
+        return table
 
 
 def _guessed(places: pd.DataFrame, at: np.ndarray, rows: np.ndarray) -> list[GuessedPlace]:

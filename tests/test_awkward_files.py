@@ -58,6 +58,20 @@ def test_hostile_text_is_kept_verbatim_as_data(capsys):
     assert any("<script>" in q for q in queries)
 
 
+def test_a_notes_first_workbook_previews_and_overrides_its_data_sheet():
+    """The Data page previewed the notes, offered only their one column to override, and
+    'Reload with these columns' failed: 'found columns: Notes'."""
+    from loaders.load import load_dataset, table_as_loaded
+
+    data = (AWKWARD / "notes_sheet_first.xlsx").read_bytes()
+    assert table_as_loaded(data, name="n.xlsx").columns == ["origin", "destination", "count",
+                                                            "year"]
+    ds = load_dataset(data, name="n.xlsx", aliases=None, layout="routes",
+                      columns={"origin": "destination", "destination": "origin"})
+    assert len(ds.records) == 3
+    assert ds.report.problems[0].message.startswith("read sheet 'Cases'")
+
+
 def test_a_workbook_whose_largest_sheet_is_notes_reads_its_data_sheet(capsys, tmp_path):
     """A notes sheet longer than the data used to be read, and the file refused as 'no
     layout fits' with no word of sheets; the analyst had no way to pick another."""

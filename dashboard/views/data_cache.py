@@ -22,9 +22,8 @@ from dashboard.maps.wording import distinct_labels
 from dashboard.state import Facets, facets_of
 from loaders.aliases import FILENAME as ALIASES_FILE
 from loaders.library import Library
-from loaders.load import load_dataset
+from loaders.load import load_dataset, table_as_loaded
 from loaders.model import Dataset
-from loaders.readers import read_table
 from loaders.samples import SAMPLES, is_sample
 from loaders.settings import routemap_home
 
@@ -83,7 +82,7 @@ def _facets(key: str, _dataset: Dataset) -> Facets:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _preview(key: str, _data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
-    table = read_table(_data, name=name)
+    table = table_as_loaded(_data, name=name)  # a workbook's data sheet, not its notes
     head = table.data.slice(0, PREVIEW_ROWS).to_pandas()
     return head, list(table.data.column_names)
 
