@@ -159,7 +159,7 @@ def run_check(args: argparse.Namespace) -> int:
 def format_report(report) -> str:
     """The human-readable report: the same numbers as the JSON, for a terminal."""
     from dashboard.maps.wording import counted
-    from loaders.report import guess_text
+    from loaders.report import guess_text, row_word
 
     lines = [
         f"layout    {report.layout} ({report.file_format})",
@@ -194,7 +194,8 @@ def format_report(report) -> str:
     if report.problems:
         lines.append("problems:")
         for problem in report.problems[:50]:
-            where = f"line {problem.row}" if problem.row is not None else "file"
+            where = (f"{row_word(report.file_format)} {problem.row}" if problem.row is not None
+                     else "file")
             column = f" [{problem.column}]" if problem.column else ""
             kept = " (row kept)" if problem.kept and problem.row is not None else ""
             lines.append(f"  {where}{column}: {problem.message}{kept}")

@@ -13,6 +13,15 @@ from typing import Any
 QUOTED_CHARS = 60  # of a value quoted in a problem's message
 
 
+def row_word(file_format: str) -> str:
+    """What a problem's row number counts in a file of this format: a CSV's line, a
+    spreadsheet's row, a JSON or Parquet file's record (a pretty-printed JSON file's
+    record 2 began on line 7)."""
+    if file_format in ("json", "ndjson", "geojson", "parquet"):
+        return "record"
+    return "row" if file_format in ("xlsx", "xls", "ods") else "line"
+
+
 def quoted(value: object) -> str:
     """``value`` in quotes for a message, cut to its first characters: a row whose count
     was 100,000 characters printed all of them in its one line."""

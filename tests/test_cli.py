@@ -463,3 +463,17 @@ def test_a_row_of_zero_cases_is_rejected_with_its_reason(capsys, tmp_path):
     assert report["rows"] == {"read": 2, "kept": 1, "rejected": 1}
     assert report["problems"][0]["row"] == 2
     assert report["problems"][0]["message"].startswith("count '0' in 'count' is no case")
+
+
+def test_a_json_files_problems_are_numbered_by_record(tmp_path):
+    """A pretty-printed file's bad records, starting on lines 7 and 12, were reported as
+    "line 2" and "line 3"."""
+    doc = [{"origin": "Dhaka", "destination": "Dubai", "count": 3},
+           {"origin": "", "destination": "", "count": 1},
+           {"origin": "Lahore", "destination": "Doha", "count": "many"}]
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(doc, indent=2))
+    out = subprocess.run([str(ROUTEMAP), "check", str(path)], capture_output=True, text=True)
+    assert "  record 2: " in out.stdout
+    assert "  record 3 [count]: " in out.stdout
+    assert " line " not in out.stdout

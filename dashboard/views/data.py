@@ -24,7 +24,7 @@ from loaders.gazetteer import get_gazetteer
 from loaders.layouts import LAYOUTS
 from loaders.library import Entry, Library
 from loaders.model import Dataset
-from loaders.report import shortened
+from loaders.report import row_word, shortened
 
 UPLOAD = "data_upload"  # {"name", "data", "digest"} of the file being worked on
 OVERRIDE = "data_override"  # {"layout": str | None, "columns": dict | None}
@@ -227,7 +227,7 @@ def _report(dataset: Dataset) -> None:
         if problems.empty:
             st.caption("Problems: none; every row was read as it stands.")
         else:
-            st.caption("Problems (line in the file)")
+            st.caption(f"Problems ({row_word(rep.file_format)} in the file)")
             st.dataframe(problems, hide_index=True, height=min(240, 38 + 35 * len(problems)))
     with right:
         st.caption("Places by method")
