@@ -115,6 +115,8 @@ def parse_counts(dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 EARLY_YEAR = 1950  # a year before it is kept but noted: most likely a typo
 
+# "2019/2020", "2016 – 2017", "2017-18": no month (2015-03 is one) but a span of years
+_SPAN = re.compile(r"^\d{4}\s*[-–/]\s*(?:\d{4}|1[3-9]|[2-9]\d)$")
 _YEAR = re.compile(
     r"^(?:(?P<a>\d{4})(?:\.0+)?(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?(?:[ T].*)?"
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?P<b>\d{4})(?:[ T].*)?"
@@ -122,11 +124,13 @@ _YEAR = re.compile(
 )
 
 
-def parse_years(dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per dictionary entry: (year int64, blank bool, bad bool).
+def parse_years(dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                np.ndarray]:
+    """Per dictionary entry: (year int64, blank bool, bad bool, span bool).
 
-    Years, dates (2015-03-02, 02/03/2015, 2015-03) and ranges (2015-2016: the first year)
-    give a year; a year outside 1800..next year, or text that is no date, is bad.
+    Years, dates (2015-03-02, 02/03/2015, 2015-03) and spans (2015-2016, 2017-18: the
+    first year, ``span`` True so it is said) give a year; a year outside 1800..next
+    year, or text that is no date, is bad.
     """
     text = clean_text(dictionary)
     blank = missing_mask(text, MISSING_VALUES)
@@ -134,13 +138,15 @@ def parse_years(dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarra
     values = text.to_pylist()
     year = np.zeros(len(values), np.int64)
     good = np.zeros(len(values), bool)
+    span = np.zeros(len(values), bool)
     for i, v in enumerate(values):
         m = _YEAR.match(v)
         if m:
             y = int(m.group("a") or m.group("b") or m.group("c"))
             if 1800 <= y <= last:
                 year[i], good[i] = y, True
-    return year, blank, ~good & ~blank
+                span[i] = bool(_SPAN.match(v))
+    return year, blank, ~good & ~blank, span & good
 
 
 # ---- problems ----------------------------------------------------------------------------
@@ -249,10 +255,13 @@ def read_years(
     if name is None:
         return np.zeros(n, np.int64), np.zeros(n, bool)
     col = encode(table, name)
-    value, blank, bad = parse_years(col.dictionary)
+    value, blank, bad, span = parse_years(col.dictionary)
     if bad.any():
         rows, raw = bad_value_rows(col, bad)
         problems.kept(rows, name, [f"year {quoted(v)} is not a year; left blank" for v in raw])
+    if span.any():  # the first year of it is taken; said, so a person can check
+        rows, raw = bad_value_rows(col, span)
+        problems.kept(rows, name, [f"year {quoted(v)} spans years: read as its first" for v in raw])
     # a year this early is a year, so it stays; but one typo (1850 for 1985) stretched
     # every year axis and range of the dataset back to it without a word
     early = ~(blank | bad) & (value < EARLY_YEAR)

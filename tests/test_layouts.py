@@ -146,6 +146,18 @@ def test_commas_split_only_when_the_column_holds_lists():
     assert len(routes_of(build(table({**few, "transit_countries": ["Iran, Turkey"]})))[0]) == 4
 
 
+def test_a_year_that_spans_years_is_read_as_its_first_and_said():
+    """'2017-18' became 2017 and '2019/2020' 2019 with no word; '2015-03' is a month."""
+    t = table({"origin": ["A", "B", "C", "D"], "destination": ["X", "X", "X", "X"],
+               "count": ["1", "1", "1", "1"],
+               "year": ["2017-18", "2019/2020", "2015-03", "2016 – 2017"]}, lines=[2, 3, 4, 5])
+    raw = build(t)
+    assert raw.records["year"].tolist() == [2017, 2019, 2015, 2016]
+    noted = {p.row: p.message for p in raw.problems if p.kept}
+    assert set(noted) == {2, 3, 5}
+    assert noted[2] == "year '2017-18' spans years: read as its first"
+
+
 def test_bad_counts_reject_with_line_and_bad_years_are_blanked():
     t = table({
         "origin": ["A", "B", "C", "D", "E", "F"],
