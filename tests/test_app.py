@@ -219,6 +219,20 @@ def test_a_huge_place_name_is_shown_short_in_the_review() -> None:
     assert "100,000 characters" in said[0]
 
 
+def test_a_fix_after_saving_says_the_saved_copy_keeps_its_places(home: Path) -> None:
+    """'Fixed: ... here and in every later upload', and the saved dataset's map still
+    lacked the place: nothing said a saved copy keeps the places it was saved with."""
+    at = upload(app())
+    at.text_input(key="save_name").set_value("Saved first")
+    at = click(at, "Save")
+    pick = at.selectbox(key="fix_pick")
+    at.text_input(key=f"fix_q_{pick.value}").set_value("Dubai").run()
+    at = click(at, "Use this place")
+    assert not at.exception
+    said = " ".join(s.value for s in at.success)
+    assert "save this file again" in said
+
+
 def test_save_rename_delete_in_the_library(home: Path) -> None:
     at = upload(app())
     at.text_input(key="save_name").set_value("Cases 2019-21")

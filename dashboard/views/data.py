@@ -92,8 +92,14 @@ def _fix(text: str, country: str, label: str, **target: Any) -> None:
         _flash("error", str(e), "review")
     else:
         beside = f" next to {country}" if country else ""
-        _flash("success", f"Fixed: {text}{beside} is now {label}, here and in every later "
-               "upload.", "review")
+        message = f"Fixed: {text}{beside} is now {label}, here and in every later upload."
+        upload = st.session_state.get(UPLOAD)
+        if upload and any(e.checksum == upload["digest"] for e in Library().list()):
+            # a saved dataset keeps the places it was saved with: the fix did not reach
+            # the maps of the saved copy, and nothing said so
+            message += (" The copy already saved keeps the places it was saved with: save "
+                        "this file again to map it with the fix.")
+        _flash("success", message, "review")
 
 
 def _fix_from_search(text: str, country: str, results_key: str, offered: list[str]) -> None:
