@@ -110,9 +110,20 @@ def facets_of(dataset: Dataset) -> Facets:
     for col in dataset.attributes:
         values = rec[col].dropna().astype(str)
         uniq = pd.unique(values.to_numpy(dtype=object))
-        if 0 < len(uniq) <= MAX_FACET_VALUES:
+        if 0 < len(uniq) <= MAX_FACET_VALUES and not _identifies_records(col, values, uniq):
             attrs[col] = tuple(sorted(str(v) for v in uniq))
     return Facets(years=dataset.years(), attributes=attrs, places=place_labels(dataset))
+
+
+_ID_NAME = re.compile(r"(^|[\W_])(id|ids|identifier|ref|reference)$|^(id|record|case)([\W_]|$)",
+                      re.IGNORECASE)
+
+
+def _identifies_records(name: str, values: pd.Series, uniq: Any) -> bool:
+    """An identifier, not a filter: named like one (record_id, Case ID), or a value of
+    its own for each of ten or more records. A filter of record ids picked out single
+    victims' records, one at a time."""
+    return bool(_ID_NAME.search(name.strip())) or (len(uniq) == len(values) >= 10)
 
 
 def place_labels(dataset: Dataset) -> dict[str, str]:

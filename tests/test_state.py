@@ -99,6 +99,19 @@ def test_parse_helpers() -> None:
     assert parse_dataset_id("seed", {"demo", "seed"}) == ("seed", [])
 
 
+def test_record_identifiers_are_not_offered_as_filters() -> None:
+    """A file's record_id became the filter 'Record id attr': a viewer could pick out
+    one victim's record at a time."""
+    from _maps_data import make_dataset
+
+    n = 12
+    ds = make_dataset([([0, 3], 5, 2019)] * n, attrs={
+        "record_id": [f"r{i}" for i in range(n)], "ref_no": [str(i) for i in range(n)],
+        "gender": ["f", "m"] * (n // 2), "Case ID": ["c"] * n})
+    attrs = facets_of(ds).attributes
+    assert set(attrs) == {"gender"}
+
+
 def test_facets_and_selection_on_a_dataset() -> None:
     ds = small_dataset()
     facets = facets_of(ds)
