@@ -225,7 +225,10 @@ def read_counts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row (count, has_count). Without a count column every row counts 1 (a case).
 
-    A blank cell gives <NA>; a bad one rejects the row with a Problem naming column and value.
+    A blank cell gives <NA>. A count that is no whole number ("~10", "10+", "5.5") keeps
+    its row as one reported without a number, with a Problem naming column and value:
+    only a row with no usable place is rejected (DESIGN §2), and its route is still a
+    route someone was moved along.
     """
     n = table.data.num_rows
     if name is None:
@@ -234,8 +237,8 @@ def read_counts(
     value, blank, bad = parse_counts(col.dictionary)
     if bad.any():
         rows, raw = bad_value_rows(col, bad)
-        messages = [f"count {quoted(v)} in '{name}' is not a whole number ≥ 0" for v in raw]
-        problems.reject(rows, name, messages)
+        problems.kept(rows, name, [f"count {quoted(v)} in '{name}' is not a whole number ≥ 0;"
+                                   " kept as reported without a number" for v in raw])
     # a row of 0 cases is no case (DESIGN §2: a count is 1 or more); kept, it counted as
     # a record and as a corridor withheld
     zero = ~(blank | bad) & (value == 0)

@@ -62,7 +62,7 @@ def test_map_says_which_rows_and_places_it_left_out(tmp_path, capsys):
     source = tmp_path / "my cases.csv"
     source.write_text("origin,destination,count,year\n"
                       "Dhaka,Karachi,12,2019\n"
-                      "Dhaka,Dubai,two,2020\n"
+                      ",,two,2020\n"  # no place at all: rejected
                       "Kathmandu,Xyzzyville,7,2021\n", encoding="utf-8")
     assert main(["map", str(source), "-o", str(tmp_path / "m.html")]) == 0
     err = capsys.readouterr().err.splitlines()
@@ -387,16 +387,20 @@ def test_a_rejected_row_is_never_called_kept_and_its_value_is_quoted_short(capsy
     """A 150,000-character count: the cut at the size limit said '(row kept)' of the row
     then rejected, and the rejection printed all 100,000 characters kept."""
     source = tmp_path / "huge.csv"
-    source.write_text("origin,destination,count\nKarachi,Dubai," + "x" * 150_000 + "\n"
-                      "Lahore,Riyadh,7\n", encoding="utf-8")
+    source.write_text("origin,destination,count,note\nKarachi,Dubai," + "x" * 150_000 + ",\n"
+                      ",,7," + "y" * 150_000 + "\n"  # no place at all: rejected
+                      "Lahore,Riyadh,7,\n", encoding="utf-8")
     code, report, _ = check_json(capsys, source)
     assert code == 0
-    assert report["rows"] == {"read": 2, "kept": 1, "rejected": 1}
-    line2 = [p for p in report["problems"] if p["row"] == 2]
-    assert [p["kept"] for p in line2] == [False, False]
-    said = line2[-1]["message"]
-    assert said == ("count '" + "x" * 60 + "…' (100,000 characters) in 'count' is not a whole "
-                    "number ≥ 0")
+    assert report["rows"] == {"read": 3, "kept": 2, "rejected": 1}
+    line2 = [p for p in report["problems"] if p["row"] == 2]  # kept, without a number
+    assert [p["kept"] for p in line2] == [True, True]
+    assert line2[-1]["message"] == ("count '" + "x" * 60 + "…' (100,000 characters) in "
+                                    "'count' is not a whole number ≥ 0; kept as reported "
+                                    "without a number")
+    line3 = [p for p in report["problems"] if p["row"] == 3]
+    assert line3
+    assert not any(p["kept"] for p in line3)  # its cut cell is not '(row kept)' either
 
 
 def test_every_problem_has_a_row_number_zero_for_the_file(capsys, tmp_path):

@@ -388,8 +388,8 @@ def _all_files() -> list[tuple[str, Callable[[], bytes], dict]]:
             ["Dhaka", "Dubai", "3", "2019"], ["Karachi", "Riyadh", "abc", "2019"],
             ["Lahore", "Doha", "-3", "2019"], ["Kathmandu", "Delhi", "1.5", "2019"],
             ["Yangon", "Bangkok", "", "2019"], ["Tashkent", "Moscow", "2.0", "2019"]]).encode(),
-         ok(6, 3, "routes", "'abc', '-3', '1.5' rejected; blank kept (no number);"
-            " '2.0' kept as 2")),
+         ok(6, 6, "routes", "'abc', '-3', '1.5' kept as reported without a number, each"
+            " noted; blank kept (no number); '2.0' kept as 2")),
         ("bad_years.csv", lambda: csv_text([
             ["origin", "destination", "count", "year"],
             ["Dhaka", "Dubai", "1", "2019"], ["Karachi", "Riyadh", "1", "20x5"],
