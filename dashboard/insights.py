@@ -30,6 +30,7 @@ from dashboard.maps.suppression import (
     records_text,
     records_withheld,
     withheld_cases,
+    withhold_with_them,
 )
 from dashboard.maps.wording import counted
 from loaders.model import ROLES, Dataset
@@ -185,7 +186,14 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
     total = len(links)
     withheld_links = withheld_cases = 0
     if k > 1:
+        # and with them the smallest shown into (out of) a node whose hidden links add up
+        # to 1..k-1: plotly sizes a node by the links drawn, so Tehran at 43 with 40 drawn
+        # in gave back the withheld 3
+        _, also = withhold_with_them(links["s"].to_numpy(), links["t"].to_numpy(),
+                                     links["cases"].to_numpy(), (links["cases"] >= k).to_numpy(),
+                                     np.zeros(len(links), dtype=bool), k)
         small = links["cases"] < k
+        small.iloc[also] = True
         withheld_links = int(small.sum())
         # the cases of the records with a withheld link, each once: adding up the links
         # counted a case on two of them twice (6 withheld of a view of fewer than 5)
@@ -346,8 +354,12 @@ def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
     g = df.groupby("year").sum()
     withheld = np.zeros(len(g), dtype=bool)
     if k > 1 and len(g):
-        values = g["cases"].to_numpy()
-        withheld = complementary(values, values < k, k)
+        # the cases with no year are one more cell the Cases figure less the years shown
+        # gives back: with 3 of them undated, 76 less the bars' 73 was their count
+        no_year = int(cases[~known].sum())
+        values = np.append(g["cases"].to_numpy(), no_year)
+        small = np.append(g["cases"].to_numpy() < k, 0 < no_year < k)
+        withheld = complementary(values, small, k)[:-1]
         g = g[~withheld]
     if len(g):
         g = g.reindex(range(int(g.index.min()), int(g.index.max()) + 1),
