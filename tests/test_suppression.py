@@ -194,11 +194,17 @@ def _reference_with_them(rows: list[dict], out: list[dict], lost: list[dict],
                          took_in: set, k: int) -> tuple[list[dict], list[dict]]:
     """Then, place by place: while the input corridors out of (then into) a place that
     are not shown as themselves (small ones, rolled up or not) add up to 1..k-1 cases,
-    withhold the smallest shown there (the first on ties) that took no small one in."""
+    withhold the smallest shown there (the first on ties) that took no small one in,
+    preferring one whose other end has another corridor."""
     def small(r: dict) -> bool:
         return r["count"] < k and not (r["count"] == 0 and r["uncounted"] > 0)
 
     shown = [not small(r) for r in rows]
+    other_end = {"from_id": "to_id", "to_id": "from_id"}
+
+    def corridors_at(node: int, end: str) -> int:
+        return sum(1 for r in rows if r[end] == node and r["count"] > 0)
+
     changed = True
     while changed:
         changed = False
@@ -208,11 +214,12 @@ def _reference_with_them(rows: list[dict], out: list[dict], lost: list[dict],
                 if not on:
                     not_shown[r[end]] = not_shown.get(r[end], 0) + r["count"]
             for node in sorted(n for n, c in not_shown.items() if 0 < c < k):
-                cand = [(r["count"], i) for i, (r, on) in enumerate(zip(rows, shown, strict=True))
+                cand = [(corridors_at(r[other_end[end]], other_end[end]) < 2, r["count"], i)
+                        for i, (r, on) in enumerate(zip(rows, shown, strict=True))
                         if on and r[end] == node and r["count"] > 0
                         and (r["from_id"], r["to_id"]) not in took_in]
                 if cand:
-                    i = min(cand)[1]
+                    i = min(cand)[2]
                     shown[i] = False
                     lost.append(rows[i])
                     changed = True

@@ -233,7 +233,9 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
 
     A place's totals are shown: Dubai in 73, its corridors in 50 and 20, and the one
     withheld, Lahore -> Dubai, was 3. So the smallest corridor shown out of (into) such
-    a place is withheld too, the first on ties; one is enough, as it has K or more. A
+    a place is withheld too, the first on ties; one is enough, as it has K or more. One
+    whose other end has another corridor goes first: Karachi -> Dubai withheld with it
+    was still Karachi's out, its only corridor, and gave the 3 back all the same. A
     corridor rolled up into its country is not shown as itself, and counts as not shown
     at its own places; a corridor that took small ones in (``took_in``) is not withheld
     for them (it stands for others). One pass may leave a place short that the other
@@ -244,10 +246,15 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
     shown = shown.copy()
     n_nodes = int(max(frm.max(), to.max())) + 1 if len(frm) else 0
     may_go = (count > 0) & ~took_in
+    has_count = count > 0
+    # corridors at each place, each way: a complement alone at its other end is read there
+    degree = {id(frm): np.bincount(frm[has_count], minlength=n_nodes),
+              id(to): np.bincount(to[has_count], minlength=n_nodes)}
+    worse = int(count.max()) + 1 if len(count) else 1
     picked = []
     while True:
         before = len(picked)
-        for end in (frm, to):
+        for end, other in ((frm, to), (to, frm)):
             hidden = ~shown
             not_shown = np.bincount(end[hidden], weights=count[hidden], minlength=n_nodes)
             short = (not_shown > 0) & (not_shown < k)
@@ -256,10 +263,12 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
             cand = np.flatnonzero(shown & may_go & short[end])
             if not len(cand):
                 continue
-            # the smallest at each short place, the first on ties
+            # at each short place the smallest whose other end has another corridor, else
+            # the smallest; the first on ties
+            rank = count[cand] + np.where(degree[id(other)][other[cand]] > 1, 0, worse)
             least = np.full(n_nodes, np.iinfo(np.int64).max)
-            np.minimum.at(least, end[cand], count[cand])
-            cand = cand[count[cand] == least[end[cand]]]
+            np.minimum.at(least, end[cand], rank)
+            cand = cand[rank == least[end[cand]]]
             pick = cand[np.unique(end[cand], return_index=True)[1]]
             shown[pick] = False
             picked.append(pick)
