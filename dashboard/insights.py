@@ -353,7 +353,12 @@ def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
     df = pd.DataFrame({"year": y, "cases": cases[known], "records": 1})
     g = df.groupby("year").sum()
     withheld = np.zeros(len(g), dtype=bool)
-    if k > 1 and len(g):
+    if k > 1 and len(g) and (0 < len(year) < k or 0 < int(cases.sum()) < k):
+        # a selection of fewer than K records (or cases) keeps its years to itself, as
+        # the figures row above ("Years: withheld") and the map's caveat do
+        withheld[:] = True
+        g = g.iloc[:0]
+    elif k > 1 and len(g):
         # the cases with no year are one more cell the Cases figure less the years shown
         # gives back: with 3 of them undated, 76 less the bars' 73 was their count
         no_year = int(cases[~known].sum())

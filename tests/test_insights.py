@@ -117,8 +117,8 @@ def test_trend_counts_cases_and_records_and_withholds_small_years() -> None:
 def test_trend_gaps_add_up_to_k_and_zero_years_are_gaps_too() -> None:
     """Insights gave back a withheld year: 128 cases, the years shown added to 127 with
     one gap. And 0 beside the gaps dated the few cases (2003 and 2013 of 2003-2013)."""
-    ds = make_dataset([([2, 0], 10, 2015), ([2, 0], 3, 2016), ([2, 0], 12, 2018),
-                       ([2, 0], 8, 2019)])
+    ds = make_dataset([([2, 0], 5, 2015), ([2, 0], 5, 2015), ([2, 0], 3, 2016),
+                       ([2, 0], 12, 2018), ([2, 0], 8, 2019)])
     t = ins.trend(ds, everything(ds), k=5)
     assert t.table["year"].tolist() == [2015, 2016, 2017, 2018]
     assert t.table["cases"].isna().tolist() == [False, True, True, False]  # 2017: none
@@ -142,7 +142,8 @@ def test_sankey_counts_a_withheld_case_once_however_many_links_it_crosses() -> N
 
 def test_the_undated_cases_cannot_be_worked_out_from_the_trend() -> None:
     """Cases 76, bars 43 and 30: the 3 cases with no year were 76 - 73."""
-    ds = make_dataset([([2, 0], 43, 2020), ([2, 0], 30, 2021), ([2, 0], 3, None)])
+    ds = make_dataset([([2, 0], 20, 2020), ([2, 0], 23, 2020), ([2, 0], 15, 2021),
+                       ([2, 0], 15, 2021), ([2, 0], 3, None)])
     t = ins.trend(ds, everything(ds), k=5)
     shown = int(t.table["cases"].sum())
     assert 76 - shown >= 5
@@ -163,8 +164,17 @@ def test_a_sankey_node_does_not_give_a_withheld_link_back() -> None:
         assert abs(into[node] - out[node]) in (0,) or abs(into[node] - out[node]) >= 5
 
 
+def test_a_selection_of_fewer_than_k_records_has_no_trend() -> None:
+    """'Records: fewer than 5, Years: withheld' above, and bars for 2020 and 2021 below."""
+    ds = make_dataset([([2, 0], 40, 2020), ([2, 0], 30, 2021), ([2, 0], 6, 2021)])
+    t = ins.trend(ds, everything(ds), k=5)
+    assert t.table.empty
+    assert t.withheld_years == 2
+    assert not ins.trend(ds, everything(ds), k=3).table.empty
+
+
 def test_trend_reports_records_without_a_year() -> None:
-    ds = make_dataset([([2, 0], 6, None), ([2, 0], 6, 2019)])
+    ds = make_dataset([([2, 0], 6, None)] + [([2, 0], 6, 2019)] * 5)
     t = ins.trend(ds, everything(ds), k=5)
     assert t.table["year"].tolist() == [2019]
     assert t.unknown_year_records == 1
@@ -240,9 +250,8 @@ def test_breakdown_figure_escapes_values() -> None:
 
 
 def test_trend_figure_leaves_gaps_where_withheld() -> None:
-    ds = dataset()
-    ds = make_dataset([([2, 0], 10, 2015), ([2, 0], 3, 2016), ([2, 0], 12, 2017),
-                       ([2, 0], 8, 2018)])
+    ds = make_dataset([([2, 0], 5, 2015), ([2, 0], 5, 2015), ([2, 0], 3, 2016),
+                       ([2, 0], 12, 2017), ([2, 0], 8, 2018)])
     fig = ins.trend_figure(ins.trend(ds, everything(ds), k=5))
     by_year = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
     assert by_year == {2015: 10, 2016: None, 2017: 12}
