@@ -159,7 +159,10 @@ def run_check(args: argparse.Namespace) -> int:
 def format_report(report) -> str:
     """The human-readable report: the same numbers as the JSON, for a terminal."""
     from dashboard.maps.wording import counted
-    from loaders.report import guess_text, row_word
+    from loaders.report import QUOTED_CHARS, guess_text, quoted, row_word
+
+    def said(text: str) -> str:  # a 100,000-character name printed whole filled a line
+        return repr(text) if len(text) <= QUOTED_CHARS else quoted(text)
 
     lines = [
         f"layout    {report.layout} ({report.file_format})",
@@ -179,16 +182,16 @@ def format_report(report) -> str:
         lines.append("unresolved places:")
         for place in report.unresolved[:50]:
             hint = f" (did you mean {place.suggestion}?)" if place.suggestion else ""
-            lines.append(f"  {place.query!r} in {place.rows} rows{hint}")
+            lines.append(f"  {said(place.query)} in {place.rows} rows{hint}")
         if len(report.unresolved) > 50:
             lines.append(f"  … and {len(report.unresolved) - 50} more (use --json for all)")
     if report.guessed:
         lines.append("guessed places (drawn as found; please check):")
         for g in report.guessed[:50]:
-            beside = f" next to {g.country!r}" if g.country else ""
+            beside = f" next to {said(g.country)}" if g.country else ""
             found = guess_text(g.found, elsewhere_in=g.country if g.elsewhere else "",
                                also=g.also)
-            lines.append(f"  {g.query!r}{beside} in {counted(g.rows, 'row')}: {found}")
+            lines.append(f"  {said(g.query)}{beside} in {counted(g.rows, 'row')}: {found}")
         if len(report.guessed) > 50:
             lines.append(f"  … and {len(report.guessed) - 50} more (use --json for all)")
     if report.problems:

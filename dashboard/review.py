@@ -16,7 +16,7 @@ from dashboard.maps.wording import distinct_labels
 from loaders.aliases import AliasTarget, load_aliases, save_alias
 from loaders.gazetteer import Gazetteer, get_gazetteer, place_label
 from loaders.model import Dataset, stop_uses
-from loaders.report import LoadReport, guess_text
+from loaders.report import LoadReport, guess_text, row_word
 
 REVIEW_MATCHES = ("unresolved", "fuzzy")
 ROLE_LABELS = {"origin": "Origin", "transit": "Transit", "destination": "Destination"}
@@ -25,14 +25,15 @@ NONE = "(none)"
 
 
 def problems_frame(report: LoadReport) -> pd.DataFrame:
-    """One row per problem: line, column, message, and whether the row was kept."""
+    """One row per problem: its line (a sheet's row, a JSON record), column, message, and
+    whether the row was kept."""
     rows = [asdict(p) for p in report.problems]
     df = pd.DataFrame(rows, columns=["row", "column", "message", "kept"])
     # a notice about the whole file (which sheet was read) has no line or column: an
     # empty cell, where the table showed "None"
     df["row"] = ["" if pd.isna(r) else f"{int(r)}" for r in df["row"]]
     df["column"] = df["column"].fillna("").astype(str)
-    return df.rename(columns={"row": "line", "kept": "row kept"})
+    return df.rename(columns={"row": row_word(report.file_format), "kept": "row kept"})
 
 
 METHOD_MEANINGS = {

@@ -362,9 +362,9 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
         data = _blank_line(data, line)
         set_aside += 1
         problems.append(Problem(line, None, 'a quote mark (") opens a value that never '
-                                "closes, so every line after it would have been read as "
-                                "that one value: this line was set aside, the lines after "
-                                "it read as rows"))
+                                "closes, which would have read every line after it as that "
+                                "one value: this line was set aside, any lines after it "
+                                "read as rows"))
         table = _exact(data[offset:].decode("utf-8"), **kw)
     table.rows_read += set_aside
     table.rejected += set_aside
@@ -378,12 +378,18 @@ def _unclosed_quote_line(data: bytes, table: Table, delim: str) -> int | None:
     """The line where the last row starts when a quote opened in it never closes: it ran
     to the end of the file, every line after it read as one value of that row."""
     n = table.data.num_rows
-    if n == 0 or table.lines is None:  # no value holds a line break: nothing swallowed
+    if n == 0:
         return None
-    last = table.lines[n - 1]
-    start = _line_offset_fast(data, int(last))
+    if table.lines is None:  # no value holds a line break: only the last line can be open
+        start = data.rfind(b"\n", 0, _content_end(data)) + 1
+        if b'"' not in data[start:]:
+            return None
+        last = data.count(b"\n", 0, start) + 1
+    else:
+        last = int(table.lines[n - 1])
+        start = _line_offset_fast(data, last)
     tail = data[start:]
-    if b"\n" not in tail.rstrip():
+    if b'"' not in tail:
         return None
     try:
         for _ in csv.reader(io.StringIO(tail.decode("utf-8"), newline=""), delimiter=delim,

@@ -65,8 +65,9 @@ def _text(v: Any) -> str:
 def is_list_of_names(v: Any) -> bool:
     """A list of plain texts ("transit": ["Karachi", "Muscat"]): read as the places of a
     route, "Karachi; Muscat", as a column of lists would be written in a CSV. Read as
-    JSON text it was one unresolved place, '["Karachi","Muscat"]'."""
-    return isinstance(v, list) and bool(v) and all(isinstance(x, str) or x is None for x in v)
+    JSON text it was one unresolved place, '["Karachi","Muscat"]'; an empty list is no
+    stop at all, as null is."""
+    return isinstance(v, list) and all(isinstance(x, str) or x is None for x in v)
 
 
 def _error(name: str, e: json.JSONDecodeError, line_offset: int = 0) -> UnreadableFileError:

@@ -135,6 +135,14 @@ def test_quoted_newlines_keep_exact_lines() -> None:
     assert t.line_of(np.arange(4)).tolist() == [2, 5, 6, 8]
 
 
+def test_a_quote_that_never_closes_on_the_last_line_sets_it_aside_too() -> None:
+    t = read_table(b'origin,destination,count,year\nDhaka,Dubai,5,2020\nKarachi,"Dubai,5,2020\n',
+                   name="f.csv")
+    assert col(t, "origin") == ["Dhaka"]
+    assert (t.rows_read, t.rejected) == (2, 1)
+    assert [(p.row, p.kept) for p in t.problems] == [(3, False)]
+
+
 @pytest.mark.parametrize("stray", ['Karachi,"Dubai,5,2020', 'Karachi,Dubai,5,"2020'])
 def test_a_quote_that_never_closes_sets_aside_its_line_not_the_rest(stray: str) -> None:
     """An unclosed quote read every later line as one value: 50 rows vanished, and the
@@ -166,7 +174,7 @@ def test_a_list_of_places_in_json_or_parquet_reads_as_the_stops_of_a_route() -> 
            {"origin": "Lahore", "transit": [], "destination": "Doha"},
            {"origin": "Quetta", "transit": [{"city": "Tehran"}], "destination": "Van"}]
     t = read_table(json.dumps(doc).encode(), name="f.json")
-    assert col(t, "transit") == ["Karachi; Muscat", "[]", '[{"city":"Tehran"}]']
+    assert col(t, "transit") == ["Karachi; Muscat", "", '[{"city":"Tehran"}]']  # [] is no stop
     buf = io.BytesIO()
     pq.write_table(pa.table({"origin": ["Dhaka"], "transit": [["Kolkata", None, "Mumbai"]],
                              "destination": ["Dubai"]}), buf)
