@@ -176,11 +176,19 @@ def _user_aliases(gz: Gazetteer, res: _Result, keys: np.ndarray, hint_text: list
                   aliases: Mapping[str, AliasTarget]) -> None:
     if not aliases:
         return
+    hint_iso3: np.ndarray | None = None
     for i in np.flatnonzero(res.todo):
         target = None
         if hint_text[i]:
             target = aliases.get(alias_key(keys[i], hint_text[i]))
-        target = target or aliases.get(keys[i])
+        if target is None and (general := aliases.get(keys[i])) is not None:
+            # a fix made with no country beside the name holds only where the country
+            # written agrees: Hyderabad fixed to Pakistan's moved "Hyderabad, India" too
+            if hint_text[i] and hint_iso3 is None:
+                hint_iso3 = _hint_iso3(gz, hint_text)
+            hinted = hint_iso3[i] if hint_text[i] and hint_iso3 is not None else ""
+            if not hinted or _target_iso3(gz, general) in ("", hinted):
+                target = general
         if target is None:
             continue
         if target.is_explicit:
@@ -192,6 +200,15 @@ def _user_aliases(gz: Gazetteer, res: _Result, keys: np.ndarray, hint_text: list
         elif target.key in gz.places.index:
             res.fill_targets(gz, np.array([i]), np.array([target.key], dtype=object),
                              "user", 100.0)
+
+
+def _target_iso3(gz: Gazetteer, target: AliasTarget) -> str:
+    """The country of a fix's place ("" where none is known)."""
+    if target.is_explicit:
+        return str(gz.iso3_at(np.array([target.lat]), np.array([target.lon]))[0] or "")
+    if target.key in gz.places.index:
+        return str(gz.places.loc[target.key, "iso3"] or "")
+    return ""
 
 
 def _hint_iso3(gz: Gazetteer, hint_text: list[str]) -> np.ndarray:

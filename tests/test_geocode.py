@@ -162,6 +162,20 @@ def test_user_aliases_come_first():
     assert got["match"].iat[2] != "user"  # the fix holds beside Pakistan only
 
 
+def test_a_fix_made_with_no_country_holds_only_where_the_country_written_agrees():
+    """Hyderabad fixed to Pakistan's (the namesake review invites a fix with no country)
+    also moved the rows that wrote 'Hyderabad, India' to Pakistan, unflagged."""
+    from loaders.gazetteer import get_gazetteer
+
+    places = get_gazetteer().places
+    pak = places[(places["name"] == "Hyderabad") & (places["iso3"] == "PAK")].index[0]
+    got = geocode(queries(["Hyderabad", "Hyderabad", "Hyderabad"], ["India", "Pakistan", ""]),
+                  aliases={"hyderabad": AliasTarget(key=pak)})
+    assert got["iso3"].tolist() == ["IND", "PAK", "PAK"]
+    assert got["match"].tolist()[1:] == ["user", "user"]
+    assert got["match"].iat[0] != "user"
+
+
 def test_saved_fixes_apply_to_a_later_geocode(tmp_path, monkeypatch):
     from loaders.aliases import load_aliases, save_alias
 
