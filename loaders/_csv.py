@@ -348,6 +348,10 @@ def _read(data: bytes, name: str, limits: Limits, file_format: str, encoding: st
     first_line = header_end + 1
     offset = _line_offset(data, first_line)
     if not _NON_SPACE.search(data, offset):
+        if header_end > header_start:  # the header ran over lines: a quote left open
+            raise UnreadableFileError(
+                f"{name}: a quote mark (\") in the header, line {header_start}, never closes,"
+                " so the whole file was read as the header: fix that quote and load it again")
         raise UnreadableFileError(f"{name}: the file has a header but no data rows")
     kw = {"name": name, "header": header, "header_line": header_start,
           "first_line": first_line, "delim": delim, "limits": limits, "problems": problems,

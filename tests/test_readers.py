@@ -157,6 +157,16 @@ def test_a_quote_that_never_closes_sets_aside_its_line_not_the_rest(stray: str) 
     assert "never closes" in problem.message
 
 
+def test_a_quote_left_open_in_the_header_is_named() -> None:
+    """'the file has a header but no data rows', of a file of 50 rows, said nothing of
+    the quote on line 1 that had swallowed them."""
+    text = 'origin,"transit,destination,count\n' + "Dhaka,Karachi,Dubai,5\n" * 50
+    with pytest.raises(UnreadableFileError, match=r"in the header, line 1, never closes"):
+        read_table(text.encode(), name="f.csv")
+    t = read_table(b'"origin\nnote",destination\nDhaka,Dubai\n', name="f.csv")  # closed
+    assert t.data.num_rows == 1
+
+
 def test_a_quoted_value_holding_rows_is_kept_and_noted() -> None:
     text = ('origin,destination,count\n"Note: see below,,\nLahore,Doha,1\nMultan,"Doha,2\n'
             'Quetta,Doha,3\n"Dubai\nUAE",Doha,4\n')
