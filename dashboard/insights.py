@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.maps._grouping import pair_keys
 from dashboard.maps.flows import ordered_stops, record_positions
 from dashboard.maps.suppression import (
+    below_k,
     complementary,
     records_text,
     records_withheld,
@@ -198,10 +200,9 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
         # the cases of the records with a withheld link, each once: adding up the links
         # counted a case on two of them twice (6 withheld of a view of fewer than 5)
         width = int(node_of_stop.max()) + 1 if len(node_of_stop) else 1
-        leg_link = legs["s"].to_numpy(np.int64) * width + legs["t"].to_numpy(np.int64)
-        small_link = (links.loc[small, "s"].to_numpy(np.int64) * width
-                      + links.loc[small, "t"].to_numpy(np.int64))
-        hidden = np.isin(leg_link, small_link)
+        hidden = np.isin(pair_keys(legs["s"].to_numpy(), legs["t"].to_numpy(), width),
+                         pair_keys(links.loc[small, "s"].to_numpy(),
+                                   links.loc[small, "t"].to_numpy(), width))
         withheld_cases = int(cases[np.unique(pos[:-1][counted][hidden])].sum())
         links = links[~small]
     links = links.sort_values(["cases", "records"], ascending=False, kind="stable").head(top)
@@ -353,7 +354,7 @@ def trend(dataset: Dataset, mask: np.ndarray, *, k: int = 5) -> Trend:
     df = pd.DataFrame({"year": y, "cases": cases[known], "records": 1})
     g = df.groupby("year").sum()
     withheld = np.zeros(len(g), dtype=bool)
-    if k > 1 and len(g) and (0 < len(year) < k or 0 < int(cases.sum()) < k):
+    if len(g) and (below_k(len(year), k) or below_k(int(cases.sum()), k)):
         # a selection of fewer than K records (or cases) keeps its years to itself, as
         # the figures row above ("Years: withheld") and the map's caveat do
         withheld[:] = True
@@ -469,7 +470,7 @@ def breakdown(dataset: Dataset, mask: np.ndarray, column: str, *, k: int = 5,
     if k > 1:
         # the cases figure is shown: with one value withheld, it less the values shown
         # would give that value back, so the next smallest is withheld with it
-        primary = ((g["cases"] > 0) & (g["cases"] < k)).to_numpy()
+        primary = below_k(g["cases"].to_numpy(), k)
         small = complementary(g["cases"].to_numpy(), primary, k)
         withheld_values, withheld_cases = int(small.sum()), int(g.loc[small, "cases"].sum())
         with_them = int(small.sum() - primary.sum())

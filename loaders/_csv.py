@@ -276,8 +276,17 @@ def _records_with_lines(
         prev = reader.line_num
 
 
+LINES_FOUND_ONE_BY_ONE = 1000  # further down, every line break is found at once
+
+
 def _line_offset(data: bytes, line: int) -> int:
-    """Byte offset where 1-based ``line`` starts (len(data) if the file is shorter)."""
+    """Byte offset where 1-based ``line`` starts (len(data) if the file is shorter).
+
+    A header's line is found break by break; a line far down a big file (a stray quote
+    on its millionth line) from every break at once, as a loop took seconds there."""
+    if line > LINES_FOUND_ONE_BY_ONE:
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+        return int(ends[line - 2]) + 1 if line - 2 < len(ends) else len(data)
     pos = 0
     for _ in range(line - 1):
         nl = data.find(b"\n", pos)
@@ -385,13 +394,10 @@ def _unclosed_quote_line(data: bytes, table: Table, delim: str) -> int | None:
     if n == 0:
         return None
     if table.lines is None:  # no value holds a line break: only the last line can be open
-        start = data.rfind(b"\n", 0, _content_end(data)) + 1
-        if b'"' not in data[start:]:
-            return None
-        last = data.count(b"\n", 0, start) + 1
+        start, last = data.rfind(b"\n", 0, _content_end(data)) + 1, None
     else:
         last = int(table.lines[n - 1])
-        start = _line_offset_fast(data, last)
+        start = _line_offset(data, last)
     tail = data[start:]
     if b'"' not in tail:
         return None
@@ -401,7 +407,8 @@ def _unclosed_quote_line(data: bytes, table: Table, delim: str) -> int | None:
             pass
     except csv.Error as e:
         if "unexpected end of data" in str(e):
-            return int(last)
+            # counted only now: the lines of a whole big file, for its last line's number
+            return last if last is not None else data.count(b"\n", 0, start) + 1
     return None
 
 
@@ -429,16 +436,10 @@ def _rows_inside_values(table: Table, delim: str, width: int) -> list[Problem]:
     return sorted(notes, key=lambda p: p.row or 0)
 
 
-def _line_offset_fast(data: bytes, line: int) -> int:
-    """:func:`_line_offset` for any line of a big file: every newline found at once."""
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
-    return 0 if line <= 1 else int(ends[line - 2]) + 1 if line - 2 < len(ends) else len(data)
-
-
 def _blank_line(data: bytes, line: int) -> bytes:
     """``data`` with the text of 1-based ``line`` removed, its line break kept (so every
     later line keeps its number)."""
-    start = _line_offset_fast(data, line)
+    start = _line_offset(data, line)
     end = data.find(b"\n", start)
     return data[:start] + (data[end:] if end >= 0 else b"")
 

@@ -57,17 +57,18 @@ def _text(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if is_list_of_names(v):
-        return "; ".join(str.__str__(x) for x in v if x)
-    return _dump(v)
+    listed = places_listed(v)
+    return listed if listed is not None else _dump(v)
 
 
-def is_list_of_names(v: Any) -> bool:
-    """A list of plain texts ("transit": ["Karachi", "Muscat"]): read as the places of a
-    route, "Karachi; Muscat", as a column of lists would be written in a CSV. Read as
-    JSON text it was one unresolved place, '["Karachi","Muscat"]'; an empty list is no
-    stop at all, as null is."""
-    return isinstance(v, list) and all(isinstance(x, str) or x is None for x in v)
+def places_listed(v: Any) -> str | None:
+    """A list of plain texts ("transit": ["Karachi", "Muscat"]) as the places of a route,
+    "Karachi; Muscat", as a column of lists would be written in a CSV; None for anything
+    else. Read as JSON text it was one unresolved place, '["Karachi","Muscat"]'; an empty
+    list is no stop at all, as null is."""
+    if not (isinstance(v, list) and all(isinstance(x, str) or x is None for x in v)):
+        return None
+    return "; ".join(str.__str__(x) for x in v if x)
 
 
 def _error(name: str, e: json.JSONDecodeError, line_offset: int = 0) -> UnreadableFileError:

@@ -318,13 +318,13 @@ class Gazetteer:
             choices = pd.concat([self.city_choices(iso3), choices], ignore_index=True)
         hits = process.extract(key, choices["key"].tolist(), scorer=fuzz.ratio,
                                limit=limit * 4, score_cutoff=50)
-        exact = self.lookup(key)
-        rows = [(t, 100.0) for t in exact["target"]]
-        # a name matched is every place of that name: "Hyderbad" finds Pakistan's
-        # Hyderabad as well as India's (the choices hold one place per name)
+        # every place of each name matched, the text's own name too, in one pass over
+        # the names: "Hyderbad" finds Pakistan's Hyderabad as well as India's (the
+        # choices hold one place per name)
         matched = [name for name, _, _ in hits]
-        same_name = self.names[self.names["key"].isin(matched)].groupby("key")["target"]
+        same_name = self.names[self.names["key"].isin([key, *matched])].groupby("key")["target"]
         namesakes = {k: list(v) for k, v in same_name}
+        rows = [(t, 100.0) for t in namesakes.get(key, [])]
         for name, score, i in hits:
             for target in [choices["target"].iat[i], *namesakes.get(name, [])]:
                 rows.append((target, float(score)))

@@ -176,18 +176,17 @@ def _user_aliases(gz: Gazetteer, res: _Result, keys: np.ndarray, hint_text: list
                   aliases: Mapping[str, AliasTarget]) -> None:
     if not aliases:
         return
-    hint_iso3: np.ndarray | None = None
+    hint_iso3: np.ndarray | None = None  # each hint's country, worked out once if needed
     for i in np.flatnonzero(res.todo):
-        target = None
-        if hint_text[i]:
-            target = aliases.get(alias_key(keys[i], hint_text[i]))
+        target = aliases.get(alias_key(keys[i], hint_text[i])) if hint_text[i] else None
         if target is None and (general := aliases.get(keys[i])) is not None:
             # a fix made with no country beside the name holds only where the country
             # written agrees: Hyderabad fixed to Pakistan's moved "Hyderabad, India" too
-            if hint_text[i] and hint_iso3 is None:
-                hint_iso3 = _hint_iso3(gz, hint_text)
-            hinted = hint_iso3[i] if hint_text[i] and hint_iso3 is not None else ""
-            if not hinted or _target_iso3(gz, general) in ("", hinted):
+            written = ""
+            if hint_text[i]:
+                hint_iso3 = _hint_iso3(gz, hint_text) if hint_iso3 is None else hint_iso3
+                written = hint_iso3[i]
+            if not written or _target_iso3(gz, general) in ("", written):
                 target = general
         if target is None:
             continue

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from loaders._csv import read_delimited, to_utf8
 from loaders._excel import read_excel
-from loaders._json import is_list_of_names, read_json
+from loaders._json import places_listed, read_json
 from loaders._table import DICT_STRING, Table, finish
 from loaders.errors import LimitExceededError, UnreadableFileError
 from loaders.limits import DEFAULT_LIMITS, Limits
@@ -257,8 +257,9 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def _nested(v: object) -> str | None:
     if v is None:
         return None
-    if is_list_of_names(v):  # a Parquet list of strings: the stops of a route
-        return "; ".join(x for x in v if x)
+    listed = places_listed(v)  # a Parquet list of strings: the stops of a route
+    if listed is not None:
+        return listed
     if isinstance(v, bytes):
         try:
             return v.decode("utf-8")

@@ -29,6 +29,7 @@ from dashboard.maps.suppression import (
     WITHHELD_ROLE,
     figure_or_withheld,
     records_text,
+    reported_without_a_number,
     years_withheld,
 )
 from dashboard.maps.wording import counted
@@ -156,7 +157,7 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
     if flows.empty:
         return {"type": "FeatureCollection", "features": []}, spec
     counts = flows["count"].to_numpy(dtype="float64")
-    no_number = (counts == 0) & (flows["uncounted"].to_numpy() > 0)
+    no_number = reported_without_a_number(counts, flows["uncounted"].to_numpy())
     max_count = float(counts.max())
     widths = width_scale(counts, max_count, opts.min_width, opts.max_width)
     widths[no_number] = opts.min_width

@@ -38,6 +38,8 @@ from dashboard.maps.suppression import (
     DEFAULT_K,
     WITHHELD_ROLE,
     Withheld,
+    below_k,
+    corridor_years_withheld,
     every_count_withheld,
     every_part_shown,
     suppress_flow_columns,
@@ -484,14 +486,10 @@ def compute_flows(
     table, rows, lost, corr_r, with_them = suppress_flow_columns(flows, roll_parent, k,
                                                                  merged_twice)
     corr_w, cases_w = len(lost), _cases_on(lost, fcode, lpos, cnt, nf)
-    if k > 1:
-        # a corridor of fewer than K records reported only without a number shows no
-        # count, and its years would date those few records (places withhold theirs)
-        dated_few = ((np.asarray(table["count"]) == 0) & (np.asarray(table["records"]) > 0)
-                     & (np.asarray(table["records"]) < k))
-        if dated_few.any():
-            table = {**table, **{c: np.where(dated_few, np.nan, np.asarray(table[c], float))
-                                 for c in ("year_min", "year_max")}}
+    dated_few = corridor_years_withheld(table["count"], table["records"], k)
+    if dated_few.any():
+        table = {**table, **{c: np.where(dated_few, np.nan, np.asarray(table[c], float))
+                             for c in ("year_min", "year_max")}}
     corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
     shown_gdf, drawn = corridors.shown_frame()
 
@@ -505,7 +503,7 @@ def compute_flows(
     places, vals_w, places_r = suppress_places(_totals_table(totals), roll_parent, k, merged)
     kept_records = np.asarray(table["records"])
     kept_records = kept_records if rows is None else kept_records[rows]
-    few_records = k > 1 and bool(((kept_records > 0) & (kept_records < k)).any()
+    few_records = k > 1 and bool(below_k(kept_records, k).any()
                                  or places["records"].isna().any())
     withheld = Withheld(
         threshold=k if k > 1 else 0, corridors=corr_w, cases=cases_w, place_values=vals_w,

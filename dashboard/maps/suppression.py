@@ -67,9 +67,16 @@ def withheld_cases(cases: int, k: int) -> str:
     return counted(cases, "case") if cases >= k or cases == 0 else f"fewer than {k} cases"
 
 
-def below_k(n: int, k: int) -> bool:
-    """Whether a count is withheld: above 0 and below K, with suppression on (K > 1)."""
-    return k > 1 and 0 < n < k
+def below_k(n: Any, k: int) -> Any:
+    """Whether a count is withheld: above 0 and below K, with suppression on (K > 1).
+    ``n`` a number gives a bool, an array of them an array of bools."""
+    return (k > 1) & (n > 0) & (n < k)
+
+
+def reported_without_a_number(count: Any, uncounted: Any) -> Any:
+    """Where a corridor's records were all reported without a number: no case count to
+    show (an empty cell, a dashed arc), never a count of 0 nor one withheld."""
+    return (count == 0) & (uncounted > 0)
 
 
 def complementary(values: np.ndarray, withheld: np.ndarray, k: int) -> np.ndarray:
@@ -102,7 +109,7 @@ def records_withheld(records: Any, k: int) -> pd.Series:
     """Record counts as Int64, <NA> where below K (an empty cell in an export)."""
     out = pd.array(records, dtype="Int64").copy()
     if k > 1:
-        out[((out > 0) & (out < k)).to_numpy(dtype=bool, na_value=False)] = pd.NA
+        out[below_k(out, k).to_numpy(dtype=bool, na_value=False)] = pd.NA
     return pd.Series(out)
 
 
@@ -139,6 +146,13 @@ def years_withheld(places: pd.DataFrame) -> np.ndarray:
                                       | places["records"].isna().to_numpy())
 
 
+def corridor_years_withheld(count: np.ndarray, records: np.ndarray, k: int) -> np.ndarray:
+    """Per corridor: True where its years would date its few records, as
+    :func:`years_withheld` for places: no count of it is shown (all reported without a
+    number) and its records are below K (Lagos -> Rome: 'fewer than 5 records | 2024')."""
+    return (np.asarray(count) == 0) & below_k(np.asarray(records), k)
+
+
 def figure_or_withheld(n: int, k: int) -> str:
     """A total as people read it: "fewer than K" where 0 < n < K (a headline total of
     a narrow selection is as small a count as a corridor's), else the number."""
@@ -166,8 +180,7 @@ def withheld_line(what: str, withheld: Withheld, more: str = "") -> str:
 
 def _is_small(count: np.ndarray, uncounted: np.ndarray, k: int) -> np.ndarray:
     """Counts below ``k``; a flow reported only without a number is never small."""
-    no_number = (count == 0) & (uncounted > 0)
-    return (count < k) & ~no_number
+    return (count < k) & ~reported_without_a_number(count, uncounted)
 
 
 def suppress_flows(
@@ -245,16 +258,17 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
     count = count.astype(np.int64, copy=False)
     shown = shown.copy()
     n_nodes = int(max(frm.max(), to.max())) + 1 if len(frm) else 0
-    may_go = (count > 0) & ~took_in
     has_count = count > 0
-    # corridors at each place, each way: a complement alone at its other end is read there
-    degree = {id(frm): np.bincount(frm[has_count], minlength=n_nodes),
-              id(to): np.bincount(to[has_count], minlength=n_nodes)}
+    may_go = has_count & ~took_in
+    # corridors out of and into each place: a complement alone at its other end is read
+    # there (for a place's out, its complement's other end is where that one goes in)
+    out_of = np.bincount(frm[has_count], minlength=n_nodes)
+    into = np.bincount(to[has_count], minlength=n_nodes)
     worse = int(count.max()) + 1 if len(count) else 1
     picked = []
     while True:
         before = len(picked)
-        for end, other in ((frm, to), (to, frm)):
+        for end, other, at_other in ((frm, to, into), (to, frm, out_of)):
             hidden = ~shown
             not_shown = np.bincount(end[hidden], weights=count[hidden], minlength=n_nodes)
             short = (not_shown > 0) & (not_shown < k)
@@ -265,7 +279,7 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
                 continue
             # at each short place the smallest whose other end has another corridor, else
             # the smallest; the first on ties
-            rank = count[cand] + np.where(degree[id(other)][other[cand]] > 1, 0, worse)
+            rank = count[cand] + np.where(at_other[other[cand]] > 1, 0, worse)
             least = np.full(n_nodes, np.iinfo(np.int64).max)
             np.minimum.at(least, end[cand], rank)
             cand = cand[rank == least[end[cand]]]

@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard.maps.flow_map import caveat_for
 from dashboard.maps.flows import FlowResult
-from dashboard.maps.suppression import figure_or_withheld
+from dashboard.maps.suppression import figure_or_withheld, reported_without_a_number
 from dashboard.state import ViewState
 from dashboard.views import data_cache, exports_ui, map_cache
 from dashboard.views.sidebar import (
@@ -74,7 +74,7 @@ def corridor_table(result: FlowResult, rows: int = TABLE_ROWS) -> pd.DataFrame:
     years = [year_span(a, b) for a, b in zip(lo, hi, strict=True)]
     # a corridor reported only without a number has no cases to give: empty, not 0
     cases = pd.array(f["count"], dtype="Int64").copy()
-    cases[((f["count"] == 0) & (f["uncounted"] > 0)).to_numpy()] = pd.NA
+    cases[reported_without_a_number(f["count"], f["uncounted"]).to_numpy()] = pd.NA
     return pd.DataFrame({
         "From": f["from_name"].astype(str).to_numpy(),
         "To": f["to_name"].astype(str).to_numpy(),
