@@ -31,10 +31,16 @@ def warm_up(wait_s: float = 30.0) -> None:
 
 
 def main() -> None:
-    """``python -m dashboard.server run APP [streamlit options]``: as ``streamlit``."""
-    threading.Thread(target=warm_up, name="routemap-warm-up", daemon=True).start()
+    """``python -m dashboard.server run APP [streamlit options]``: as ``streamlit``.
+
+    The warm-up starts once Streamlit is imported here: begun before, it imported
+    ``streamlit`` on its thread while this one did, and a server in a test run exited at
+    start with "DeltaGeneratorSingleton instance already exists!" (the package ran
+    twice). It waits for the server to run anyway, so it loses nothing.
+    """
     from streamlit.web import cli
 
+    threading.Thread(target=warm_up, name="routemap-warm-up", daemon=True).start()
     sys.argv = ["streamlit", *sys.argv[1:]]
     sys.exit(cli.main())
 

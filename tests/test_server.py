@@ -24,6 +24,29 @@ def test_the_server_process_passes_its_arguments_to_streamlit() -> None:
     assert done.stdout.startswith("Streamlit, version")
 
 
+def test_the_warm_up_starts_only_once_streamlit_is_imported() -> None:
+    """Started first, its thread imported streamlit while the main thread did, and a
+    server exited at start: 'DeltaGeneratorSingleton instance already exists!'."""
+    done = run(
+        "import sys, threading\n"
+        "seen = []\n"
+        "start = threading.Thread.start\n"
+        "def recording(self):\n"
+        "    if self.name == 'routemap-warm-up':\n"
+        "        seen.append('streamlit.web.cli' in sys.modules)\n"
+        "    return start(self)\n"
+        "threading.Thread.start = recording\n"
+        "from dashboard import server\n"
+        "sys.argv = ['server', 'version']\n"
+        "try:\n"
+        "    server.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(seen, file=sys.stderr)\n"
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[True]"
+
+
 def test_warm_up_imports_the_pages_modules_and_reads_the_gazetteer() -> None:
     done = run(
         "import sys\n"
