@@ -312,3 +312,31 @@ def test_a_place_total_counts_each_case_once_whatever_roles_it_plays_there():
                                                                   ([2, 0], 7, 2020)])
     pak = r.places.set_index("key").loc["country:PAK"]
     assert (pak["out"], pak["through"], pak["in"], pak["total"]) == (5, 5, 7, 12)
+
+
+@pytest.mark.parametrize("pickled", [False, True], ids=["built", "pickled"])
+def test_the_tables_a_map_reads_are_the_geodataframes_without_geometry(pickled):
+    """A map reads plain tables and arcs; every other caller the GeoDataFrames. Both
+    must name the same corridors, places and coordinates, also for a result the dashboard
+    cached (pickled, so rebuilt from its GeoDataFrames)."""
+    import pickle
+
+    import shapely
+
+    r = flows_of(FlowQuery(suppress=0, top=3))
+    if pickled:
+        r = pickle.loads(pickle.dumps(r))
+    table, arcs = r.drawn_corridors
+    shown = r.shown_flows
+    assert len(table) == len(shown) == 3
+    pd.testing.assert_frame_equal(table, pd.DataFrame(shown.drop(columns="geometry")))
+    coords = shapely.get_coordinates(shown.geometry.to_numpy())
+    np.testing.assert_array_equal(arcs.reshape(-1, 2), coords)
+    for max_nodes in (None, 2):
+        drawn = r.drawn_places(max_nodes)
+        pd.testing.assert_frame_equal(r.drawn_place_table(max_nodes),
+                                      pd.DataFrame(drawn.drop(columns="geometry")))
+    located = r.places.geometry.notna().to_numpy()
+    assert not located.all(), "Atlantis is not located"
+    np.testing.assert_array_equal(r.places.geometry.x.to_numpy()[located],
+                                  r.place_table["lon"].to_numpy()[located])

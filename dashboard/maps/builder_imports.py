@@ -1,7 +1,8 @@
 """Importing the map builders for one command-line run, at a fraction of the cost.
 
-``routemap map`` imports folium, branca, geopandas and our builders on every run: about
-0.25 s here, on the critical path of a million-row map (the aggregation waits for it)
+``routemap map`` imports folium, branca and our builders on every run (geopandas only
+for a hotspot map or a country roll-up: a flow map's arcs and points are arrays): about
+0.2 s here, on the critical path of a million-row map (the aggregation waits for it)
 and a quarter of a small file's whole run. Two parts of that do nothing for a map
 written to a file:
 
@@ -38,10 +39,6 @@ _one_block_at_a_time = threading.Lock()  # each block swaps the class's method b
 def import_map_builders(kind: str) -> None:
     """Import what writing a ``kind`` map ("flows" or "hotspots") needs."""
     load_on_first_use("requests")
-    # the flows build GeoDataFrames at their end: geopandas and pyproj (0.06 s) are
-    # imported here so the aggregation does not wait for them on the main thread
-    import geopandas  # noqa: F401
-
     with templates_kept():
         from dashboard.maps import exports, flow_map  # noqa: F401
 

@@ -143,7 +143,7 @@ def _run(args: argparse.Namespace) -> None:
     table = read_in_background(args.file)
     table.add_done_callback(_touch_heap_for)
     # Arrow parses on its own thread without the interpreter's lock; the imports hold it
-    # (pandas, folium, geopandas and our builders: about 0.35 s), so they go first, on
+    # (pandas, folium and our builders: about 0.3 s), so they go first, on
     # this thread, while the file parses. On 1M rows an import thread started after them
     # ran on into the load and slowed it more than it gained (map 1.20 s against 1.15 s).
     import_map_builders(args.kind)
@@ -158,7 +158,7 @@ def _run(args: argparse.Namespace) -> None:
 
     # flows fetch the country shapes only for country or region nodes, and a flow map
     # drawn with none given inlines the basemap file as it is: a place-level flow map
-    # never builds them (0.1 s while geopandas is still importing)
+    # never builds them (0.1 s, and geopandas to hold them)
     countries = default_countries() if args.kind == "hotspots" else None
     k = max(args.suppress, SHARED_MIN_K)
     if k != args.suppress:

@@ -4,9 +4,10 @@ After suppression each corridor has its counts and years. Its leg role (and colo
 value) is the one with the most cases among its legs; that is a grouped reduction over
 every leg, and turning a million corridors into a table costs as much again. A map
 draws the few hundred largest, so :func:`compute_flows` builds those rows only
-(:meth:`Corridors.shown_frame`); the whole ranked table (exports, the dashboard's
-table) is built on first use from the same arrays (:meth:`Corridors.full_frame`), and
-both give the same rows for the corridors they share.
+(:meth:`Corridors.shown_table`, arcs as arrays; :meth:`Corridors.shown_frame` as a
+GeoDataFrame); the whole ranked table (exports, the dashboard's table) is built on first
+use from the same arrays (:meth:`Corridors.full_frame`), and both give the same rows for
+the corridors they share.
 """
 
 from __future__ import annotations
@@ -76,42 +77,76 @@ class Corridors:
         self._kept = kept_positions(table["count"], rows, min_count)
         self.n_kept = len(self._kept)
         self._head = ranked_head(table["count"], table["records"], self._kept, top)
-        self._shown: tuple[gpd.GeoDataFrame, np.ndarray] | None = None
+        self._shown: CorridorTable | None = None
+        self._shown_gdf: gpd.GeoDataFrame | None = None
 
     @property
     def nodes(self) -> pd.DataFrame:
         """The node table the corridors' ids index (key, name, kind, iso3, lat, lon)."""
         return self._nodes
 
-    def shown_frame(self) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-        """The top-N rows (every row with no top-N), with arcs; and which have an arc.
+    def shown_table(self) -> CorridorTable:
+        """The top-N rows (every row with no top-N) with the arcs of those that have one.
         Built once: the summary and the map both ask for it."""
         if self._shown is None:
-            self._shown = self._frame(self._head, np.ones(len(self._head), dtype=bool))
+            self._shown = self._rows(self._head, np.ones(len(self._head), dtype=bool))
         return self._shown
+
+    def shown_frame(self) -> gpd.GeoDataFrame:
+        """:meth:`shown_table` as a GeoDataFrame, the arcs its geometry."""
+        if self._shown_gdf is None:
+            self._shown_gdf = self.shown_table().frame()
+        return self._shown_gdf
 
     def full_frame(self) -> gpd.GeoDataFrame:
         """Every kept corridor, largest first; ``shown`` marks the top N."""
         take = rank_order(self._table["count"], self._table["records"], self._kept)
         shown = np.arange(len(take)) < (len(take) if self._top is None else self._top)
-        return self._frame(take, shown)[0]
+        return self._rows(take, shown).frame()
 
-    def _frame(self, take: np.ndarray, shown: np.ndarray
-               ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    def _rows(self, take: np.ndarray, shown: np.ndarray) -> CorridorTable:
         cols = {c: np.asarray(v)[take] for c, v in self._table.items()}
         cols["leg_role"], cols["colour"] = self._legs.dominant(cols.pop("source"))
         cols["shown"] = shown
-        return corridor_frame(cols, self._nodes, self._colour_labels)
+        return corridor_table(cols, self._nodes, self._colour_labels)
 
 
-def corridor_frame(flows: Mapping[str, Any], nodes: pd.DataFrame, colour_labels: Any
-                   ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """The corridors as a table with arcs for the shown ones; also which rows have an arc."""
-    # imported here, at the end of the aggregation: the command line imports geopandas
-    # and the map builders on another thread while the numpy work before this runs
-    import geopandas as gpd
-    import shapely
+@dataclass(frozen=True, slots=True)
+class CorridorTable:
+    """Corridors as a plain table, with the arcs of the shown rows whose two ends are
+    located: ``drawable`` marks those rows and ``arcs`` (rows x points x lon/lat) holds
+    their arcs in row order.
 
+    A map reads the arcs as they are: a file map need not import geopandas, shapely and
+    pyproj (about 0.09 s of a million-row map's run) to make LineStrings and read their
+    coordinates back. :meth:`frame` makes the GeoDataFrame when one is wanted.
+    """
+
+    table: pd.DataFrame
+    drawable: np.ndarray
+    arcs: np.ndarray
+
+    def drawn(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The rows that have an arc, with their arcs."""
+        return self.table[self.drawable], self.arcs
+
+    def frame(self) -> gpd.GeoDataFrame:
+        """The table as a GeoDataFrame: the arcs as LineStrings, None for other rows."""
+        import geopandas as gpd
+        import shapely
+
+        geoms = np.full(len(self.table), None, dtype=object)
+        if len(self.arcs):
+            n_arcs, n_points = self.arcs.shape[:2]
+            geoms[self.drawable] = shapely.linestrings(
+                self.arcs.reshape(-1, 2), indices=np.repeat(np.arange(n_arcs), n_points))
+        return gpd.GeoDataFrame(self.table, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+                                copy=False)
+
+
+def corridor_table(flows: Mapping[str, Any], nodes: pd.DataFrame, colour_labels: Any
+                   ) -> CorridorTable:
+    """The corridors as a table, with arcs for the shown ones whose ends are located."""
     f, t = flows["from_id"], flows["to_id"]
     out = pd.DataFrame(
         {
@@ -142,15 +177,8 @@ def corridor_frame(flows: Mapping[str, Any], nodes: pd.DataFrame, colour_labels:
     idx, lon0, lat0, lon1, lat1 = (a[located] for a in (idx, lon0, lat0, lon1, lat1))
     drawable = np.zeros(len(out), dtype=bool)
     drawable[idx] = True
-    geoms = np.full(len(out), None, dtype=object)
-    if len(idx):
-        coords = arc_coords(lon0, lat0, lon1, lat1)
-        n = coords.shape[1]
-        geoms[idx] = shapely.linestrings(
-            coords.reshape(-1, 2), indices=np.repeat(np.arange(len(idx)), n)
-        )
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), copy=False)
-    return gdf, drawable
+    arcs = arc_coords(lon0, lat0, lon1, lat1) if len(idx) else np.zeros((0, 2, 2))
+    return CorridorTable(out, drawable, arcs)
 
 
 def int_or_na(values: Any) -> pd.arrays.IntegerArray:

@@ -15,13 +15,12 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
-import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard.maps.arcs import chevrons, wrap_parts
 from dashboard.maps.escape import TOOLTIP_JS, html_text, script_json
-from dashboard.maps.flows import FlowResult
+from dashboard.maps.flows import FlowResult, located
 from dashboard.maps.focus_place import place_name
 from dashboard.maps.legend import Caveat, LegendSpec, LegendStyle, MapLegend
 from dashboard.maps.offline import DEFAULT_PREFIX, base_map
@@ -152,7 +151,7 @@ def _colours(flows: pd.DataFrame, opts: FlowMapOptions) -> tuple[np.ndarray, lis
 
 def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, LegendSpec]:
     """The drawn arcs as a GeoJSON dict (arc + chevron per feature) and their legend."""
-    flows = result.shown_flows
+    flows, arcs = result.drawn_corridors
     spec = LegendSpec(title="Routes")
     if flows.empty:
         return {"type": "FeatureCollection", "features": []}, spec
@@ -166,9 +165,6 @@ def arc_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, Legend
         # what the colours name: a corridor of women and men takes the value of most cases
         spec.title = f"Routes by {result.query.colour_by}"
         spec.notes.append(f"Colour: the {result.query.colour_by} of most cases on the corridor")
-    coords, idx = shapely.get_coordinates(flows.geometry.to_numpy(), return_index=True)
-    n = int(np.bincount(idx)[0])
-    arcs = coords.reshape(len(flows), n, 2)
     heads = chevrons(arcs)
     heads[..., 0] = (heads[..., 0] + 180.0) % 360.0 - 180.0
     heads = np.round(heads, COORD_DP).tolist()
@@ -227,7 +223,7 @@ def _node_radius(total: np.ndarray, largest: float, max_radius: float) -> np.nda
 
 def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[tuple[str, str]]]:
     """Places as GeoJSON points sized by total volume and coloured by main role."""
-    pl = result.drawn_places(opts.max_nodes)
+    pl = result.drawn_place_table(opts.max_nodes)
     if pl.empty:
         return {"type": "FeatureCollection", "features": []}, []
     tot = pl["total"].to_numpy(dtype="float64")
@@ -239,14 +235,14 @@ def node_features(result: FlowResult, opts: FlowMapOptions) -> tuple[dict, list[
     few_places = years_withheld(pl)
     # with a top N, the largest places off its corridors are drawn too (their totals),
     # faint: a full circle with no arc read as a big destination of the N drawn
-    shown = result.shown_flows
+    shown = result.drawn_corridors[0]
     # with none drawn at all (a minimum none reaches, or all withheld) every place is
     # off them; a view that never had a corridor keeps its circles full
     any_corridor = (len(shown) or result.summary.flows_total or result.withheld.corridors
                     or result.query.min_count)
     off = (~pl["key"].isin(set(shown["from_key"]) | set(shown["to_key"]))).to_numpy() \
         if any_corridor else np.zeros(len(pl), dtype=bool)
-    rows = pl.drop(columns="geometry").rename(columns={"in": "in_"})
+    rows = pl.rename(columns={"in": "in_"})
     for i, row in enumerate(rows.itertuples(index=False)):
         sub = ", ".join(s for s in (row.kind, row.iso3) if s)
         tip = [str(row.name) + (f" ({sub})" if sub else "")]
@@ -298,7 +294,7 @@ def filters_line(result: FlowResult, of_corridors: bool = True) -> str:
 
 def focus_name(result: FlowResult) -> str:
     """The focus place's name: from the places, the nodes, else the gazetteer."""
-    return place_name(result.query.focus or "", result.places, result.nodes)
+    return place_name(result.query.focus or "", result.place_table, result.nodes)
 
 
 def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
@@ -307,9 +303,9 @@ def caveat_for(result: FlowResult, max_nodes: int | None = None, *,
     (``of_corridors`` False), leaves out what only corridors have."""
     s = result.summary
     extra = [line for line in [filters_line(result, of_corridors)] if line]
-    n_pl = int(result.places.geometry.notna().sum())
+    n_pl = int(located(result.place_table).sum())
     if max_nodes is not None and n_pl > max_nodes:
-        drawn = len(result.drawn_places(max_nodes))
+        drawn = len(result.drawn_place_table(max_nodes))
         if drawn < n_pl:
             extra.append(f"{drawn:,} of {n_pl:,} places drawn (largest and route ends)")
     if of_corridors and s.flows_total > s.flows_shown:
@@ -483,7 +479,7 @@ class PlaceLabels(MacroElement):
 def label_rows(result: FlowResult, opts: FlowMapOptions, n: int
                ) -> list[tuple[float, float, str, float]]:
     """(lat, lon, name, circle radius) of the ``n`` largest drawn places."""
-    drawn = result.drawn_places(opts.max_nodes)
+    drawn = result.drawn_place_table(opts.max_nodes)
     pl = drawn.head(n)
     tot = pl["total"].to_numpy(dtype="float64")
     radius = _node_radius(tot, drawn["total"].to_numpy(dtype="float64").max(initial=0),
@@ -514,10 +510,10 @@ def flow_layers(result: FlowResult, options: FlowMapOptions | None = None, *,
     if rows:
         PlaceLabels(rows).add_to(layers)
     if opts.show_nodes:
-        pl = result.drawn_places(opts.max_nodes)
+        pl = result.drawn_place_table(opts.max_nodes)
         lon, lat = pl["lon"].to_numpy(dtype="float64"), pl["lat"].to_numpy(dtype="float64")
     else:
-        ends = shapely.get_coordinates(shapely.boundary(result.shown_flows.geometry.to_numpy()))
+        ends = result.drawn_corridors[1][:, [0, -1]].reshape(-1, 2)  # each arc's two ends
         lon, lat = ends[:, 0], ends[:, 1]
     bounds = data_bounds(lon, lat)
     if bounds is not None:

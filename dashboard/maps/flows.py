@@ -127,26 +127,35 @@ class FlowResult:
     """Flows (arcs) and place totals as GeoDataFrames, plus what was withheld.
 
     ``flows`` is every kept corridor, largest first, ``shown`` marking the top N. It is
-    built on first use: a map needs only ``shown_flows``, which is worked out without
-    it (see :mod:`dashboard.maps.corridors`). Results are not changed once built.
+    built on first use: a map needs only the corridors it draws, which are worked out
+    without it (see :mod:`dashboard.maps.corridors`). ``places`` is built on first use
+    from ``place_table``, the same rows without points. A map reads the plain tables
+    (:attr:`drawn_corridors`, :meth:`drawn_place_table`), so a map written from the
+    command line never imports geopandas. Results are not changed once built.
     """
 
-    __slots__ = ("_corridors", "_drawn", "_flows", "nodes", "places", "query", "summary",
-                 "withheld")
+    __slots__ = ("_corridors", "_drawn", "_flows", "_places", "nodes", "place_table",
+                 "query", "summary", "withheld")
 
-    def __init__(self, flows: gpd.GeoDataFrame | Corridors, places: gpd.GeoDataFrame,
+    def __init__(self, flows: gpd.GeoDataFrame | Corridors, places: pd.DataFrame,
                  withheld: Withheld, summary: FlowSummary, query: FlowQuery,
                  nodes: pd.DataFrame | None = None) -> None:
         self._corridors = flows if isinstance(flows, Corridors) else None
         self._flows = None if isinstance(flows, Corridors) else flows
-        self.places, self.withheld, self.summary, self.query = places, withheld, summary, query
+        # ``places`` is a GeoDataFrame (pickled, or passed on by with_flows) or a table
+        # of the same rows with lat and lon, whose points are made when first asked for
+        has_points = "geometry" in places.columns
+        self._places = places if has_points else None
+        self.place_table = pd.DataFrame(places.drop(columns="geometry")) if has_points \
+            else places
+        self.withheld, self.summary, self.query = withheld, summary, query
         # every node a corridor may end at (key, name, lat, lon...): a corridor not drawn
         # has no arc in the table, and an export may still want its line
         self.nodes = nodes if nodes is not None or self._corridors is None \
             else self._corridors.nodes
         # what the map draws, worked out once: a map asks for it a dozen times, and on a
         # million corridors each selection from the whole table cost 5 ms
-        self._drawn: dict[Any, pd.DataFrame] = {}
+        self._drawn: dict[Any, Any] = {}
 
     @property
     def flows(self) -> gpd.GeoDataFrame:
@@ -154,6 +163,13 @@ class FlowResult:
             assert self._corridors is not None
             self._flows = self._corridors.full_frame()
         return self._flows
+
+    @property
+    def places(self) -> gpd.GeoDataFrame:
+        """Place totals, largest first, with a point where the place is located."""
+        if self._places is None:
+            self._places = with_points(self.place_table)
+        return self._places
 
     def with_flows(self, flows: gpd.GeoDataFrame) -> FlowResult:
         """The same result with another flows table (the slide export re-marks ``shown``)."""
@@ -170,28 +186,72 @@ class FlowResult:
                       state["query"], state.get("nodes"))
 
     @property
+    def drawn_corridors(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The top-N corridors located at both ends, as a table, and their arcs
+        (corridors x points x lon/lat): what the map draws."""
+        if "corridors" not in self._drawn:
+            if self._corridors is not None:
+                drawn = self._corridors.shown_table().drawn()
+            else:
+                import shapely
+
+                shown = self.shown_flows
+                coords, idx = shapely.get_coordinates(shown.geometry.to_numpy(),
+                                                      return_index=True)
+                n_points = int(np.bincount(idx)[0]) if len(idx) else 2
+                drawn = (pd.DataFrame(shown.drop(columns="geometry")),
+                         coords.reshape(len(shown), n_points, 2))
+            self._drawn["corridors"] = drawn
+        return self._drawn["corridors"]
+
+    @property
     def shown_flows(self) -> gpd.GeoDataFrame:
         """The top-N flows that have coordinates at both ends: what the map draws."""
         if "flows" not in self._drawn:
             if self._flows is None and self._corridors is not None:
-                shown = self._corridors.shown_frame()[0]
+                shown = self._corridors.shown_frame()
             else:
                 shown = self.flows[self.flows["shown"]]
             self._drawn["flows"] = shown[shown.geometry.notna()]
         return self._drawn["flows"]
 
+    def _drawn_place_rows(self, max_nodes: int | None) -> np.ndarray:
+        """Positions of the places to draw: every located end of a drawn arc, plus the
+        ``max_nodes`` largest other located places."""
+        if ("rows", max_nodes) not in self._drawn:
+            rows = np.flatnonzero(located(self.place_table))
+            if max_nodes is not None and len(rows) > max_nodes:
+                shown = self.drawn_corridors[0]
+                ends = set(shown["from_key"]) | set(shown["to_key"])
+                keep = self.place_table["key"].iloc[rows].isin(ends).to_numpy().copy()
+                keep[:max_nodes] = True  # places are sorted by total, largest first
+                rows = rows[keep]
+            self._drawn["rows", max_nodes] = rows
+        return self._drawn["rows", max_nodes]
+
+    def drawn_place_table(self, max_nodes: int | None) -> pd.DataFrame:
+        """:meth:`drawn_places` without points: what the map reads."""
+        return self.place_table.iloc[self._drawn_place_rows(max_nodes)]
+
     def drawn_places(self, max_nodes: int | None) -> gpd.GeoDataFrame:
         """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
-        if ("places", max_nodes) not in self._drawn:
-            pl = self.places[self.places.geometry.notna()]
-            if max_nodes is not None and len(pl) > max_nodes:
-                shown = self.shown_flows
-                ends = set(shown["from_key"]) | set(shown["to_key"])
-                keep = pl["key"].isin(ends).to_numpy().copy()
-                keep[:max_nodes] = True  # places are sorted by total, largest first
-                pl = pl[keep]
-            self._drawn["places", max_nodes] = pl
-        return self._drawn["places", max_nodes]
+        return self.places.iloc[self._drawn_place_rows(max_nodes)]
+
+
+def located(places: pd.DataFrame) -> np.ndarray:
+    """Which places have a latitude and a longitude (and so a point on the map)."""
+    return ~np.isnan(places["lon"].to_numpy(dtype="float64")
+                     + places["lat"].to_numpy(dtype="float64"))
+
+
+def with_points(places: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A place table (lat, lon) as a GeoDataFrame of points; no point where not located."""
+    import geopandas as gpd
+    import shapely
+
+    lon, lat = places["lon"].to_numpy(dtype="float64"), places["lat"].to_numpy(dtype="float64")
+    pts = np.where(located(places), shapely.points(lon, lat), None)
+    return gpd.GeoDataFrame(places, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"))
 
 
 # --------------------------------------------------------------------------- nodes
@@ -491,7 +551,8 @@ def compute_flows(
         table = {**table, **{c: np.where(dated_few, np.nan, np.asarray(table[c], float))
                              for c in ("year_min", "year_max")}}
     corridors = Corridors(table, rows, q.min_count, q.top, nodes, colour_labels, legs)
-    shown_gdf, drawn = corridors.shown_frame()
+    shown = corridors.shown_table()
+    drawn = shown.drawable
 
     # ---- place totals (last: on a big grid they were being summed meanwhile)
     totals = walk.totals.result()
@@ -510,7 +571,7 @@ def compute_flows(
         rolled_up_corridors=corr_r, rolled_up_places=places_r, with_them=with_them,
         few_records=few_records,
     )
-    places_gdf = _places_frame(places, nodes)
+    place_table = _place_table(places, nodes)
     years_sel = year[sel_idx]
     no_year = int(np.isnan(years_sel).sum())
     years_sel = years_sel[~np.isnan(years_sel)]
@@ -520,12 +581,12 @@ def compute_flows(
         cases_selected=int(cnt[sel_idx].sum()), uncounted_selected=int(nocount[sel_idx].sum()),
         years=(int(years_sel.min()), int(years_sel.max())) if len(years_sel) else None,
         flows_total=corridors.n_kept, flows_shown=int(drawn.sum()),
-        cases_shown=int(shown_gdf["count"].to_numpy()[drawn].sum()),
+        cases_shown=int(shown.table["count"].to_numpy()[drawn].sum()),
         flows_unmapped=int((~drawn).sum()),
         internal_legs=walk.internal_legs, layout=dataset.report.layout,
         records_no_year=no_year,
     )
-    return FlowResult(corridors, places_gdf, withheld, summary, q)
+    return FlowResult(corridors, place_table, withheld, summary, q)
 
 
 def _cases_on(flows: np.ndarray, fcode: np.ndarray, lpos: np.ndarray, cnt: np.ndarray,
@@ -571,10 +632,9 @@ def _years(year: pd.Series) -> np.ndarray:
     return year.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-    import shapely
-
+def _place_table(places: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Place totals with each node's key, name, kind, country and lat/lon, largest first
+    (:attr:`FlowResult.places` adds the points)."""
     ids = places.index.to_numpy()
     nd = nodes.iloc[ids].reset_index(drop=True)
     out = pd.DataFrame(
@@ -600,7 +660,4 @@ def _places_frame(places: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame
     # only what is shown (exports leave it empty), so a circle never sizes a hidden count
     out["total"] = np.where(every_part_shown(out), places["cases"].to_numpy(dtype=np.int64),
                             tot.sum(axis=0))
-    pts = shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy())
-    pts = np.where(np.isnan(out["lon"].to_numpy() + out["lat"].to_numpy()), None, pts)
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"))
-    return gdf.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
+    return out.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)

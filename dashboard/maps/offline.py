@@ -32,7 +32,6 @@ from typing import Any
 
 import folium
 import numpy as np
-import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -332,6 +331,8 @@ def countries_geojson(countries: Any, tolerance: float = 0.05, grid: float = 0.0
 
 
 def _build_countries_geojson(countries: Any, tolerance: float, grid: float) -> dict:
+    import shapely  # only for shapes given: a flow map of a file inlines the basemap file
+
     geoms = np.asarray(countries.geometry.values, dtype=object)
     ok = ~shapely.is_missing(geoms)
     geoms = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
