@@ -231,11 +231,17 @@ class FlowResult:
 
     def drawn_place_table(self, max_nodes: int | None) -> pd.DataFrame:
         """:meth:`drawn_places` without points: what the map reads."""
-        return self.place_table.iloc[self._drawn_place_rows(max_nodes)]
+        if ("table", max_nodes) not in self._drawn:
+            self._drawn["table", max_nodes] = self.place_table.iloc[
+                self._drawn_place_rows(max_nodes)]
+        return self._drawn["table", max_nodes]
 
     def drawn_places(self, max_nodes: int | None) -> gpd.GeoDataFrame:
         """Places to draw: every end of a drawn arc, plus the ``max_nodes`` largest others."""
-        return self.places.iloc[self._drawn_place_rows(max_nodes)]
+        if ("places", max_nodes) not in self._drawn:
+            self._drawn["places", max_nodes] = self.places.iloc[
+                self._drawn_place_rows(max_nodes)]
+        return self._drawn["places", max_nodes]
 
 
 def located(places: pd.DataFrame) -> np.ndarray:
