@@ -369,7 +369,9 @@ def order_candidates(cand: pd.DataFrame, group: np.ndarray,
 def best_per_key(names: pd.DataFrame, hint_iso3: str = "") -> pd.DataFrame:
     """Keep one row per key: the place a name means when written alone (or beside
     ``hint_iso3``); see :func:`order_candidates`."""
-    _, group = np.unique(names["key"].to_numpy(object).astype(str), return_inverse=True)
+    # the keys' ranks in sorted order, hashed: np.unique sorted them as fixed-width
+    # unicode (12-130 ms for the 22,000 fuzzy names against 4 ms)
+    group, _ = pd.factorize(names["key"].to_numpy(object), sort=True)
     return order_candidates(names, group, hint_iso3).drop_duplicates("key").reset_index(drop=True)
 
 
