@@ -286,6 +286,33 @@ def test_factorize_ints_is_pandas_factorize(dtype, monkeypatch):
     np.testing.assert_array_equal(uniques, want_uniques)
 
 
+@pytest.mark.parametrize("kind", ["years", "fractions", "beyond 16 bits", "extremes"])
+def test_minmax_is_the_smallest_and_largest_value_of_each_group(kind):
+    """Whole years take a 16-bit path; anything else the float one. Both must agree with
+    pandas, with NaN ignored and NaN for a group with no value."""
+    from dashboard.maps._grouping import minmax
+
+    rng = np.random.default_rng(5)
+    n_groups, n = 300, 5_000
+    values = {
+        "years": rng.integers(1990, 2030, n).astype(float),
+        "fractions": rng.integers(1990, 2030, n) + 0.5,
+        "beyond 16 bits": rng.integers(-100_000, 100_000, n).astype(float),
+        "extremes": rng.choice([-32768.0, 32767.0, 0.0], n),
+    }[kind]
+    values[rng.random(n) < 0.2] = np.nan
+    group = rng.integers(0, n_groups - 13, n)  # the last ten groups have no value
+    group[:3] = [n_groups - 13, n_groups - 12, n_groups - 11]  # three have one each
+    values[:3] = np.nan_to_num(values[3:6], nan=2001.0)
+    lo, hi = minmax(group, values, n_groups)
+    by = pd.Series(values).groupby(group)
+    want_lo = by.min().reindex(range(n_groups)).to_numpy()
+    want_hi = by.max().reindex(range(n_groups)).to_numpy()
+    np.testing.assert_array_equal(lo, want_lo)
+    np.testing.assert_array_equal(hi, want_hi)
+    assert np.isnan(lo[-10:]).all()
+
+
 def test_colour_by_an_attribute_with_missing_values():
     routes = [([6, 7], 8, 2020), ([0, 3], 2, 2019), ([0, 3], 9, 2019)]
     ds = make_dataset(routes, attrs={"gender": pd.Series(["f", "m", None], dtype="str")})
