@@ -69,11 +69,18 @@ class Walk:
     leg_from: np.ndarray  # node id where each leg starts
     leg_to: np.ndarray  # node id where it ends
     leg_record: np.ndarray  # position of its record in ``records``
-    leg_role: np.ndarray  # from-role * 3 + to-role (an index into LEG_ROLES)
+    leg_at: np.ndarray  # position in ``stops`` of the stop it starts at
     internal_legs: int  # legs whose two ends are one node: counted, never drawn
     # a big grid's totals are summed on another thread meanwhile: result() waits for them
     totals: Future[PlaceTotals]
     stops: Stops
+
+    def leg_roles(self, legs: np.ndarray | None = None) -> np.ndarray:
+        """From-role * 3 + to-role (an index into LEG_ROLES) of the legs at positions
+        ``legs``, or of every leg: wanted for the legs of the drawn corridors only."""
+        at = self.leg_at if legs is None else self.leg_at[legs]
+        role = self.stops.role
+        return role.take(at) * np.int8(N_ROLES) + role.take(at + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +147,7 @@ def walk_stops(rid: np.ndarray, pid: np.ndarray, rc: np.ndarray, pos: np.ndarray
     totals = _stop_totals(rid, node, rc, pos, values, n_nodes, np.flatnonzero(selected))
     return Walk(
         leg_from=node[:-1][legs], leg_to=node[1:][legs], leg_record=pos[:-1][legs],
-        leg_role=pair_role[legs], internal_legs=int(internal.sum()),
+        leg_at=np.flatnonzero(legs), internal_legs=int(internal.sum()),
         totals=_ready(totals),
         stops=Stops(pos, node, rc),
     )
@@ -204,7 +211,7 @@ def walk_grid(grid: StopGrid, mask: np.ndarray, node_of_place: np.ndarray, n_nod
     return Walk(
         leg_from=stop_node.take(at), leg_to=stop_node.take(after),
         leg_record=leg_record if rows is None else rows.take(leg_record),
-        leg_role=stop_role.take(at) * np.int8(N_ROLES) + stop_role.take(after),
+        leg_at=at,
         internal_legs=int(np.count_nonzero(same_record & same_node)), totals=totals,
         stops=Stops(record, stop_node, stop_role, rows),
     )

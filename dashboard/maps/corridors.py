@@ -12,7 +12,7 @@ the corridors they share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,12 +31,16 @@ LEG_ROLES = tuple(f"{a}→{b}" for a in ROLES for b in ROLES)
 
 @dataclass(slots=True)
 class LegValues:
-    """Each leg's corridor (before suppression), role, case weight and colour code."""
+    """Each leg's corridor (before suppression) and record; its role, case weight and
+    colour code are worked out for the legs of the corridors asked about only (a map
+    asks about a few hundred corridors of a million, with a few thousand legs)."""
 
     flow: np.ndarray
-    role: np.ndarray
-    weight: np.ndarray  # cases + 1e-3: a leg without a number still counts a little
-    colour: np.ndarray | None
+    roles_of: Callable[[np.ndarray | None], np.ndarray]  # leg positions (None: all) -> role
+    record: np.ndarray  # each leg's record position
+    cases: np.ndarray  # per record: the weight is cases + 1e-3, so a leg without a
+    # number still counts a little
+    colour: np.ndarray | None  # per record: colour code
     n_flows: int
     n_colours: int
 
@@ -59,13 +63,14 @@ class LegValues:
         else:
             legs, group = None, rank[self.flow]
 
-        def of(values: np.ndarray, n_values: int) -> np.ndarray:
-            v = values if legs is None else values[legs]
-            w = self.weight if legs is None else self.weight[legs]
-            return dominant(group, v, w, len(wanted), n_values)[inverse]
+        record = self.record if legs is None else self.record[legs]
+        weight = self.cases[record] + 1e-3
 
-        role = of(self.role, len(LEG_ROLES))
-        colour = None if self.colour is None else of(self.colour, self.n_colours)
+        def of(values: np.ndarray, n_values: int) -> np.ndarray:
+            return dominant(group, values, weight, len(wanted), n_values)[inverse]
+
+        role = of(self.roles_of(legs), len(LEG_ROLES))
+        colour = None if self.colour is None else of(self.colour[record], self.n_colours)
         return role, colour
 
 

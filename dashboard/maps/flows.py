@@ -507,7 +507,6 @@ def compute_flows(
     fcode, uniq = factorize_ints(pair_keys(walk.leg_from, walk.leg_to, n_nodes))
     nf = len(uniq)
     lcnt = values.count[lpos]
-    weight = lcnt + 1e-3
     width = max(n_nodes, 1)
     # a record passing one corridor twice (Pokhara -> Delhi, then Kathmandu -> Mumbai,
     # at country level) is one record on it, and its cases count once there
@@ -531,8 +530,7 @@ def compute_flows(
         np.subtract.at(flows["uncounted"], rep, nocount[lpos[again]].astype(np.int64))
     flows["year_min"], flows["year_max"] = minmax(fcode, year[lpos], nf)
     flows["source"] = np.arange(nf)  # leg role and colour: worked out for drawn rows only
-    legs = LegValues(fcode, walk.leg_role, weight,
-                     None if colour_codes is None else colour_codes[lpos], nf,
+    legs = LegValues(fcode, walk.leg_roles, lpos, values.count, colour_codes, nf,
                      0 if colour_labels is None else len(colour_labels))
 
     # ---- suppression, then minimum and top-N
