@@ -602,7 +602,9 @@ def _cases_on(flows: np.ndarray, fcode: np.ndarray, lpos: np.ndarray, cnt: np.nd
         return 0
     hit = np.zeros(n_flows, dtype=bool)
     hit[flows] = True
-    return int(cnt[np.unique(lpos[hit[fcode]])].sum())
+    on = np.zeros(len(cnt), dtype=bool)  # each record once: a mask, not a sort
+    on[lpos[hit[fcode]]] = True
+    return int(cnt[on].sum())
 
 
 def _totals_table(totals: PlaceTotals) -> pd.DataFrame:

@@ -113,9 +113,18 @@ def records_withheld(records: Any, k: int) -> pd.Series:
     return pd.Series(out)
 
 
+def _parts(places: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """out/through/in as (values with 0 where withheld, withheld) arrays, places x 3.
+    In numpy: pandas' frame-wide isna and all took 3.5 ms a call on 3,000 places."""
+    cols = [places[c] for c in TOTAL_COLUMNS]
+    withheld = np.column_stack([c.isna().to_numpy(dtype=bool) for c in cols])
+    values = np.column_stack([c.to_numpy(dtype="float64", na_value=0.0) for c in cols])
+    return values, withheld
+
+
 def every_part_shown(places: pd.DataFrame) -> np.ndarray:
     """Per place: True where none of out/through/in is withheld."""
-    return places[list(TOTAL_COLUMNS)].notna().all(axis=1).to_numpy()
+    return ~_parts(places)[1].any(axis=1)
 
 
 def total_or_withheld(places: pd.DataFrame) -> pd.Series:
@@ -126,15 +135,11 @@ def total_or_withheld(places: pd.DataFrame) -> pd.Series:
                      index=places.index).where(every_part_shown(places))
 
 
-def _no_count_shown(places: pd.DataFrame) -> np.ndarray:
-    parts = places[list(TOTAL_COLUMNS)]
-    return (parts.isna() | (parts == 0)).all(axis=1).to_numpy()
-
-
 def every_count_withheld(places: pd.DataFrame) -> np.ndarray:
     """Per place: True where each of out/through/in is withheld or 0 and one is withheld,
     the places whose years and unnumbered records would narrow their few cases down."""
-    return _no_count_shown(places) & ~every_part_shown(places)
+    values, withheld = _parts(places)
+    return (withheld | (values == 0)).all(axis=1) & withheld.any(axis=1)
 
 
 def years_withheld(places: pd.DataFrame) -> np.ndarray:
@@ -142,8 +147,9 @@ def years_withheld(places: pd.DataFrame) -> np.ndarray:
     said: no count of it is shown, and one of them or its records is withheld (a place
     known only from two records without a number has counts of 0: its years named them).
     A place with a count shown keeps its years."""
-    return _no_count_shown(places) & (~every_part_shown(places)
-                                      | places["records"].isna().to_numpy())
+    values, withheld = _parts(places)
+    return ((withheld | (values == 0)).all(axis=1)
+            & (withheld.any(axis=1) | places["records"].isna().to_numpy()))
 
 
 def corridor_years_withheld(count: np.ndarray, records: np.ndarray, k: int) -> np.ndarray:
