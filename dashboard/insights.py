@@ -28,6 +28,7 @@ from dashboard.maps._grouping import pair_keys
 from dashboard.maps.flows import ordered_stops, record_positions
 from dashboard.maps.suppression import (
     below_k,
+    cases_once,
     complementary,
     records_text,
     records_withheld,
@@ -203,7 +204,7 @@ def sankey_data(dataset: Dataset, mask: np.ndarray, *, level: str = "country", k
         hidden = np.isin(pair_keys(legs["s"].to_numpy(), legs["t"].to_numpy(), width),
                          pair_keys(links.loc[small, "s"].to_numpy(),
                                    links.loc[small, "t"].to_numpy(), width))
-        withheld_cases = int(cases[np.unique(pos[:-1][counted][hidden])].sum())
+        withheld_cases = cases_once(cases, pos[:-1][counted][hidden])
         links = links[~small]
     links = links.sort_values(["cases", "records"], ascending=False, kind="stable").head(top)
     used = pd.unique(np.concatenate([links["s"].to_numpy(), links["t"].to_numpy()]))

@@ -39,6 +39,7 @@ from dashboard.maps.suppression import (
     WITHHELD_ROLE,
     Withheld,
     below_k,
+    cases_once,
     corridor_years_withheld,
     every_count_withheld,
     every_part_shown,
@@ -142,8 +143,8 @@ class FlowResult:
                  nodes: pd.DataFrame | None = None) -> None:
         self._corridors = flows if isinstance(flows, Corridors) else None
         self._flows = None if isinstance(flows, Corridors) else flows
-        # ``places`` is a GeoDataFrame (pickled, or passed on by with_flows) or a table
-        # of the same rows with lat and lon, whose points are made when first asked for
+        # ``places`` is a table with lat and lon, whose points are made when first asked
+        # for, or a GeoDataFrame of the same rows
         has_points = "geometry" in places.columns
         self._places = places if has_points else None
         self.place_table = pd.DataFrame(places.drop(columns="geometry")) if has_points \
@@ -173,12 +174,13 @@ class FlowResult:
 
     def with_flows(self, flows: gpd.GeoDataFrame) -> FlowResult:
         """The same result with another flows table (the slide export re-marks ``shown``)."""
-        return FlowResult(flows, self.places, self.withheld, self.summary, self.query,
+        return FlowResult(flows, self.place_table, self.withheld, self.summary, self.query,
                           self.nodes)
 
     def __getstate__(self) -> dict[str, Any]:
-        # the dashboard caches results by pickling: keep the table, not the legs behind it
-        return {"flows": self.flows, "places": self.places, "withheld": self.withheld,
+        # the dashboard caches results by pickling: keep the tables, not the legs behind
+        # them, nor points the map does not read (they are made again when asked for)
+        return {"flows": self.flows, "places": self.place_table, "withheld": self.withheld,
                 "summary": self.summary, "query": self.query, "nodes": self.nodes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -602,9 +604,7 @@ def _cases_on(flows: np.ndarray, fcode: np.ndarray, lpos: np.ndarray, cnt: np.nd
         return 0
     hit = np.zeros(n_flows, dtype=bool)
     hit[flows] = True
-    on = np.zeros(len(cnt), dtype=bool)  # each record once: a mask, not a sort
-    on[lpos[hit[fcode]]] = True
-    return int(cnt[on].sum())
+    return cases_once(cnt, lpos[hit[fcode]])
 
 
 def _totals_table(totals: PlaceTotals) -> pd.DataFrame:

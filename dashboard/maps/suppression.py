@@ -61,6 +61,14 @@ class Withheld:
         return withheld_line(places if self.place_values else "", self)
 
 
+def cases_once(cases: np.ndarray, records: np.ndarray) -> int:
+    """The cases of the records at positions ``records`` (repeats allowed), each record
+    once: adding up withheld corridors or links counted a case on two of them twice."""
+    on = np.zeros(len(cases), dtype=bool)  # a mask, not a sort of the positions
+    on[records] = True
+    return int(np.asarray(cases)[on].sum())
+
+
 def withheld_cases(cases: int, k: int) -> str:
     """The cases withheld, in words: below K only that (one withheld corridor's cases
     are its count, which withholding it hides)."""
@@ -135,11 +143,16 @@ def total_or_withheld(places: pd.DataFrame) -> pd.Series:
                      index=places.index).where(every_part_shown(places))
 
 
+def _no_count_shown(values: np.ndarray, withheld: np.ndarray) -> np.ndarray:
+    """Per place (of :func:`_parts`): each of out/through/in withheld or 0."""
+    return (withheld | (values == 0)).all(axis=1)
+
+
 def every_count_withheld(places: pd.DataFrame) -> np.ndarray:
     """Per place: True where each of out/through/in is withheld or 0 and one is withheld,
     the places whose years and unnumbered records would narrow their few cases down."""
     values, withheld = _parts(places)
-    return (withheld | (values == 0)).all(axis=1) & withheld.any(axis=1)
+    return _no_count_shown(values, withheld) & withheld.any(axis=1)
 
 
 def years_withheld(places: pd.DataFrame) -> np.ndarray:
@@ -148,8 +161,8 @@ def years_withheld(places: pd.DataFrame) -> np.ndarray:
     known only from two records without a number has counts of 0: its years named them).
     A place with a count shown keeps its years."""
     values, withheld = _parts(places)
-    return ((withheld | (values == 0)).all(axis=1)
-            & (withheld.any(axis=1) | places["records"].isna().to_numpy()))
+    return _no_count_shown(values, withheld) & (withheld.any(axis=1)
+                                                | places["records"].isna().to_numpy())
 
 
 def corridor_years_withheld(count: np.ndarray, records: np.ndarray, k: int) -> np.ndarray:
