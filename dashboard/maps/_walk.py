@@ -247,13 +247,22 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
     seen = np.zeros(n_nodes * span, dtype=np.int64) if dense_years else None
     yoff = np.where(year_ok, np.nan_to_num(year) - y0, 0).astype(np.int32)
     sparse_nodes, sparse_years = [], []
+    # where every record is dated, the node x year table already counts each node's
+    # records, and a slot's cases in its role are its cases but for a few: each saves a
+    # pass over the records per slot
+    records_by_year = dense_years and bool(year_ok.all())
     for s in range(n_slots):
         shifted = node[s] + 1  # an empty slot (-1) lands in bin 0, dropped below
-        in_role = np.where(first_in_role[s], shifted, 0)
-        by_role[roles[s]] += np.bincount(in_role, weights=cnt, minlength=n_nodes + 1)[1:]
         first_here = np.where(first[s], shifted, 0)
-        records += np.bincount(first_here, minlength=n_nodes + 1)[1:]
-        cases += np.bincount(first_here, weights=cnt, minlength=n_nodes + 1)[1:]
+        cases_here = np.bincount(first_here, weights=cnt, minlength=n_nodes + 1)[1:]
+        cases += cases_here
+        # first in this role but not first there: the few that stopped there before in
+        # another role (origin Karachi, transit Karachi)
+        also = np.flatnonzero(first_in_role[s] & ~first[s])
+        by_role[roles[s]] += cases_here + np.bincount(
+            node[s].take(also), weights=cnt.take(also), minlength=n_nodes)
+        if not records_by_year:
+            records += np.bincount(first_here, minlength=n_nodes + 1)[1:]
         if nocount.any():
             uncounted += np.bincount(first_here, weights=nocount, minlength=n_nodes + 1)[1:]
         dated = first[s] & year_ok
@@ -263,6 +272,8 @@ def _place_totals(lut: np.ndarray, ids: np.ndarray, roles: np.ndarray, cnt: np.n
         else:
             sparse_nodes.append(node[s][dated])
             sparse_years.append(year[dated])
+    if records_by_year:
+        records = seen.reshape(n_nodes, span).sum(axis=1)
     if dense_years:
         year_min, year_max = _year_range(seen.reshape(n_nodes, span) > 0, y0)
     else:
