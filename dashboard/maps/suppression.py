@@ -341,7 +341,8 @@ def _withhold_small(
             # roll into joins them (Iran -> Türkiye 3 with Tehran -> Istanbul 3 and Tabriz
             # -> Ankara 3 is 9, not 6 and a 3 withheld)
             key = pf.astype(np.int64) * len(parent) + pt  # parents are node ids
-            movable |= (pf != pt) & np.isin(key, key[movable])
+            # hashed: numpy's isin sorted both sides (7 ms against 0.8 for 40K corridors)
+            movable |= (pf != pt) & pd.Series(key).isin(key[movable]).to_numpy()
             return _roll_up(cols, small, low, movable, pf, pt, parent, k, merged)
     return out, ~small, low, 0
 
@@ -390,7 +391,7 @@ def _roll_up(cols: Mapping[str, Any], small: np.ndarray, low: np.ndarray, movabl
     if merged is not None:
         group = np.full(n, -1, dtype=np.int64)
         group[mv] = g
-        received = np.unique(g[g < n])
+        received = g[g < n]
         group[received] = received  # a kept corridor that takes in moved ones
         recounted = merged(group)
     for c in ("count", "records", "uncounted"):
