@@ -284,12 +284,17 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
     out_of = np.bincount(frm[has_count], minlength=n_nodes)
     into = np.bincount(to[has_count], minlength=n_nodes)
     worse = int(count.max()) + 1 if len(count) else 1
+    # cases not shown out of (into) each place: summed once, then kept up to date with
+    # the few corridors each pass withholds (a pass over every corridor each time was
+    # most of this on a million corridors)
+    hidden = ~shown
+    not_shown_at = [np.bincount(end[hidden], weights=count[hidden], minlength=n_nodes)
+                    for end in (frm, to)]
     picked = []
     while True:
         before = len(picked)
-        for end, other, at_other in ((frm, to, into), (to, frm, out_of)):
-            hidden = ~shown
-            not_shown = np.bincount(end[hidden], weights=count[hidden], minlength=n_nodes)
+        for end, other, at_other, not_shown in ((frm, to, into, not_shown_at[0]),
+                                                (to, frm, out_of, not_shown_at[1])):
             short = (not_shown > 0) & (not_shown < k)
             if not short.any():
                 continue
@@ -304,6 +309,8 @@ def withhold_with_them(from_id: np.ndarray, to_id: np.ndarray, count: np.ndarray
             cand = cand[rank == least[end[cand]]]
             pick = cand[np.unique(end[cand], return_index=True)[1]]
             shown[pick] = False
+            for at_end, sums in zip((frm, to), not_shown_at, strict=True):
+                np.add.at(sums, at_end[pick], count[pick])
             picked.append(pick)
         if len(picked) == before:
             break
