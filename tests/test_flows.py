@@ -313,6 +313,30 @@ def test_minmax_is_the_smallest_and_largest_value_of_each_group(kind):
     assert np.isnan(lo[-10:]).all()
 
 
+@pytest.mark.parametrize("kind", ["years", "fractions", "beyond 16 bits"])
+@pytest.mark.parametrize("missing", [False, True])
+def test_minmax_of_taken_values_is_minmax_of_the_values_taken(kind, missing):
+    """Legs read their records' years: checked and made 16-bit once per record where
+    they can be, the answer must be that of the years each leg reads."""
+    from dashboard.maps._grouping import minmax, minmax_taken
+
+    rng = np.random.default_rng(6)
+    records, legs, n_groups = 2_000, 6_000, 250
+    values = {
+        "years": rng.integers(1990, 2030, records).astype(float),
+        "fractions": rng.integers(1990, 2030, records) + 0.5,
+        "beyond 16 bits": rng.integers(-100_000, 100_000, records).astype(float),
+    }[kind]
+    if missing:
+        values[rng.random(records) < 0.2] = np.nan
+    at = rng.integers(0, records, legs).astype(np.int32)
+    group = rng.integers(0, n_groups - 5, legs)  # the last five groups have no leg
+    for got, want in zip(minmax_taken(group, at, values, n_groups),
+                         minmax(group, values[at], n_groups), strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert np.isnan(got[-5:]).all()
+
+
 def test_colour_by_an_attribute_with_missing_values():
     routes = [([6, 7], 8, 2020), ([0, 3], 2, 2019), ([0, 3], 9, 2019)]
     ds = make_dataset(routes, attrs={"gender": pd.Series(["f", "m", None], dtype="str")})

@@ -66,22 +66,37 @@ def minmax(group: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, n
         group, values = group[ok], values[ok]
     small = _as_int16(values)
     if small is not None:
-        # years are whole and small: numpy's min and max over 16-bit integers ran 3.5x
-        # faster than over floats (7 ms against 25 ms for 3M legs, each)
-        top, bottom = np.iinfo(np.int16).max, np.iinfo(np.int16).min
-        lo16, hi16 = np.full(n, top, dtype=np.int16), np.full(n, bottom, dtype=np.int16)
-        np.minimum.at(lo16, group, small)
-        np.maximum.at(hi16, group, small)
-        empty = lo16 > hi16
-        lo, hi = lo16.astype(np.float64), hi16.astype(np.float64)
-        lo[empty] = hi[empty] = np.nan
-        return lo, hi
+        return _minmax16(group, small, n)
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     np.minimum.at(lo, group, values)
     np.maximum.at(hi, group, values)
     lo[np.isinf(lo)] = np.nan
     hi[np.isinf(hi)] = np.nan
+    return lo, hi
+
+
+def minmax_taken(group: np.ndarray, at: np.ndarray, values: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``minmax(group, values[at], n)``. Where every value is a small whole number (a
+    year of every record), they are made 16-bit before ``at`` takes them: a million
+    records' years checked and cast once, not three million legs' (20 -> 13 ms)."""
+    small = None if np.isnan(values).any() else _as_int16(values)
+    if small is None:
+        return minmax(group, values.take(at), n)
+    return _minmax16(group, small.take(at), n)
+
+
+def _minmax16(group: np.ndarray, small: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`minmax` of 16-bit integers: numpy's min and max over them ran 3.5x faster
+    than over floats (7 ms against 25 ms for 3M legs, each)."""
+    top, bottom = np.iinfo(np.int16).max, np.iinfo(np.int16).min
+    lo16, hi16 = np.full(n, top, dtype=np.int16), np.full(n, bottom, dtype=np.int16)
+    np.minimum.at(lo16, group, small)
+    np.maximum.at(hi16, group, small)
+    empty = lo16 > hi16
+    lo, hi = lo16.astype(np.float64), hi16.astype(np.float64)
+    lo[empty] = hi[empty] = np.nan
     return lo, hi
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.maps._grouping import factorize_ints, first_visits, minmax, pair_keys
+from dashboard.maps._grouping import factorize_ints, first_visits, minmax_taken, pair_keys
 from dashboard.maps._walk import (
     PlaceTotals,
     RecordValues,
@@ -530,7 +530,7 @@ def compute_flows(
         np.subtract.at(flows["count"], rep, lcnt[again].astype(np.int64))
         np.subtract.at(flows["records"], rep, 1)
         np.subtract.at(flows["uncounted"], rep, nocount[lpos[again]].astype(np.int64))
-    flows["year_min"], flows["year_max"] = minmax(fcode, year[lpos], nf)
+    flows["year_min"], flows["year_max"] = minmax_taken(fcode, lpos, year, nf)
     flows["source"] = np.arange(nf)  # leg role and colour: worked out for drawn rows only
     legs = LegValues(fcode, walk.leg_roles, lpos, values.count, colour_codes, nf,
                      0 if colour_labels is None else len(colour_labels))
