@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _MADV_POPULATE_WRITE = 23  # Linux 5.14+: fault a range in with one call, not per page
@@ -80,14 +81,16 @@ def keep_freed_memory() -> bool:
     return _keeping
 
 
-def touch_ahead(nbytes: int) -> threading.Thread | None:
+def touch_ahead(nbytes: int, after: Callable[[], object] | None = None
+                ) -> threading.Thread | None:
     """Grow the heap by about ``nbytes`` (at most a quarter of the memory available),
     touching every page, on another thread; then free it for the next allocations.
 
     Does nothing unless :func:`keep_freed_memory` took effect: the freed memory would
     go straight back. ctypes releases the interpreter lock around each C call, so the
-    caller's thread runs on meanwhile. Returns the thread, or None when there is
-    nothing to do.
+    caller's thread runs on meanwhile. ``after``, when given, is called on that thread
+    first: the touching waits for it (for the core to come free). Returns the thread, or
+    None when there is nothing to do.
     """
     libc = _glibc()
     if libc is None or not _keeping:
@@ -99,6 +102,8 @@ def touch_ahead(nbytes: int) -> threading.Thread | None:
     page = os.sysconf("SC_PAGE_SIZE")
 
     def touch() -> None:
+        if after is not None:
+            after()
         blocks = []
         populate = True
         try:

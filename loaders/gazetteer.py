@@ -44,6 +44,7 @@ CITY_COLUMNS = ["geonameid", "name", "iso3", "lat", "lon", "population", "admin1
 T = TypeVar("T")
 _lock = threading.Lock()
 _cached: Gazetteer | None = None
+_preloaded = threading.Event()  # a preload has ended
 
 
 def _read(name: str, columns: list[str] | None = None) -> pa.Table:
@@ -378,10 +379,22 @@ def best_per_key(names: pd.DataFrame, hint_iso3: str = "") -> pd.DataFrame:
 def preload_gazetteer() -> threading.Thread:
     """Start loading the gazetteer and its lookups on another thread; join it before
     geocoding. A load runs this while its file is read and laid out, on the other core."""
-    thread = threading.Thread(target=lambda: get_gazetteer().warm(), name="routemap-gazetteer",
-                              daemon=True)
+    def load() -> None:
+        try:
+            get_gazetteer().warm()
+        finally:
+            _preloaded.set()
+
+    thread = threading.Thread(target=load, name="routemap-gazetteer", daemon=True)
     thread.start()
     return thread
+
+
+def wait_for_preload(timeout: float) -> bool:
+    """Wait until a preload (:func:`preload_gazetteer`) has ended, or ``timeout`` seconds
+    have passed; True when one has ended. Work meant for the core a preload keeps busy
+    waits here for it."""
+    return _preloaded.wait(timeout)
 
 
 def place_label(name: str, kind: str = "", iso3: str = "") -> str:

@@ -64,3 +64,68 @@ def test_nothing_is_touched_ahead_unless_freed_memory_is_kept():
 
 def test_available_memory_is_read_from_the_kernel():
     assert 0 < heap.available_memory() < os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+WAITING = textwrap.dedent("""
+    import json, resource, threading
+    from dashboard import heap
+    heap.keep_freed_memory()
+    go, asked = threading.Event(), []
+
+    def after():
+        asked.append(threading.current_thread().name)
+        go.wait()
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    thread = heap.touch_ahead(96 << 20, after=after)
+    thread.join(0.5)  # what it waits for has not come: nothing is touched meanwhile
+    waiting = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    alive = thread.is_alive()
+    go.set()
+    thread.join()
+    touched = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    print(json.dumps({"asked": asked, "waiting": waiting, "alive": alive, "touched": touched}))
+""")
+
+
+def test_memory_is_touched_only_once_what_it_waits_for_has_come():
+    # the map waits for the gazetteer's load, which keeps the other core busy until then
+    out = subprocess.run([sys.executable, "-c", WAITING], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env={**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"})
+    result = json.loads(out.stdout)
+    pages = 96 * 1024 * 1024 // os.sysconf("SC_PAGE_SIZE")
+    assert result["asked"] == ["routemap-touch-ahead"]  # waited on its own thread
+    assert result["alive"]
+    assert result["waiting"] < 0.05 * pages
+    assert result["touched"] > 0.9 * pages
+
+
+def test_a_map_touches_memory_after_the_gazetteer_has_loaded(monkeypatch):
+    from concurrent.futures import Future
+
+    from dashboard.maps import cli_map
+    from loaders import gazetteer
+
+    calls = []
+    monkeypatch.setattr(heap, "touch_ahead", lambda nbytes, after=None: calls.append(
+        (nbytes, after)))
+    waited = []
+    monkeypatch.setattr(gazetteer, "wait_for_preload", lambda timeout: waited.append(timeout))
+    table: Future = Future()
+    table.set_result(type("Parsed", (), {"rows_read": 1_000_000})())
+    cli_map._touch_heap_for(table)
+    [(nbytes, after)] = calls
+    assert nbytes == 1_000_000 * cli_map.HEAP_PER_ROW
+    assert not waited
+    after()
+    assert waited == [cli_map.PRELOAD_WAIT]
+
+
+def test_waiting_for_the_gazetteer_ends_when_its_preload_has():
+    script = ("from loaders.gazetteer import preload_gazetteer, wait_for_preload\n"
+              "print(wait_for_preload(0))\n"
+              "preload_gazetteer()\n"
+              "print(wait_for_preload(60))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
