@@ -252,6 +252,29 @@ def test_dominant_colour_is_the_same_counted_sparsely(monkeypatch):
     assert row(sparse, "city:1", "country:ARE")["leg_role"] == "origin→transit"
 
 
+@pytest.mark.parametrize("weights", ["positive", "some zero"])
+def test_dominant_is_the_value_of_largest_weight_among_those_present(weights):
+    """Each group's value of the largest summed weight, the lowest on ties, and never a
+    value that does not occur: with weights of 0 one that does not would tie at 0."""
+    from dashboard.maps._grouping import dominant
+
+    rng = np.random.default_rng(8)
+    n, n_groups, n_values = 4_000, 300, 9
+    group = rng.integers(0, n_groups, n)
+    value = rng.choice([2, 3, 5, 7], n)  # values 0, 1, 4, 6 and 8 never occur
+    weight = rng.integers(1, 4, n).astype(float)
+    if weights == "some zero":
+        weight[rng.random(n) < 0.5] = 0.0
+        weight[group < 30] = 0.0  # every value ties at 0 there
+    got = dominant(group, value, weight, n_groups, n_values)
+    sums = (pd.DataFrame({"g": group, "v": value, "w": weight})
+            .pivot_table(index="g", columns="v", values="w", aggfunc="sum", fill_value=0)
+            .reindex(range(n_groups), fill_value=0))
+    want = sums.columns.to_numpy()[sums.to_numpy().argmax(axis=1)]  # first of the largest
+    np.testing.assert_array_equal(got, want)
+    assert set(got) <= {2, 3, 5, 7}
+
+
 def test_pair_keys_past_32_bits_stay_distinct():
     from dashboard.maps._grouping import pair_keys
 

@@ -17,16 +17,19 @@ def dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups:
     """For each group, the value with the largest summed weight (vectorised)."""
     if n_groups == 0:
         return np.zeros(0, dtype=np.int64)
+    if n_groups * n_values <= DENSE_LIMIT and len(weight) and weight.min() > 0:
+        # every value that occurs sums above 0 and one that does not sums to 0, so it
+        # never wins: the few leg roles of a million legs need no count of which occur
+        return _dense_dominant(group, value, weight, n_groups, n_values)
     # count only the values that occur (order kept, so ties still go to the lowest)
     present = np.flatnonzero(np.bincount(value, minlength=n_values))
     if len(present) < n_values:
         rank = np.zeros(n_values, dtype=np.int64)
         rank[present] = np.arange(len(present))
         return present[dominant(group, rank[value], weight, n_groups, len(present))]
-    pair = group.astype(np.int64) * n_values + value
     if n_groups * n_values <= DENSE_LIMIT:
-        tot = np.bincount(pair, weights=weight, minlength=n_groups * n_values)
-        return tot.reshape(n_groups, n_values).argmax(axis=1)
+        return _dense_dominant(group, value, weight, n_groups, n_values)
+    pair = group.astype(np.int64) * n_values + value
     # many values (a free-text attribute): sum per pair present, not per possible pair;
     # the same sums in the same order, and ties go to the lowest value as argmax does
     code, pairs = pd.factorize(pair)
@@ -37,6 +40,14 @@ def dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n_groups:
     out = np.zeros(n_groups, dtype=np.int64)
     out[g[lead]] = v[lead]
     return out
+
+
+def _dense_dominant(group: np.ndarray, value: np.ndarray, weight: np.ndarray,
+                    n_groups: int, n_values: int) -> np.ndarray:
+    """:func:`dominant` summed in a groups x values table (ties to the lowest value)."""
+    pair = group.astype(np.int64) * n_values + value
+    tot = np.bincount(pair, weights=weight, minlength=n_groups * n_values)
+    return tot.reshape(n_groups, n_values).argmax(axis=1)
 
 
 def first_visits(rid: np.ndarray, node: np.ndarray, max_gap: int = 32) -> np.ndarray:
