@@ -152,18 +152,19 @@ def test_the_un_desa_matrix_loads_as_a_two_slot_grid():
     assert stops.groupby("record_id")["role"].first().astype(str).eq("origin").all()
 
 
-def random_grid_dataset(seed: int = 3, n: int = 4000, slots: int = 5
+def random_grid_dataset(seed: int = 3, n: int = 4000, slots: int = 5, empty: float = 0.35
                         ) -> tuple[Dataset, Dataset]:
     """The same random routes twice: as a grid, and as the long table it stands for.
 
-    Empty slots anywhere, a place visited twice in a route, unknown years and counts,
-    places without coordinates: every case the two walks must count alike.
+    Empty slots anywhere (a share ``empty`` of them), a place visited twice in a route,
+    unknown years and counts, places without coordinates: every case the two walks must
+    count alike.
     """
     from _maps_data import make_dataset
 
     rng = np.random.default_rng(seed)
     ids = rng.integers(0, 8, size=(n, slots)).astype(np.int32)
-    ids[rng.random(ids.shape) < 0.35] = -1
+    ids[rng.random(ids.shape) < empty] = -1
     grid = StopGrid(ids, np.array([0, *[1] * (slots - 2), 2][-slots:], np.int8))
     base = make_dataset([([0, 1], 1, 2000)])
     records = pd.DataFrame({
@@ -212,6 +213,28 @@ def test_the_grid_walk_counts_random_routes_as_the_long_walk_does(query, totals_
     assert a.summary == b.summary
     assert a.withheld == b.withheld
     assert len(threads) == int(totals_meanwhile)
+
+
+@pytest.mark.parametrize("query", [
+    FlowQuery(suppress=5, top=20),
+    FlowQuery(suppress=0, level="country", leg_roles=("origin→transit",)),
+    FlowQuery(suppress=3, focus="city:3", years=(2005, 2015)),
+])
+def test_the_grid_walk_counts_routes_that_fill_every_slot_as_the_long_walk_does(query):
+    """Every route as long as the grid is wide (two transits on every row): the walk
+    takes every slot as it is, without looking for the filled ones."""
+    from _maps_data import make_countries
+
+    grid_ds, long_ds = random_grid_dataset(seed=9, n=2000, slots=4, empty=0.0)
+    assert (grid_ds.grid.ids >= 0).all()
+    a = compute_flows(grid_ds, query, countries=make_countries())
+    b = compute_flows(long_ds, query, countries=make_countries())
+    assert len(a.flows) > 0
+    pd.testing.assert_frame_equal(a.flows.drop(columns="geometry"),
+                                  b.flows.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(a.places, b.places)
+    assert a.summary == b.summary
+    assert a.withheld == b.withheld
 
 
 @pytest.mark.parametrize("slots", [1, 2])
