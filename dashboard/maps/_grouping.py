@@ -92,7 +92,7 @@ def minmax_taken(group: np.ndarray, at: np.ndarray, values: np.ndarray, n: int
     """``minmax(group, values[at], n)``. Where every value is a small whole number (a
     year of every record), they are made 16-bit before ``at`` takes them: a million
     records' years checked and cast once, not three million legs' (25 -> 18 ms)."""
-    small = None if np.isnan(values).any() else _as_int16(values)
+    small = _as_int16(values)  # None where one is NaN: no 16-bit integer equals it
     if small is None:
         return minmax(group, values.take(at), n)
     return _minmax16(group, small.take(at), n)
